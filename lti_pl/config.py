@@ -1,0 +1,84 @@
+"""Configuration: `config_from_env()` alone reads the environment (LTI_PL_* variables)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+PREFIX = "LTI_PL_"
+
+
+def instance_path(environ: Mapping[str, str] | None = None) -> Path:
+    """The folder for the SQLite file, the generated secret and uploads."""
+    environ = os.environ if environ is None else environ
+    return Path(environ.get(f"{PREFIX}INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def _secret_key(folder: Path) -> str:
+    """The secret kept in the instance folder, generated on first use (never a constant)."""
+    path = folder / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: two workers starting together must agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Flask config keys from LTI_PL_* environment variables.
+
+    Args:
+        environ: the environment to read (defaults to os.environ).
+
+    Returns:
+        A mapping for `app.config.from_mapping`.
+    """
+    environ = os.environ if environ is None else environ
+
+    def get(name: str, default: str = "") -> str:
+        return environ.get(PREFIX + name, default)
+
+    folder = instance_path(environ)
+    folder.mkdir(parents=True, exist_ok=True)
+    database_url = get("DATABASE_URL") or f"sqlite:///{folder / 'lti_pl.sqlite3'}"
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return {
+        "SECRET_KEY": get("SECRET_KEY") or _secret_key(folder),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "LTI_PL_INSTANCE_PATH": str(folder),
+        "LTI_PL_BASE_URL": get("BASE_URL").rstrip("/"),
+        "LTI_PL_REDIS_URL": get("REDIS_URL") or None,
+        "LTI_PL_UPLOAD_FOLDER": get("UPLOAD_FOLDER") or str(folder / "uploads"),
+        "MAX_CONTENT_LENGTH": int(get("MAX_UPLOAD_MB", "10")) * 1024 * 1024 + 64 * 1024,
+        "LTI_PL_MAX_UPLOAD_BYTES": int(get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        "LTI_PL_PROXY_HOPS": int(get("PROXY_HOPS", "1")),
+        "LTI_PL_ROSTER_SYNC_INTERVAL": int(get("ROSTER_SYNC_INTERVAL", "3600")),
+        "LTI_PL_KEY_GRACE_DAYS": int(get("KEY_GRACE_DAYS", "7")),
+        "LTI_PL_SANDBOX": _flag(get("SANDBOX"), default=False),
+        "LTI_PL_WORKER": get("WORKER", "thread"),
+        "LTI_PL_HTTP_TIMEOUT": float(get("HTTP_TIMEOUT", "10")),
+        "LTI_PL_LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        "SESSION_COOKIE_SECURE": _flag(get("SECURE_COOKIES"), default=True),
+        "SESSION_COOKIE_SAMESITE": "None",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_NAME": "lti_pl_session",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": False,
+    }

@@ -1,0 +1,1 @@
+"""The LTI boundary: the only package that imports pylti1p3."""

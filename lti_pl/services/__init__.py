@@ -1,0 +1,1 @@
+"""Use cases: load models, call the domain, change models, flush. They never commit."""

@@ -1,0 +1,126 @@
+"""register_web(app): blueprints, error handlers, the commit hook, sessions and headers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, Response, g
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from sqlalchemy import select, text
+
+from lti_pl.extensions import db
+from lti_pl.web.errors import register_error_handlers
+
+SESSION_PARAM = "lti_pl_s"
+
+
+class CookieOrUrlSessionInterface(SecureCookieSessionInterface):
+    """The signed session from the cookie, or, where the LMS iframe blocks cookies, from the URL.
+
+    A launch that had to prove its state through platform storage (no cookie came back) switches
+    the browser to URL sessions: every link and form action the tool renders carries the signed
+    session, and `Referrer-Policy: no-referrer` keeps it from leaking to other sites.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> SessionMixin | None:  # noqa: D102
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        token = request.cookies.get(self.get_cookie_name(app))
+        from_url = False
+        if not token:
+            token = request.args.get(SESSION_PARAM) or request.form.get(SESSION_PARAM)
+            from_url = bool(token)
+        if not token:
+            return self.session_class()
+        try:
+            data = serializer.loads(
+                token, max_age=int(app.permanent_session_lifetime.total_seconds())
+            )
+        except Exception:
+            return self.session_class()
+        g.session_in_url = from_url
+        return self.session_class(data)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:  # noqa: D102
+        if g.get("session_in_url"):
+            return
+        super().save_session(app, session, response)
+
+
+def session_token(app: Flask, data: dict[str, Any]) -> str:
+    """The signed form of a session, for URL sessions."""
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    return str(serializer.dumps(data))
+
+
+def register_web(app: Flask) -> None:
+    """Register blueprints, handlers and hooks."""
+    from flask import session
+
+    from lti_pl.web import admin, instructor, lti, student
+
+    app.session_interface = CookieOrUrlSessionInterface()
+    app.config.setdefault("SESSION_COOKIE_PARTITIONED", True)
+    for blueprint in (lti.bp, instructor.bp, student.bp, admin.bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+
+    @app.url_defaults
+    def _carry_url_session(endpoint: str, values: dict[str, Any]) -> None:
+        if g.get("session_in_url") and endpoint != "static" and SESSION_PARAM not in values:
+            values[SESSION_PARAM] = session_token(app, dict(session))
+
+    @app.after_request
+    def _commit_unless_error(response: Response) -> Response:
+        """Services flush; the request commits. On errors the teardown discards the session."""
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        ancestors = " ".join(["'self'", *frame_ancestors(app)])
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; form-action *; base-uri 'none'; object-src 'none'; "
+            f"frame-ancestors {ancestors}",
+        )
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> tuple[dict[str, str], int]:
+        db.session.execute(text("SELECT 1"))
+        return {"status": "ok"}, 200
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"session_param": SESSION_PARAM}
+
+    del healthz, _globals, _carry_url_session, _commit_unless_error, _security_headers
+
+
+def frame_ancestors(app: Flask) -> list[str]:
+    """Origins allowed to frame the tool: the registered platforms' login origins, cached."""
+    runtime = app.extensions["lti_pl"]
+    cached = runtime.store.get("frame-ancestors")
+    if cached is not None:
+        return list(cached)
+    from urllib.parse import urlsplit
+
+    from lti_pl.models.platforms import Platform
+
+    origins: set[str] = set()
+    for issuer, login in db.session.execute(select(Platform.issuer, Platform.auth_login_url)):
+        for url in (issuer, login):
+            parts = urlsplit(url)
+            if parts.scheme in {"http", "https"} and parts.netloc:
+                origins.add(f"{parts.scheme}://{parts.netloc}")
+    result = sorted(origins)
+    runtime.store.set("frame-ancestors", result, 60)
+    return result

@@ -1,0 +1,72 @@
+"""Who is asking: the launch stored in the session, per course, and role checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request, session
+
+from lti_pl.domain.errors import NotAllowedError
+from lti_pl.extensions import db
+from lti_pl.lti.roles import CourseRole
+from lti_pl.models.courses import Enrollment
+
+F = TypeVar("F", bound=Callable[..., Any])
+MAX_COURSES_IN_SESSION = 20
+
+
+def remember_launch(course_id: int, enrollment_id: int, role: CourseRole) -> None:
+    """Record in the session that this browser launched into this course as this enrollment."""
+    launches = dict(session.get("launches", {}))
+    launches.pop(str(course_id), None)
+    launches[str(course_id)] = {"e": enrollment_id, "r": str(role)}
+    while len(launches) > MAX_COURSES_IN_SESSION:
+        launches.pop(next(iter(launches)))
+    session["launches"] = launches
+
+
+def launched_role(course_id: int) -> CourseRole | None:
+    """The role this browser launched with in the course, if any."""
+    entry = session.get("launches", {}).get(str(course_id))
+    return CourseRole(entry["r"]) if entry else None
+
+
+def current_enrollment() -> Enrollment:
+    """The enrollment of the course in the URL, as launched in this browser.
+
+    Raises:
+        NotAllowedError: no launch into that course from this browser.
+    """
+    cached = g.get("enrollment")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    course_id = (request.view_args or {}).get("course_id")
+    entry = session.get("launches", {}).get(str(course_id)) if course_id is not None else None
+    if not entry:
+        raise NotAllowedError(
+            "You have not opened this course from your LMS in this browser. "
+            "Open the tool from the course in your LMS."
+        )
+    enrollment = db.session.get(Enrollment, int(entry["e"]))
+    if enrollment is None or enrollment.course_id != course_id or enrollment.status == "Deleted":
+        raise NotAllowedError("Your enrollment in this course is no longer active.")
+    g.enrollment = enrollment
+    return enrollment
+
+
+def requires_role(*roles: CourseRole) -> Callable[[F], F]:
+    """Allow only the given course roles (from the launch) to use the view."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            enrollment = current_enrollment()
+            if CourseRole(enrollment.role) not in roles:
+                raise NotAllowedError("This page is not available for your role in this course.")
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator

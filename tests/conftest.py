@@ -1,0 +1,146 @@
+"""Fixtures: app, client, runner, db_session, platform (the LMS emulator over real HTTP)."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from lti_pl import create_app
+from lti_pl.extensions import db
+from tests.support.platform_emulator import PlatformEmulator
+
+TOOL_URL = "https://tool.test"
+
+
+def database_url(tmp_root: Path) -> str:
+    """LTI_PL_TEST_DATABASE_URL (CI sets PostgreSQL) or a fresh SQLite file."""
+    return os.environ.get("LTI_PL_TEST_DATABASE_URL") or f"sqlite:///{tmp_root / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("instance")
+
+
+@pytest.fixture(scope="session")
+def test_config(instance_dir: Path) -> dict[str, Any]:
+    url = database_url(instance_dir)
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "LTI_PL_BASE_URL": TOOL_URL,
+        "LTI_PL_INSTANCE_PATH": str(instance_dir),
+        "LTI_PL_UPLOAD_FOLDER": str(instance_dir / "uploads"),
+        "LTI_PL_REDIS_URL": os.environ.get("LTI_PL_TEST_REDIS_URL") or None,
+        "LTI_PL_HTTP_TIMEOUT": 2.0,
+        "SESSION_COOKIE_SECURE": True,
+        "WTF_CSRF_ENABLED": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def _schema(test_config: dict[str, Any]) -> Iterator[None]:
+    app = create_app(test_config)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        yield
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app(test_config: dict[str, Any], _schema: None) -> Flask:
+    return create_app(test_config)
+
+
+@pytest.fixture
+def db_session(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[scoped_session[Any]]:
+    """One transaction per test, rolled back; commits inside become savepoint releases."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        monkeypatch.setattr(db, "session", session)
+        yield session
+        session.remove()
+        outer.rollback()
+        connection.close()
+
+
+class HttpsClient(FlaskClient):
+    """A test client that talks to the tool as https://tool.test (Secure cookies flow)."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("base_url", TOOL_URL)
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app: Flask, db_session: Any) -> FlaskClient:
+    app.test_client_class = HttpsClient
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask, db_session: Any) -> Any:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def tool_jwks(app: Flask, db_session: Any) -> dict[str, Any]:
+    from lti_pl.lti import keys
+    from lti_pl.models.base import utcnow
+
+    keys.ensure_key(utcnow())
+    db_session.commit()
+    return keys.public_jwks(utcnow(), timedelta(days=7))
+
+
+@pytest.fixture
+def platform(app: Flask, db_session: Any, tool_jwks: dict[str, Any]) -> Iterator[PlatformEmulator]:
+    """A running platform emulator, registered with the tool."""
+    from lti_pl.services.platforms import import_registrations
+
+    emulator = PlatformEmulator(tool_jwks=lambda: tool_jwks).start()
+    with app.app_context():
+        import_registrations(emulator.registration())
+        db_session.commit()
+    app.extensions["lti_pl"].registrations.clear()
+    yield emulator
+    emulator.stop()
+
+
+@pytest.fixture(autouse=True)
+def _only_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any connection to a host outside this machine (after indico's disallow fixture)."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        if isinstance(address, tuple):
+            host = address[0]
+            try:
+                allowed = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                allowed = host in {"localhost"}
+            if not allowed:
+                raise AssertionError(f"test tried to reach {host}: only loopback is allowed")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)

@@ -1,0 +1,280 @@
+"""The OIDC login -> launch round trip at the protocol level, and one test per refusal."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from lti_pl.models.courses import Course, Enrollment, Person
+from tests.support.platform_emulator import PlatformEmulator, make_rsa_key
+
+TOOL = "https://tool.test"
+
+
+def start_login(client: Any, platform: PlatformEmulator, user_id: str = "user-1") -> dict[str, str]:
+    response = client.post("/lti/login", data=platform.login_params(TOOL, user_id=user_id))
+    assert response.status_code == 302
+    return platform.authorize(response.headers["Location"])
+
+
+def post_launch(client: Any, token: str, state: str) -> Any:
+    return client.post("/lti/launch", data={"id_token": token, "state": state})
+
+
+def test_teacher_launch_lands_on_course_home_and_provisions(client, platform, db_session):
+    response = platform.launch(client, role="Instructor", user_id="teacher-1")
+    assert response.status_code == 303
+    assert "/courses/" in response.headers["Location"]
+    assert "/teach/" in response.headers["Location"]
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    assert "Biology 101" in page.get_data(as_text=True)
+    course = db_session.query(Course).one()
+    assert course.context_id == "course-1"
+    assert course.memberships_url.endswith("/nrps/course-1")
+    person = db_session.query(Person).one()
+    assert (person.subject, person.name, person.email) == (
+        "teacher-1",
+        "Pat Teacher",
+        "pat@example.edu",
+    )
+    enrollment = db_session.query(Enrollment).one()
+    assert enrollment.role == "teacher"
+
+
+def test_student_launch_lands_on_student_home(client, platform):
+    response = platform.launch(client, role="Learner", user_id="student-1", name="Sam Student")
+    assert "/learn/" in response.headers["Location"]
+    assert "Student view" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_student_cannot_open_teacher_pages(client, platform):
+    response = platform.launch(client, role="Learner", user_id="student-1")
+    teacher_url = response.headers["Location"].replace("/learn/", "/teach/")
+    assert client.get(teacher_url).status_code == 403
+
+
+def test_session_is_bound_to_the_launched_course(client, platform):
+    response = platform.launch(client, role="Instructor")
+    other = response.headers["Location"].replace("/courses/", "/courses/9").split("?")[0]
+    assert client.get(other).status_code == 403
+
+
+def test_login_redirect_carries_oidc_parameters(client, platform):
+    query = start_login(client, platform)
+    assert query["redirect_uri"] == TOOL + "/lti/launch"
+    assert query["login_hint"] == "user-1"
+    assert query["lti_message_hint"] == "hint-user-1"
+    assert len(query["state"]) >= 32
+    assert len(query["nonce"]) >= 32
+
+
+def test_state_cookie_is_secure_samesite_none_partitioned(client, platform):
+    response = client.post("/lti/login", data=platform.login_params(TOOL))
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie
+    assert "SameSite=None" in cookie
+    assert "Partitioned" in cookie
+
+
+def launch_with(client: Any, platform: PlatformEmulator, **overrides: Any) -> Any:
+    query = start_login(client, platform)
+    sign: dict[str, Any] = overrides.pop("_sign", {})
+    drop_nonce = "nonce" in overrides and overrides.pop("nonce") is None
+    body = platform.claims(nonce=query["nonce"], **overrides)
+    if drop_nonce:
+        del body["nonce"]
+    return post_launch(client, platform.sign(body, **sign), query["state"])
+
+
+def assert_refused(response: Any, code: str) -> None:
+    assert response.status_code == 400, response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert f"<code>{code}</code>" in page
+    assert "eyJ" not in page  # no token echoed
+
+
+def test_forged_signature_is_refused(client, platform):
+    forger_key, _, _ = make_rsa_key()
+    assert_refused(launch_with(client, platform, _sign={"key": forger_key}), "bad_signature")
+
+
+def test_unknown_kid_is_refused_after_refetching_jwks(client, platform):
+    other_key, _, kid = make_rsa_key()
+    assert_refused(
+        launch_with(client, platform, _sign={"key": other_key, "kid": kid}), "unknown_key"
+    )
+
+
+def test_rotated_platform_key_is_picked_up_by_refetching_jwks(client, platform):
+    assert platform.launch(client).status_code == 303  # caches the JWKS
+    new_key, jwk, kid = make_rsa_key()
+    platform.extra_jwks.append(jwk)
+    response = launch_with(client, platform, _sign={"key": new_key, "kid": kid})
+    assert response.status_code == 303
+
+
+def test_expired_token_is_refused(client, platform):
+    past = int(time.time()) - 3600
+    assert_refused(launch_with(client, platform, exp=past, iat=past - 60), "expired")
+
+
+def test_token_from_the_future_is_refused(client, platform):
+    future = int(time.time()) + 3600
+    assert_refused(launch_with(client, platform, iat=future, exp=future + 300), "expired")
+
+
+def test_small_clock_skew_is_accepted(client, platform):
+    skewed = int(time.time()) + 30
+    assert launch_with(client, platform, iat=skewed, exp=skewed + 300).status_code == 303
+
+
+def test_wrong_audience_is_refused(client, platform):
+    assert_refused(launch_with(client, platform, aud="another-tool"), "wrong_audience")
+
+
+def test_multiple_audiences_need_matching_azp(client, platform):
+    assert_refused(launch_with(client, platform, aud=[platform.client_id, "x"]), "wrong_audience")
+    ok = launch_with(client, platform, aud=[platform.client_id, "x"], azp=platform.client_id)
+    assert ok.status_code == 303
+
+
+def test_unknown_issuer_is_refused_at_login(client, platform):
+    params = platform.login_params(TOOL) | {"iss": "https://unknown.example"}
+    response = client.post("/lti/login", data=params)
+    assert_refused(response, "unknown_issuer")
+    assert "lti-pl platforms import" in response.get_data(as_text=True)
+
+
+def test_unknown_client_id_is_refused_at_login(client, platform):
+    response = client.post("/lti/login", data=platform.login_params(TOOL) | {"client_id": "nope"})
+    assert_refused(response, "unknown_client")
+
+
+def test_unknown_deployment_is_refused(client, platform):
+    response = launch_with(
+        client,
+        platform,
+        **{"https://purl.imsglobal.org/spec/lti/claim/deployment_id": "not-registered"},
+    )
+    assert_refused(response, "unknown_deployment")
+    assert "lti-pl platforms import" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "https://purl.imsglobal.org/spec/lti/claim/message_type",
+        "https://purl.imsglobal.org/spec/lti/claim/version",
+        "https://purl.imsglobal.org/spec/lti/claim/resource_link",
+        "https://purl.imsglobal.org/spec/lti/claim/deployment_id",
+        "sub",
+        "nonce",
+    ],
+    ids=["message_type", "version", "resource_link", "deployment_id", "sub", "nonce"],
+)
+def test_missing_claims_are_refused(client, platform, claim):
+    response = launch_with(client, platform, **{claim: None})
+    assert response.status_code == 400
+    assert "eyJ" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("claim", "value"),
+    [
+        ("https://purl.imsglobal.org/spec/lti/claim/roles", "Instructor"),
+        ("https://purl.imsglobal.org/spec/lti/claim/context", ["not", "a", "dict"]),
+        ("https://purl.imsglobal.org/spec/lti/claim/resource_link", "link"),
+        ("https://purl.imsglobal.org/spec/lti/claim/version", "1.1"),
+        ("https://purl.imsglobal.org/spec/lti/claim/message_type", "LtiSomethingElse"),
+        ("https://purl.imsglobal.org/spec/lti-ags/claim/endpoint", 12),
+    ],
+    ids=["roles-string", "context-list", "link-string", "version", "message-type", "ags-int"],
+)
+def test_malformed_claims_are_a_400_never_a_500(client, platform, claim, value):
+    response = launch_with(client, platform, **{claim: value})
+    assert response.status_code in (303, 400, 403)
+    if claim.endswith("roles"):
+        assert response.status_code == 403
+        assert "<code>no_role</code>" in response.get_data(as_text=True)
+    if claim.endswith(("version", "message_type", "context", "resource_link")):
+        assert response.status_code == 400
+
+
+def test_replayed_id_token_is_refused(client, platform):
+    query = start_login(client, platform)
+    token = platform.sign(platform.claims(nonce=query["nonce"]))
+    assert post_launch(client, token, query["state"]).status_code == 303
+    assert_refused(post_launch(client, token, query["state"]), "replayed")
+
+
+def test_id_token_replayed_into_a_new_login_is_refused(client, platform):
+    first = start_login(client, platform)
+    token = platform.sign(platform.claims(nonce=first["nonce"]))
+    assert post_launch(client, token, first["state"]).status_code == 303
+    second = start_login(client, platform)
+    assert_refused(post_launch(client, token, second["state"]), "nonce_mismatch")
+
+
+def test_state_from_another_browser_is_refused(app, client, platform):
+    query = start_login(client, platform)
+    token = platform.sign(platform.claims(nonce=query["nonce"]))
+    other_browser = app.test_client()
+    assert_refused(post_launch(other_browser, token, query["state"]), "state_mismatch")
+
+
+def test_unknown_state_is_refused(client, platform):
+    start_login(client, platform)
+    token = platform.sign(platform.claims(nonce="whatever"))
+    assert_refused(post_launch(client, token, "state-never-issued"), "unknown_state")
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["garbage", "a.b.c", "eyJhbGciOiJub25lIn0.e30.", ""],
+    ids=["garbage", "abc", "alg-none", "empty"],
+)
+def test_garbage_token_is_refused(client, platform, token):
+    query = start_login(client, platform)
+    response = post_launch(client, token, query["state"])
+    assert response.status_code == 400
+
+
+def test_alg_none_and_hs256_are_refused(client, platform):
+    query = start_login(client, platform)
+    body = platform.claims(nonce=query["nonce"])
+    import jwt
+
+    token = jwt.encode(
+        body,
+        "a-shared-secret-guess-that-is-32-bytes-long!",
+        algorithm="HS256",
+        headers={"kid": platform.kid},
+    )
+    assert_refused(post_launch(client, token, query["state"]), "bad_signature")
+
+
+def test_refusal_is_json_for_api_clients(client, platform):
+    params = platform.login_params(TOOL) | {"iss": "https://unknown.example"}
+    response = client.post("/lti/login", data=params, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "unknown_issuer"
+
+
+def test_login_with_a_foreign_target_link_is_refused(client, platform):
+    params = platform.login_params(TOOL) | {"target_link_uri": "https://evil.example/phish"}
+    assert_refused(client.post("/lti/login", data=params), "bad_target")
+
+
+def test_login_missing_parameters_is_refused(client, platform):
+    assert_refused(client.post("/lti/login", data={"iss": platform.issuer}), "missing_parameter")
+
+
+def test_refusals_are_logged_without_tokens(client, platform, caplog):
+    forger_key, _, _ = make_rsa_key()
+    with caplog.at_level("INFO", logger="lti_pl"):
+        launch_with(client, platform, _sign={"key": forger_key})
+    assert "launch refused: bad_signature" in caplog.text
+    assert "eyJ" not in caplog.text

@@ -1,0 +1,649 @@
+"""A small LTI 1.3 platform (Canvas- or Moodle-like) served over real HTTP on 127.0.0.1.
+
+It signs id_tokens with its own RSA key, serves its JWKS, an OAuth2 client-credentials token
+endpoint that verifies the tool's client assertion, NRPS (paged), AGS (line items, scores with
+Moodle's 409 rule, results), a deep-linking return endpoint that verifies the tool's response, an
+OpenID configuration and a registration endpoint for Dynamic Registration, and switchable faults.
+Tests assert on what arrives here (`platform.scores_for(...)`, `platform.token_requests`), never
+on what the tool believes it sent.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import jwt
+import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import Flask, Response, jsonify, request
+from werkzeug.serving import make_server
+
+LTI = "https://purl.imsglobal.org/spec/lti/claim/"
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
+ROLE_URIS = {
+    "Instructor": LIS + "Instructor",
+    "Learner": LIS + "Learner",
+    "Mentor": LIS + "Mentor",
+    "TeachingAssistant": "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
+    "ContentDeveloper": LIS + "ContentDeveloper",
+    "Administrator": LIS + "Administrator",
+}
+SCOPES = {
+    "lineitem": "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "result": "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "score": "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+    "nrps": "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly",
+}
+SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
+LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
+MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+
+
+def make_rsa_key() -> tuple[Any, dict[str, Any], str]:
+    """A private key, its public JWK (with a fresh kid) and the kid."""
+    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    kid = uuid.uuid4().hex
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
+    jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
+    return private, jwk, kid
+
+
+@dataclass
+class Fault:
+    """A fault plan for one area: each call fails with `rate` probability using one of `kinds`.
+
+    kinds: "500", "429" (with Retry-After), "slow" (sleeps past the client timeout), "reset"
+    (closes the connection without an answer).
+    """
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ("500",)
+    retry_after: int = 1
+    slow_seconds: float = 3.0
+
+
+@dataclass
+class Member:
+    """A course member as NRPS reports it."""
+
+    user_id: str
+    roles: list[str]
+    name: str = ""
+    given_name: str = ""
+    family_name: str = ""
+    email: str = ""
+    status: str = "Active"
+
+
+@dataclass
+class Context:
+    """A course on the platform."""
+
+    id: str
+    title: str
+    label: str = ""
+    members: list[Member] = field(default_factory=list)
+
+
+class PlatformEmulator:
+    """The platform. Start with `start()`, stop with `stop()`; `url` is its base."""
+
+    def __init__(
+        self,
+        *,
+        issuer: str | None = None,
+        client_id: str = "lti-pl-client",
+        deployment_id: str = "deployment-1",
+        tool_jwks: Callable[[], dict[str, Any]] | None = None,
+        seed: int = 7,
+    ) -> None:
+        self.client_id = client_id
+        self.deployment_id = deployment_id
+        self._issuer = issuer
+        self.private_key, self.jwk, self.kid = make_rsa_key()
+        self.extra_jwks: list[dict[str, Any]] = []
+        self.tool_jwks = tool_jwks
+        self.random = random.Random(seed)
+        self.lock = threading.Lock()
+        self.contexts: dict[str, Context] = {}
+        self.token_requests: list[dict[str, Any]] = []
+        self.tokens: dict[str, dict[str, Any]] = {}
+        self.token_ttl = 3600
+        self.line_items: dict[str, dict[str, Any]] = {}
+        self.scores: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.score_requests: list[dict[str, Any]] = []
+        self.deep_link_returns: list[dict[str, Any]] = []
+        self.registrations: list[dict[str, Any]] = []
+        self.faults: dict[str, Fault] = {}
+        self.nrps_page_size = 2
+        self.nrps_quote_next = True
+        self.moodle_409 = True
+        self.storage: dict[str, str] = {}
+        self.pending_logins: dict[str, dict[str, Any]] = {}
+        self.app = self._build_app()
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+    def start(self) -> PlatformEmulator:
+        """Serve on a free port of 127.0.0.1 in a thread."""
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:54321."""
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    @property
+    def issuer(self) -> str:
+        """The iss of every token (defaults to the base URL)."""
+        return self._issuer or self.url
+
+    def registration(self, deployments: list[str] | None = None) -> dict[str, Any]:
+        """This platform in pylti1p3's tool-config format (for `platforms import`)."""
+        return {
+            self.issuer: [
+                {
+                    "default": True,
+                    "client_id": self.client_id,
+                    "auth_login_url": self.url + "/auth",
+                    "auth_token_url": self.url + "/token",
+                    "key_set_url": self.url + "/jwks",
+                    "deployment_ids": deployments or [self.deployment_id],
+                }
+            ]
+        }
+
+    # ---------------------------------------------------------------- id tokens
+    def add_context(self, context_id: str = "course-1", title: str = "Biology 101") -> Context:
+        """Create a course."""
+        context = self.contexts.get(context_id) or Context(context_id, title, label=title[:8])
+        self.contexts[context_id] = context
+        return context
+
+    def add_member(
+        self, context_id: str, user_id: str, role: str, name: str = "", **kw: Any
+    ) -> Member:
+        """Add a member to a course (the NRPS roster)."""
+        context = self.add_context(context_id)
+        member = Member(user_id, [ROLE_URIS.get(role, role)], name=name, **kw)
+        context.members = [m for m in context.members if m.user_id != user_id] + [member]
+        return member
+
+    def claims(
+        self,
+        *,
+        user_id: str = "user-1",
+        role: str | list[str] = "Instructor",
+        context_id: str = "course-1",
+        message_type: str = "LtiResourceLinkRequest",
+        nonce: str = "",
+        resource_link_id: str = "link-1",
+        name: str | None = "Pat Teacher",
+        email: str | None = "pat@example.edu",
+        target_link_uri: str = "",
+        custom: dict[str, str] | None = None,
+        deep_link_return: str | None = None,
+        mentor_of: list[str] | None = None,
+        **overrides: Any,
+    ) -> dict[str, Any]:
+        """The claims of an id_token, valid unless `overrides` change them."""
+        now = int(time.time())
+        context = self.add_context(context_id)
+        roles = [ROLE_URIS.get(r, r) for r in ([role] if isinstance(role, str) else role)]
+        body: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.client_id,
+            "sub": user_id,
+            "iat": now,
+            "exp": now + 300,
+            "nonce": nonce,
+            LTI + "message_type": message_type,
+            LTI + "version": "1.3.0",
+            LTI + "deployment_id": self.deployment_id,
+            LTI + "target_link_uri": target_link_uri,
+            LTI + "roles": roles,
+            LTI + "context": {"id": context.id, "title": context.title, "label": context.label},
+            LTI + "custom": custom or {},
+            "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
+                "scope": list(SCOPES[s] for s in ("lineitem", "result", "score")),
+                "lineitems": f"{self.url}/ags/{context.id}/lineitems",
+            },
+            "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice": {
+                "context_memberships_url": f"{self.url}/nrps/{context.id}",
+                "service_versions": ["2.0"],
+            },
+        }
+        if name is not None:
+            body["name"] = name
+            body["given_name"], _, body["family_name"] = name.partition(" ")
+        if email is not None:
+            body["email"] = email
+        if mentor_of:
+            body[LTI + "role_scope_mentor"] = mentor_of
+        if message_type == "LtiResourceLinkRequest":
+            body[LTI + "resource_link"] = {"id": resource_link_id, "title": "lti_pl"}
+        else:
+            body["https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"] = {
+                "deep_link_return_url": deep_link_return or f"{self.url}/deep_link_return",
+                "accept_types": ["ltiResourceLink"],
+                "accept_presentation_document_targets": ["iframe", "window"],
+                "accept_multiple": True,
+                "accept_lineitem": True,
+                "data": "opaque-data-123",
+            }
+        for key, value in overrides.items():
+            if value is None:
+                body.pop(key, None)
+            else:
+                body[key] = value
+        return body
+
+    def sign(
+        self, body: dict[str, Any], *, key: Any = None, kid: str | None = None, alg: str = "RS256"
+    ) -> str:
+        """Sign claims as this platform (or with another key to forge)."""
+        return jwt.encode(
+            body, key or self.private_key, algorithm=alg, headers={"kid": kid or self.kid}
+        )
+
+    # ---------------------------------------------------------------- browser flow
+    def login_params(
+        self, tool_url: str, *, user_id: str = "user-1", **extra: str
+    ) -> dict[str, str]:
+        """The parameters of a third-party initiated login."""
+        params = {
+            "iss": self.issuer,
+            "login_hint": user_id,
+            "target_link_uri": tool_url + "/lti/launch",
+            "client_id": self.client_id,
+            "lti_deployment_id": self.deployment_id,
+            "lti_message_hint": "hint-" + user_id,
+        }
+        params.update(extra)
+        return params
+
+    def authorize(self, redirect_url: str) -> dict[str, str]:
+        """Play the OIDC auth endpoint for a test: read the tool's redirect, return state+nonce."""
+        query = {k: v[0] for k, v in parse_qs(urlsplit(redirect_url).query).items()}
+        assert query["client_id"] == self.client_id
+        assert query["response_type"] == "id_token"
+        assert query["response_mode"] == "form_post"
+        assert query["scope"] == "openid"
+        assert query["prompt"] == "none"
+        return query
+
+    def launch(
+        self,
+        client: Any,
+        *,
+        tool_url: str = "https://tool.test",
+        follow: bool = False,
+        **claims: Any,
+    ) -> Any:
+        """The whole OIDC round trip against a Flask test client; returns the launch response."""
+        user_id = claims.get("user_id", "user-1")
+        login = client.post("/lti/login", data=self.login_params(tool_url, user_id=user_id))
+        assert login.status_code == 302, login.get_data(as_text=True)
+        query = self.authorize(login.headers["Location"])
+        body = self.claims(nonce=query["nonce"], target_link_uri=tool_url + "/lti/launch", **claims)
+        return client.post(
+            "/lti/launch",
+            data={"id_token": self.sign(body), "state": query["state"]},
+            follow_redirects=follow,
+        )
+
+    # ---------------------------------------------------------------- recorded traffic
+    def scores_for(self, line_item_url: str) -> list[dict[str, Any]]:
+        """Scores posted to a line item, in arrival order."""
+        with self.lock:
+            return list(self.scores.get(line_item_url.rstrip("/"), []))
+
+    def final_scores(self, line_item_url: str) -> dict[str, dict[str, Any]]:
+        """The latest score per user on a line item."""
+        latest: dict[str, dict[str, Any]] = {}
+        for score in self.scores_for(line_item_url):
+            latest[score["userId"]] = score
+        return latest
+
+    # ---------------------------------------------------------------- HTTP app
+    def _fault(self, area: str) -> Response | None:
+        plan = self.faults.get(area)
+        if not plan or self.random.random() >= plan.rate:
+            return None
+        kind = self.random.choice(plan.kinds)
+        if kind == "429":
+            return Response("slow down", 429, {"Retry-After": str(plan.retry_after)})
+        if kind == "slow":
+            time.sleep(plan.slow_seconds)
+            return Response("late", 503)
+        if kind == "reset":
+            raise ConnectionResetError  # werkzeug drops the connection
+        return Response("platform error", 500)
+
+    def _check_bearer(self, scope: str) -> Response | None:
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip()
+        grant = self.tokens.get(token)
+        if not grant or grant["expires"] < time.time():
+            return Response("invalid token", 401)
+        if scope not in grant["scopes"]:
+            return Response(f"missing scope {scope}", 403)
+        return None
+
+    def _verify_tool_jwt(self, token: str, audience: str) -> dict[str, Any]:
+        assert self.tool_jwks is not None, "the emulator needs the tool's JWKS"
+        header = jwt.get_unverified_header(token)
+        keys = {k["kid"]: k for k in self.tool_jwks()["keys"]}
+        key = jwt.algorithms.RSAAlgorithm.from_jwk(keys[header["kid"]])
+        return jwt.decode(token, key, algorithms=["RS256"], audience=audience)
+
+    def _build_app(self) -> Flask:
+        app = Flask("platform_emulator")
+        emulator = self
+
+        @app.get("/jwks")
+        def jwks() -> Any:
+            return {"keys": [emulator.jwk, *emulator.extra_jwks]}
+
+        @app.route("/auth", methods=["GET", "POST"])
+        def auth() -> Any:
+            # A real browser arrives here (e2e); answers with an auto-posting form.
+            params = request.values
+            state, nonce = params.get("state", ""), params.get("nonce", "")
+            hint = params.get("lti_message_hint", "")
+            spec = emulator.pending_logins.get(hint, {})
+            body = emulator.claims(
+                nonce=nonce, target_link_uri=params.get("redirect_uri", ""), **spec
+            )
+            token = emulator.sign(body)
+            return (
+                f'<form method="post" action="{params.get("redirect_uri")}" id="f">'
+                f'<input type="hidden" name="id_token" value="{token}">'
+                f'<input type="hidden" name="state" value="{state}"></form>'
+                "<script>document.getElementById('f').submit()</script>"
+            )
+
+        @app.post("/token")
+        def token() -> Any:
+            form = request.form
+            record = {"form": dict(form), "ok": False}
+            with emulator.lock:
+                emulator.token_requests.append(record)
+            if (fault := emulator._fault("token")) is not None:
+                return fault
+            if (
+                form.get("grant_type") != "client_credentials"
+                or form.get("client_assertion_type")
+                != "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+            ):
+                return {"error": "unsupported_grant_type"}, 400
+            try:
+                claims = emulator._verify_tool_jwt(
+                    form.get("client_assertion", ""), emulator.url + "/token"
+                )
+            except Exception as error:
+                return {"error": "invalid_client", "error_description": type(error).__name__}, 401
+            if claims.get("iss") != emulator.client_id or claims.get("sub") != emulator.client_id:
+                return {"error": "invalid_client"}, 401
+            scopes = set(form.get("scope", "").split())
+            access = uuid.uuid4().hex
+            with emulator.lock:
+                emulator.tokens[access] = {
+                    "scopes": scopes,
+                    "expires": time.time() + emulator.token_ttl,
+                }
+                record["ok"] = True
+                record["scopes"] = sorted(scopes)
+            return {
+                "access_token": access,
+                "token_type": "Bearer",
+                "expires_in": emulator.token_ttl,
+                "scope": " ".join(sorted(scopes)),
+            }
+
+        @app.get("/nrps/<context_id>")
+        def nrps(context_id: str) -> Any:
+            if (denied := emulator._check_bearer(SCOPES["nrps"])) is not None:
+                return denied
+            if (fault := emulator._fault("nrps")) is not None:
+                return fault
+            if request.headers.get("Accept", "") not in (
+                MEMBERSHIP_TYPE,
+                "*/*",
+            ) and MEMBERSHIP_TYPE not in request.headers.get("Accept", ""):
+                return Response("bad accept", 406)
+            context = emulator.contexts[context_id]
+            page = int(request.args.get("page", "0"))
+            size = emulator.nrps_page_size
+            members = context.members[page * size : (page + 1) * size]
+            body = {
+                "id": request.url,
+                "context": {"id": context.id, "title": context.title, "label": context.label},
+                "members": [
+                    {k: v for k, v in vars(m).items() if v} | {"status": m.status} for m in members
+                ],
+            }
+            response = jsonify(body)
+            response.headers["Content-Type"] = MEMBERSHIP_TYPE
+            links = []
+            if (page + 1) * size < len(context.members):
+                # Mixed case on purpose: a tool that lower-cases the next URL loses the page.
+                nxt = f"{emulator.url}/nrps/{context_id}?page={page + 1}&Sig=AbC"
+                links.append(
+                    f'<{nxt}>; rel="next"' if emulator.nrps_quote_next else f"<{nxt}>; rel=next"
+                )
+            links.append(f'<{emulator.url}/nrps/{context_id}?since=1>; rel="differences"')
+            response.headers["Link"] = ", ".join(links)
+            return response
+
+        def line_item_url(context_id: str, item_id: str) -> str:
+            return f"{emulator.url}/ags/{context_id}/lineitems/{item_id}"
+
+        @app.route("/ags/<context_id>/lineitems", methods=["GET", "POST"])
+        def line_items(context_id: str) -> Any:
+            scope = SCOPES["lineitem"]
+            if (denied := emulator._check_bearer(scope)) is not None:
+                return denied
+            if (fault := emulator._fault("ags")) is not None:
+                return fault
+            if request.method == "POST":
+                if request.content_type != LINEITEM_TYPE:
+                    return Response("bad content type", 415)
+                data = request.get_json(force=True)
+                if (
+                    not isinstance(data.get("scoreMaximum"), (int, float))
+                    or data["scoreMaximum"] <= 0
+                    or not data.get("label")
+                ):
+                    return {"error": "scoreMaximum and label required"}, 400
+                item_id = uuid.uuid4().hex[:8]
+                data["id"] = line_item_url(context_id, item_id)
+                with emulator.lock:
+                    emulator.line_items[data["id"]] = data | {"_context": context_id}
+                response = jsonify(data)
+                response.status_code = 201
+                response.headers["Content-Type"] = LINEITEM_TYPE
+                return response
+            items = [
+                {k: v for k, v in item.items() if not k.startswith("_")}
+                for item in emulator.line_items.values()
+                if item["_context"] == context_id
+                and all(
+                    item.get(key) == request.args[arg]
+                    for arg, key in (
+                        ("resource_link_id", "resourceLinkId"),
+                        ("resource_id", "resourceId"),
+                        ("tag", "tag"),
+                    )
+                    if arg in request.args
+                )
+            ]
+            response = jsonify(items)
+            response.headers["Content-Type"] = LINEITEMS_TYPE
+            return response
+
+        @app.route("/ags/<context_id>/lineitems/<item_id>", methods=["GET", "PUT", "DELETE"])
+        def line_item(context_id: str, item_id: str) -> Any:
+            if (denied := emulator._check_bearer(SCOPES["lineitem"])) is not None:
+                return denied
+            url = line_item_url(context_id, item_id)
+            if url not in emulator.line_items:
+                return Response("no such line item", 404)
+            if request.method == "DELETE":
+                del emulator.line_items[url]
+                return Response(status=204)
+            if request.method == "PUT":
+                data = request.get_json(force=True)
+                emulator.line_items[url].update({k: v for k, v in data.items() if k != "id"})
+            item = {k: v for k, v in emulator.line_items[url].items() if not k.startswith("_")}
+            return Response(json.dumps(item), 200, {"Content-Type": LINEITEM_TYPE})
+
+        @app.post("/ags/<context_id>/lineitems/<item_id>/scores")
+        def scores(context_id: str, item_id: str) -> Any:
+            url = line_item_url(context_id, item_id)
+            record = {"url": url, "status": None}
+            with emulator.lock:
+                emulator.score_requests.append(record)
+            if (denied := emulator._check_bearer(SCOPES["score"])) is not None:
+                record["status"] = denied.status_code
+                return denied
+            if (fault := emulator._fault("ags")) is not None:
+                record["status"] = fault.status_code
+                return fault
+            if request.content_type != SCORE_TYPE:
+                record["status"] = 415
+                return Response("bad content type", 415)
+            if url not in emulator.line_items:
+                record["status"] = 404
+                return Response("no such line item", 404)
+            score = request.get_json(force=True)
+            required = ("userId", "timestamp", "activityProgress", "gradingProgress")
+            if any(k not in score for k in required):
+                record["status"] = 400
+                return {"error": "missing fields"}, 400
+            with emulator.lock:
+                history = emulator.scores[url]
+                previous = [s for s in history if s["userId"] == score["userId"]]
+                if (
+                    emulator.moodle_409
+                    and previous
+                    and score["timestamp"] <= previous[-1]["timestamp"]
+                ):
+                    record["status"] = 409
+                    return {"error": "timestamp must be newer"}, 409
+                history.append(score)
+            record["status"] = 200
+            return Response(status=200)
+
+        @app.get("/ags/<context_id>/lineitems/<item_id>/results")
+        def results(context_id: str, item_id: str) -> Any:
+            if (denied := emulator._check_bearer(SCOPES["result"])) is not None:
+                return denied
+            url = line_item_url(context_id, item_id)
+            latest = emulator.final_scores(url)
+            rows = [
+                {
+                    "id": f"{url}/results/{uid}",
+                    "scoreOf": url,
+                    "userId": uid,
+                    "resultScore": s.get("scoreGiven"),
+                    "resultMaximum": s.get("scoreMaximum"),
+                    "comment": s.get("comment"),
+                }
+                for uid, s in sorted(latest.items())
+            ]
+            page = int(request.args.get("page", "0"))
+            chunk = rows[page * 2 : page * 2 + 2]
+            response = jsonify(chunk)
+            response.headers["Content-Type"] = RESULTS_TYPE
+            if page * 2 + 2 < len(rows):
+                response.headers["Link"] = f'<{url}/results?page={page + 1}>; rel="next"'
+            return response
+
+        @app.post("/deep_link_return")
+        def deep_link_return() -> Any:
+            token = request.form.get("JWT", "")
+            try:
+                claims = emulator._verify_tool_jwt(token, emulator.issuer)
+            except Exception as error:
+                emulator.deep_link_returns.append({"ok": False, "error": type(error).__name__})
+                return Response("invalid deep linking response", 400)
+            ok = (
+                claims.get("iss") == emulator.client_id
+                and claims.get(LTI + "deployment_id") == emulator.deployment_id
+                and claims.get(LTI + "message_type") == "LtiDeepLinkingResponse"
+                and bool(claims.get("nonce"))
+            )
+            emulator.deep_link_returns.append({"ok": ok, "claims": claims})
+            return ("<p id='dl-ok'>Content added</p>", 200) if ok else (Response("bad claims", 400))
+
+        @app.get("/.well-known/openid-configuration")
+        def openid_configuration() -> Any:
+            if request.headers.get("Authorization") != "Bearer reg-token-1":
+                return Response("unauthorized", 401)
+            return {
+                "issuer": emulator.issuer,
+                "authorization_endpoint": emulator.url + "/auth",
+                "token_endpoint": emulator.url + "/token",
+                "jwks_uri": emulator.url + "/jwks",
+                "registration_endpoint": emulator.url + "/register",
+                "scopes_supported": ["openid", *SCOPES.values()],
+                "response_types_supported": ["id_token"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "claims_supported": ["sub", "iss", "name", "email"],
+                "https://purl.imsglobal.org/spec/lti-platform-configuration": {
+                    "product_family_code": "emulator",
+                    "version": "1.0",
+                    "messages_supported": [
+                        {"type": "LtiResourceLinkRequest"},
+                        {"type": "LtiDeepLinkingRequest"},
+                    ],
+                },
+            }
+
+        @app.post("/register")
+        def register() -> Any:
+            if request.headers.get("Authorization") != "Bearer reg-token-1":
+                return Response("unauthorized", 401)
+            data = request.get_json(force=True)
+            emulator.registrations.append(data)
+            answer = dict(data)
+            answer["client_id"] = emulator.client_id
+            answer["https://purl.imsglobal.org/spec/lti-tool-configuration"] = dict(
+                data.get("https://purl.imsglobal.org/spec/lti-tool-configuration", {}),
+                deployment_id=emulator.deployment_id,
+            )
+            return answer
+
+        return app
+
+
+def encode_query(url: str, params: dict[str, str]) -> str:
+    """url with params appended."""
+    return url + ("&" if "?" in url else "?") + urlencode(params)
+
+
+def fetch_json(url: str) -> Any:
+    """GET JSON (a helper for tests that talk to the emulator directly)."""
+    return requests.get(url, timeout=5).json()
