@@ -78,8 +78,8 @@ def platforms() -> None:
 @with_appcontext
 def platforms_import(file: Path) -> None:
     """Register platforms from a pylti1p3 tool-config JSON FILE (idempotent)."""
+    from lti_pl.schema import ensure_schema
     from lti_pl.services import platforms as service
-    from lti_pl.services.schema import ensure_schema
 
     try:
         data: Any = json.loads(file.read_text())
@@ -94,7 +94,7 @@ def platforms_import(file: Path) -> None:
         db.session.rollback()
         fail(f"{file}: {error}")
     db.session.commit()
-    current_app.extensions["lti_pl"].registrations.clear()
+    current_app.extensions["lti_pl"].registrations_changed()
     for platform in imported:
         click.echo(
             f"registered {platform.issuer} client_id={platform.client_id} "
@@ -106,8 +106,8 @@ def platforms_import(file: Path) -> None:
 @with_appcontext
 def platforms_list() -> None:
     """Show every registration."""
+    from lti_pl.schema import ensure_schema
     from lti_pl.services import platforms as service
-    from lti_pl.services.schema import ensure_schema
 
     ensure_schema()
     rows = service.list_platforms()
@@ -129,11 +129,12 @@ def keys() -> None:
 def keys_rotate() -> None:
     """Add a new signing key; the previous public key stays in the JWKS for the grace period."""
     from lti_pl.lti import keys as tool_keys
-    from lti_pl.services.schema import ensure_schema
+    from lti_pl.schema import ensure_schema
 
     ensure_schema()
     key = tool_keys.rotate(utcnow())
     db.session.commit()
+    current_app.extensions["lti_pl"].tool_conf.forget_signing_key()
     click.echo(
         f"new signing key kid={key.kid}; retired keys stay published for "
         f"{current_app.config['LTI_PL_KEY_GRACE_DAYS']} days"
@@ -149,7 +150,11 @@ def schema() -> None:
 @with_appcontext
 def schema_ensure() -> None:
     """Bring the database to the current schema."""
-    from lti_pl.services.schema import ensure_schema
+    from lti_pl.schema import ensure_schema
 
     ensure_schema()
     click.echo("schema is current")
+
+
+if __name__ == "__main__":
+    main()

@@ -75,7 +75,15 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_WORKER": get("WORKER", "thread"),
         "LTI_PL_HTTP_TIMEOUT": float(get("HTTP_TIMEOUT", "10")),
         "LTI_PL_LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        # Per client IP on /lti/login and /lti/launch; flask-limiter syntax ("60/minute").
+        "LTI_PL_RATE_LIMIT_LAUNCH": get("RATE_LIMIT_LAUNCH", "60/minute"),
+        # None: on, except under TESTING (a test turns it on explicitly).
+        "LTI_PL_RATE_LIMIT_ENABLED": _flag(get("RATE_LIMIT_ENABLED"), default=True)
+        if get("RATE_LIMIT_ENABLED")
+        else None,
         "SESSION_COOKIE_SECURE": _flag(get("SECURE_COOKIES"), default=True),
+        # CHIPS: the LMS iframe is a third-party context; browsers that partition cookies keep it.
+        "SESSION_COOKIE_PARTITIONED": _flag(get("SECURE_COOKIES"), default=True),
         "SESSION_COOKIE_SAMESITE": "None",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_NAME": "lti_pl_session",

@@ -31,7 +31,7 @@ def run_gunicorn(app: Flask, *, host: str, port: int, workers: int | None, threa
     from lti_pl.extensions import db
     from lti_pl.lti import keys
     from lti_pl.models.base import utcnow
-    from lti_pl.services.schema import ensure_schema
+    from lti_pl.schema import ensure_schema
 
     with app.app_context():
         ensure_schema()

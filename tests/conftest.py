@@ -122,7 +122,7 @@ def platform(app: Flask, db_session: Any, tool_jwks: dict[str, Any]) -> Iterator
     with app.app_context():
         import_registrations(emulator.registration())
         db_session.commit()
-    app.extensions["lti_pl"].registrations.clear()
+    app.extensions["lti_pl"].registrations_changed()
     yield emulator
     emulator.stop()
 

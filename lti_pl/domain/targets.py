@@ -111,3 +111,63 @@ class LearningTarget:
     statement: str
     calculation_method: str | None = None
     params: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GradeConversion:
+    """How a mastery result becomes a percentage grade for the LMS gradebook.
+
+    Attributes:
+        table: level points to percent (e.g. 4 -> 100, 3 -> 85); None converts proportionally
+            (score / max points * 100).
+    """
+
+    table: tuple[tuple[float, float], ...] | None
+
+    @classmethod
+    def from_table(cls, table: dict[float, float] | None) -> GradeConversion:
+        """A conversion from a {points: percent} table, or proportional for None."""
+        if table is None:
+            return cls(None)
+        return cls(tuple(sorted(((float(p), float(g)) for p, g in table.items()), reverse=True)))
+
+    @property
+    def is_proportional(self) -> bool:
+        """Whether grades are score / max * 100 rather than a table lookup."""
+        return self.table is None
+
+    def check(self, scale: MasteryScale) -> None:
+        """Raise InvalidInputError unless every level has a grade between 0 and 100."""
+        if self.table is None:
+            return
+        grades = dict(self.table)
+        for level in scale.levels:
+            grade = grades.get(float(level.points))
+            if grade is None:
+                raise InvalidInputError(
+                    f"Give a grade for {level.label} ({level.points:g}).", field="grade_table"
+                )
+            if not 0 <= grade <= 100:
+                raise InvalidInputError(
+                    f"The grade for {level.label} must be between 0 and 100.", field="grade_table"
+                )
+
+    def grade(self, score: float, scale: MasteryScale) -> float:
+        """The percentage for a score on the scale.
+
+        A table converts by the level the score reaches (2.65 is Near Mastery, so 70); a level
+        missing from the table converts proportionally. Proportional is score / max * 100,
+        clamped to 0..100.
+        """
+        if self.table is not None:
+            points = float(scale.level_for(score).points)
+            for table_points, grade in self.table:
+                if table_points == points:
+                    return grade
+        if scale.max_points <= 0:
+            return 0.0
+        return round(min(100.0, max(0.0, score / scale.max_points * 100)), 2)
+
+
+#: Canvas-like default: 4 -> 100, 3 -> 85, 2 -> 70, 1 -> 55, 0 -> 0.
+DEFAULT_GRADE_CONVERSION = GradeConversion.from_table(DEFAULT_GRADE_TABLE)

@@ -28,6 +28,11 @@ class LtiRuntime:
     http: requests.Session
     timeout: float
 
+    def registrations_changed(self) -> None:
+        """Forget what was cached from the registrations (after an import or a registration)."""
+        self.registrations.clear()
+        self.store.delete("frame-ancestors")
+
 
 def build_runtime(
     redis_url: str | None, timeout: float, clock: Callable[[], datetime]

@@ -17,6 +17,8 @@ from lti_pl.extensions import db
 from lti_pl.lti.keys import current_key
 from lti_pl.models.platforms import Platform
 
+KEY_CACHE_SECONDS = 30.0
+
 
 @dataclass(frozen=True)
 class RegistrationRecord:
@@ -112,6 +114,8 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
         super().__init__()
         self._cache = cache
         self._private_key: tuple[str, str] | None = None
+        self._key_until = 0.0
+        self._key_lock = threading.Lock()
 
     def check_iss_has_one_client(self, iss: str) -> bool:
         """Never: every issuer may have several client ids."""
@@ -141,11 +145,35 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
         )
         if record.auth_audience:
             reg.set_auth_audience(record.auth_audience)
-        key = current_key()
+        key = self.signing_key()
         if key is not None:
-            reg.set_tool_private_key(key.private_pem)
-            reg.set_kid(key.kid)
+            reg.set_tool_private_key(key[1])
+            reg.set_kid(key[0])
         return reg
+
+    def signing_key(self) -> tuple[str, str] | None:
+        """(kid, private PEM) of the current key, read at most every KEY_CACHE_SECONDS.
+
+        Every launch builds a registration; the key changes only on `lti-pl keys rotate`. A worker
+        that still signs with the previous key for a few seconds is fine: retired keys stay in
+        the JWKS for the grace period.
+        """
+        now = time.monotonic()
+        with self._key_lock:
+            if self._key_until > now:
+                return self._private_key
+        key = current_key()
+        if key is None:
+            return None  # not cached: the first key may be created any moment
+        value = (key.kid, key.private_pem)
+        with self._key_lock:
+            self._private_key, self._key_until = value, now + KEY_CACHE_SECONDS
+        return value
+
+    def forget_signing_key(self) -> None:
+        """Read the key again on next use (after a rotation in this process)."""
+        with self._key_lock:
+            self._key_until = 0.0
 
     def find_registration_by_issuer(self, iss: str, *args: Any, **kwargs: Any) -> Registration:
         """Only when the issuer has exactly one registration."""

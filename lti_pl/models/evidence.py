@@ -70,7 +70,9 @@ class ReassessmentRequest(Base):
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
     target_id: Mapped[int] = mapped_column(ForeignKey("learning_target.id", ondelete="CASCADE"))
     note: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, assessed, declined
+    status: Mapped[str] = mapped_column(
+        String(20), default="pending"
+    )  # pending, assessed, declined
     is_reassessment: Mapped[bool] = mapped_column(default=False)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column()
@@ -110,6 +112,9 @@ class MasteryRecord(Base):
     score: Mapped[float | None] = mapped_column()
     level_points: Mapped[float | None] = mapped_column()
     label: Mapped[str] = mapped_column(String(100), default="")
+    color: Mapped[str] = mapped_column(String(7), default="")  # the level's colour, with label
+    # The converted percentage grade (the course's grade table), None without evidence.
+    grade: Mapped[float | None] = mapped_column()
     is_mastered: Mapped[bool] = mapped_column(default=False)
     next_score_to_master: Mapped[float | None] = mapped_column()
     explanation: Mapped[str] = mapped_column(Text, default="")
@@ -117,3 +122,6 @@ class MasteryRecord(Base):
     evidence_count: Mapped[int] = mapped_column(default=0)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship()
+    target: Mapped[LearningTarget] = relationship()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,6 +29,11 @@ class LineItem(Base):
     # "aggregate": the course's mastery grade; "target": one target (target_id set).
     passback_mode: Mapped[str] = mapped_column(String(20), default="aggregate")
     target_id: Mapped[int | None] = mapped_column()
+    # Aggregate line items: the targets averaged (custom `lti_pl_targets`); empty: every target.
+    target_ids: Mapped[list[Any]] = mapped_column(default=list)
+    # The launch's `lineitem` claim gave the URL; False when we created or found it via AGS.
+    from_launch: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     course: Mapped[Course] = relationship()
 
@@ -36,6 +42,8 @@ class OutboxStatus:
     """Values of GradeOutboxEntry.status."""
 
     PENDING = "pending"
+    # Claimed by a worker; `next_attempt_at` is the lease end, after which it is due again.
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
     SUPERSEDED = "superseded"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
 
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.extensions import db
@@ -13,6 +16,10 @@ from lti_pl.lti.launch import LaunchInfo
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment, ObserverLink, Person, ResourceLink
 from lti_pl.models.platforms import Deployment
+
+T = TypeVar("T")
+# A repeat launch only rewrites last_launch_at when it is older than this: fewer writes per launch.
+LAUNCH_TOUCH_INTERVAL = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -23,6 +30,33 @@ class LaunchOutcome:
     course_id: int
     role: CourseRole
     resource_link_id: int | None
+
+
+def get_or_create(query: Select[tuple[T]], create: Callable[[], T]) -> T:
+    """The row the query finds, or a new one; safe when two first launches race.
+
+    The insert runs in a savepoint: when a concurrent request inserted the same unique key first,
+    the savepoint rolls back and the row is read again instead of failing the launch with a 500.
+    """
+    row = db.session.scalars(query).first()
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            row = create()
+            db.session.add(row)
+    except IntegrityError:
+        row = db.session.scalars(query).first()
+        if row is None:
+            raise
+    return row
+
+
+def _set_if_changed(row: Any, **values: Any) -> None:
+    """Assign only what differs, so an unchanged repeat launch writes nothing."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
 
 
 def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
@@ -39,72 +73,79 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             Deployment.deployment_id == info.deployment_id,
         )
     ).one()
-    course = db.session.scalars(
+    course = get_or_create(
         select(Course).where(
             Course.platform_id == info.platform_id, Course.context_id == info.context_id
-        )
-    ).first()
-    if course is None:
-        course = Course(platform_id=info.platform_id, context_id=info.context_id, method_params={})
-        db.session.add(course)
-    course.deployment_id = deployment.id
-    course.title = info.context_title or course.title or "Untitled course"
-    course.label = info.context_label or course.label
+        ),
+        lambda: Course(
+            platform_id=info.platform_id,
+            context_id=info.context_id,
+            deployment_id=deployment.id,
+            title=info.context_title or "Untitled course",
+            method_params={},
+        ),
+    )
+    _set_if_changed(
+        course,
+        deployment_id=deployment.id,
+        title=info.context_title or course.title or "Untitled course",
+        label=info.context_label or course.label,
+    )
     if info.memberships_url:
-        course.memberships_url = info.memberships_url
+        _set_if_changed(course, memberships_url=info.memberships_url)
     if info.line_items_url:
-        course.line_items_url = info.line_items_url
+        _set_if_changed(course, line_items_url=info.line_items_url)
     if info.ags_scopes:
-        course.ags_scopes = list(info.ags_scopes)
+        _set_if_changed(course, ags_scopes=list(info.ags_scopes))
 
-    person = db.session.scalars(
-        select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject)
-    ).first()
-    if person is None:
-        person = Person(issuer=info.issuer, subject=info.subject)
-        db.session.add(person)
+    person = get_or_create(
+        select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
+        lambda: Person(issuer=info.issuer, subject=info.subject),
+    )
     # Names and email only when the platform sends them (privacy settings may withhold them).
-    for attr in ("name", "given_name", "family_name"):
-        if getattr(info, attr):
-            setattr(person, attr, getattr(info, attr))
-    if info.email:
-        person.email = info.email
+    _set_if_changed(
+        person,
+        **{
+            a: getattr(info, a)
+            for a in ("name", "given_name", "family_name", "email")
+            if getattr(info, a)
+        },
+    )
     db.session.flush()
 
-    enrollment = db.session.scalars(
+    role = info.course_role
+    enrollment = get_or_create(
         select(Enrollment).where(
             Enrollment.course_id == course.id, Enrollment.person_id == person.id
-        )
-    ).first()
-    if enrollment is None:
-        enrollment = Enrollment(course_id=course.id, person_id=person.id, role=info.course_role)
-        db.session.add(enrollment)
-    enrollment.role = info.course_role
-    enrollment.lti_roles = list(info.roles)
-    enrollment.status = "Active"
-    enrollment.last_launch_at = now
+        ),
+        lambda: Enrollment(
+            course_id=course.id, person_id=person.id, role=role, lti_roles=list(info.roles)
+        ),
+    )
+    _set_if_changed(enrollment, role=str(role), lti_roles=list(info.roles), status="Active")
+    if enrollment.last_launch_at is None or now - enrollment.last_launch_at > LAUNCH_TOUCH_INTERVAL:
+        enrollment.last_launch_at = now
 
     link_id: int | None = None
     if info.resource_link_id:
-        link = db.session.scalars(
+        link = get_or_create(
             select(ResourceLink).where(
                 ResourceLink.course_id == course.id,
                 ResourceLink.resource_link_id == info.resource_link_id,
-            )
-        ).first()
-        if link is None:
-            link = ResourceLink(course_id=course.id, resource_link_id=info.resource_link_id)
-            db.session.add(link)
-        link.title = info.resource_link_title or link.title
-        link.custom = dict(info.custom)
+            ),
+            lambda: ResourceLink(course_id=course.id, resource_link_id=info.resource_link_id),
+        )
+        _set_if_changed(
+            link, title=info.resource_link_title or link.title, custom=dict(info.custom)
+        )
         if info.line_item_url:
-            link.line_item_url = info.line_item_url
+            _set_if_changed(link, line_item_url=info.line_item_url)
         db.session.flush()
         link_id = link.id
     db.session.flush()
-    if info.course_role is CourseRole.OBSERVER and info.mentor_of:
+    if role is CourseRole.OBSERVER and info.mentor_of:
         _link_observer(enrollment, course, info)
-    return LaunchOutcome(enrollment.id, course.id, info.course_role, link_id)
+    return LaunchOutcome(enrollment.id, course.id, role, link_id)
 
 
 def _link_observer(observer: Enrollment, course: Course, info: LaunchInfo) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Response
+from flask import request as flask_request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from sqlalchemy import select, text
 
@@ -39,13 +40,26 @@ class CookieOrUrlSessionInterface(SecureCookieSessionInterface):
             )
         except Exception:
             return self.session_class()
-        g.session_in_url = from_url
+        request.environ[URL_SESSION_FLAG] = from_url
         return self.session_class(data)
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:  # noqa: D102
-        if g.get("session_in_url"):
+        if is_url_session():
             return
         super().save_session(app, session, response)
+
+
+URL_SESSION_FLAG = "lti_pl.session_in_url"
+
+
+def is_url_session() -> bool:
+    """Whether this request keeps its session in the URL instead of a cookie."""
+    return bool(flask_request.environ.get(URL_SESSION_FLAG))
+
+
+def use_url_session() -> None:
+    """Switch this request (and the links it renders) to a URL session."""
+    flask_request.environ[URL_SESSION_FLAG] = True
 
 
 def session_token(app: Flask, data: dict[str, Any]) -> str:
@@ -68,7 +82,7 @@ def register_web(app: Flask) -> None:
 
     @app.url_defaults
     def _carry_url_session(endpoint: str, values: dict[str, Any]) -> None:
-        if g.get("session_in_url") and endpoint != "static" and SESSION_PARAM not in values:
+        if is_url_session() and endpoint != "static" and SESSION_PARAM not in values:
             values[SESSION_PARAM] = session_token(app, dict(session))
 
     @app.after_request

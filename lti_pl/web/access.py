@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request, session
+from flask import request, session
 
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.extensions import db
@@ -39,7 +39,7 @@ def current_enrollment() -> Enrollment:
     Raises:
         NotAllowedError: no launch into that course from this browser.
     """
-    cached = g.get("enrollment")
+    cached = request.environ.get("lti_pl.enrollment")
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     course_id = (request.view_args or {}).get("course_id")
@@ -52,7 +52,7 @@ def current_enrollment() -> Enrollment:
     enrollment = db.session.get(Enrollment, int(entry["e"]))
     if enrollment is None or enrollment.course_id != course_id or enrollment.status == "Deleted":
         raise NotAllowedError("Your enrollment in this course is no longer active.")
-    g.enrollment = enrollment
+    request.environ["lti_pl.enrollment"] = enrollment
     return enrollment
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     Response,
     current_app,
-    g,
     make_response,
     redirect,
     render_template,
@@ -18,15 +19,20 @@ from flask import (
     session,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
-from lti_pl.extensions import csrf
-from lti_pl.lti import keys
+from lti_pl.extensions import csrf, db
+from lti_pl.lti import dynamic_registration, keys
+from lti_pl.lti.dynamic_registration import SCOPES as REGISTRATION_SCOPES
+from lti_pl.lti.dynamic_registration import RegistrationError, ToolUrls
 from lti_pl.lti.launch import DEEP_LINKING_REQUEST, LaunchError
 from lti_pl.lti.roles import CourseRole
 from lti_pl.lti.runtime import LtiRuntime
 from lti_pl.models.base import utcnow
-from lti_pl.services import launches
+from lti_pl.models.courses import Course
+from lti_pl.services import grades, launches, registration
+from lti_pl.web import background, use_url_session
 from lti_pl.web.access import remember_launch
 
 logger = logging.getLogger(__name__)
@@ -100,7 +106,7 @@ def launch() -> ResponseReturnValue:
     session.permanent = True
     remember_launch(outcome.course_id, outcome.enrollment_id, outcome.role)
     if cookie is None:
-        g.session_in_url = True
+        use_url_session()
     logger.info(
         "launch ok course=%s enrollment=%s role=%s message=%s",
         outcome.course_id,
@@ -138,6 +144,44 @@ def _after_launch_hooks(outcome: launches.LaunchOutcome) -> None:
         hook(outcome)
 
 
+def _record_line_item(outcome: launches.LaunchOutcome) -> None:
+    """A deep-linked resource link launched with a `lineitem` claim: remember where grades go."""
+    if outcome.resource_link_id is not None:
+        grades.ensure_line_item_from_launch(
+            course_id=outcome.course_id, resource_link_row_id=outcome.resource_link_id
+        )
+
+
+def roster_throttle_key(course_id: int) -> str:
+    """The store key limiting roster syncs per course.
+
+    The issuer and context are in it too: a recreated database reuses course ids, and a shared
+    Redis must not keep an old course's throttle for a new one.
+    """
+    course = db.session.get(Course, course_id)
+    origin = f"{course.platform.issuer}\n{course.context_id}" if course else ""
+    return f"roster-sync:{course_id}:{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
+
+
+def _sync_roster_soon(outcome: launches.LaunchOutcome) -> None:
+    """After a teacher launch, sync the roster in the background, at most once per interval."""
+    if outcome.role is not CourseRole.TEACHER:
+        return
+    interval = int(current_app.config["LTI_PL_ROSTER_SYNC_INTERVAL"])
+    if not runtime().store.add(roster_throttle_key(outcome.course_id), 1, max(1, interval)):
+        return
+    course_id = outcome.course_id
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    background.after_commit(lambda: background.sync_roster(app, course_id))
+
+
+@bp.record_once
+def _install(state: BlueprintSetupState) -> None:
+    hooks = state.app.extensions.setdefault("lti_pl_launch_hooks", [])
+    hooks.extend([_record_line_item, _sync_roster_soon])
+    background.install(state.app)
+
+
 @bp.get("/jwks.json")
 def jwks() -> Response:
     """The tool's public keys: the current key and recently retired ones; never private members."""
@@ -147,3 +191,95 @@ def jwks() -> Response:
     response = make_response(keys.public_jwks(now, grace))
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def _tool_urls() -> ToolUrls:
+    return ToolUrls(
+        base_url=base_url(),
+        login_url=external_url("lti.login"),
+        launch_url=external_url("lti.launch"),
+        jwks_url=external_url("lti.jwks"),
+        logo_url=base_url() + url_for("static", filename="logo.svg"),
+    )
+
+
+@bp.get("/config/canvas.json")
+def canvas_config() -> Response:
+    """The Canvas developer-key JSON (Admin → Developer Keys → LTI key → Paste JSON)."""
+    urls = _tool_urls()
+    placements = [
+        {
+            "placement": "course_navigation",
+            "message_type": "LtiResourceLinkRequest",
+            "target_link_uri": urls.launch_url,
+            "text": urls.name,
+            "enabled": True,
+        },
+        {
+            "placement": "link_selection",
+            "message_type": "LtiDeepLinkingRequest",
+            "target_link_uri": urls.launch_url,
+            "text": f"{urls.name} content",
+        },
+        {
+            "placement": "assignment_selection",
+            "message_type": "LtiDeepLinkingRequest",
+            "target_link_uri": urls.launch_url,
+            "text": f"{urls.name} mastery grade",
+        },
+    ]
+    body = {
+        "title": urls.name,
+        "description": urls.description,
+        "oidc_initiation_url": urls.login_url,
+        "target_link_uri": urls.launch_url,
+        "public_jwk_url": urls.jwks_url,
+        "scopes": list(REGISTRATION_SCOPES),
+        "extensions": [
+            {
+                "domain": urlsplit(urls.base_url).netloc,
+                "tool_id": "lti_pl",
+                "platform": "canvas.instructure.com",
+                "privacy_level": "public",
+                "settings": {"text": urls.name, "placements": placements},
+            }
+        ],
+        "custom_fields": {},
+    }
+    response = make_response(body)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/config")
+def config_page() -> ResponseReturnValue:
+    """Every URL an LMS admin pastes, with copy buttons."""
+    urls = _tool_urls()
+    rows = [
+        ("Login (OIDC initiation) URL", urls.login_url),
+        ("Redirect / launch URL (target link URI)", urls.launch_url),
+        ("Public keyset (JWKS) URL", urls.jwks_url),
+        ("Dynamic registration URL", external_url("lti.register")),
+        ("Canvas developer-key JSON URL", external_url("lti.canvas_config")),
+        ("Tool domain", urlsplit(urls.base_url).netloc),
+    ]
+    return render_template("lti/config.html", rows=rows, scopes=REGISTRATION_SCOPES)
+
+
+@bp.get("/register")
+def register() -> ResponseReturnValue:
+    """LTI Dynamic Registration: register with the platform that opened this page."""
+    config_url = request.args.get("openid_configuration", "")
+    token = request.args.get("registration_token", "")
+    try:
+        result = dynamic_registration.register(
+            _tool_urls(), config_url, token, float(current_app.config["LTI_PL_HTTP_TIMEOUT"])
+        )
+    except RegistrationError as error:
+        logger.warning("dynamic registration refused: %s", type(error).__name__)
+        return render_template("lti/register_error.html", message=str(error)), 400
+    platform = registration.store_dynamic_registration(result)  # committed after the view
+    runtime().registrations.clear()
+    runtime().store.delete("frame-ancestors")
+    logger.info("dynamic registration stored platform=%s", platform.id)
+    return render_template("lti/register_done.html", platform=platform)

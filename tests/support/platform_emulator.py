@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import random
+import socket
+import struct
 import threading
 import time
 import uuid
@@ -25,7 +27,7 @@ import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
@@ -48,6 +50,17 @@ LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+
+
+class _NoDelayHandler(WSGIRequestHandler):
+    """Answers without Nagle's delay (werkzeug writes headers and body separately)."""
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Quiet: tests read what arrived from the emulator's records, not its log."""
 
 
 def make_rsa_key() -> tuple[Any, dict[str, Any], str]:
@@ -138,7 +151,9 @@ class PlatformEmulator:
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> PlatformEmulator:
         """Serve on a free port of 127.0.0.1 in a thread."""
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self._server = make_server(
+            "127.0.0.1", 0, self.app, threaded=True, request_handler=_NoDelayHandler
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -338,7 +353,12 @@ class PlatformEmulator:
             time.sleep(plan.slow_seconds)
             return Response("late", 503)
         if kind == "reset":
-            raise ConnectionResetError  # werkzeug drops the connection
+            # Drop the TCP connection with an RST before any answer (as a crashed proxy would).
+            sock = request.environ.get("werkzeug.socket")
+            if sock is not None:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.shutdown(socket.SHUT_RDWR)
+            return Response("reset", 500)
         return Response("platform error", 500)
 
     def _check_bearer(self, scope: str) -> Response | None:

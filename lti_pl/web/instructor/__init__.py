@@ -13,6 +13,7 @@ AREAS = (
     "home",
     "targets",
     "evidence",
+    "settings",
     "grades",
     "roster",
     "deep_linking",
@@ -21,6 +22,7 @@ AREAS = (
     "stations",
     "profiles",
     "exports",
+    "paths",
 )
 
 for _area in AREAS:

@@ -9,7 +9,17 @@ from flask import Blueprint
 
 bp = Blueprint("student", __name__, url_prefix="/courses/<int:course_id>/learn")
 
-AREAS = ("home", "targets", "evidence", "choice_boards", "profiles", "goals", "binder", "paths")
+AREAS = (
+    "home",
+    "targets",
+    "evidence",
+    "choice_boards",
+    "profiles",
+    "goals",
+    "binder",
+    "paths",
+    "observe",
+)
 
 for _area in AREAS:
     if importlib.util.find_spec(f"{__name__}.{_area}") is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from lti_pl.lti.roles import CourseRole
+from lti_pl.models.base import utcnow
+from lti_pl.services.evidence import student_progress
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.student import bp
 
@@ -15,4 +17,37 @@ from lti_pl.web.student import bp
 def home(course_id: int) -> ResponseReturnValue:
     """The course home for students (observers see their students' work read-only)."""
     enrollment = current_enrollment()
-    return render_template("student/home.html", enrollment=enrollment, course=enrollment.course)
+    progress = (
+        student_progress(enrollment, now=utcnow())
+        if enrollment.role == CourseRole.STUDENT.value
+        else []
+    )
+    areas = STUDENT_AREAS if enrollment.role == CourseRole.STUDENT.value else OBSERVER_AREAS
+    return render_template(
+        "student/home.html",
+        enrollment=enrollment,
+        course=enrollment.course,
+        progress=progress,
+        areas=area_links(areas, course_id),
+    )
+
+
+#: The pages each role reaches from the course home, when that area is installed.
+STUDENT_AREAS = (
+    ("student.targets", "My learning targets"),
+    ("student.boards", "Choice boards"),
+    ("student.path", "My learning path"),
+    ("student.profile", "My profile"),
+    ("student.goals", "My goals"),
+    ("student.binder", "My binder"),
+)
+OBSERVER_AREAS = (("student.observe", "My students' work"),)
+
+
+def area_links(areas: tuple[tuple[str, str], ...], course_id: int) -> list[tuple[str, str]]:
+    """(url, label) of the areas whose views exist (areas land one at a time)."""
+    return [
+        (url_for(endpoint, course_id=course_id), label)
+        for endpoint, label in areas
+        if endpoint in current_app.view_functions
+    ]

@@ -1,0 +1,252 @@
+"""Data wall timing: 300 students × 40 targets in a temporary SQLite database.
+
+Run: `.venv/bin/python -m bench.data_wall`. Prints the page's render time and SQL statement count,
+the same for a naive build that queries each cell on its own, and the ratio.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy import event, func, select
+
+from lti_pl import create_app
+from lti_pl.domain.profiles import StructureDial
+from lti_pl.extensions import db
+from lti_pl.models.courses import Course, Enrollment, Person
+from lti_pl.models.evidence import Evidence, MasteryRecord, ReassessmentRequest
+from lti_pl.models.platforms import Deployment, Platform
+from lti_pl.models.targets import LearningTarget
+from lti_pl.services import data_wall
+from lti_pl.services.profiles import course_students, course_targets, dial_for
+
+STUDENTS = 300
+TARGETS = 40
+RUNS = 3
+
+
+def build(app: Flask, seed: int = 1) -> tuple[int, int]:
+    """Fill the database; return (course id, teacher enrollment id)."""
+    rng = random.Random(seed)
+    with app.app_context():
+        db.create_all()
+        platform = Platform(
+            issuer="https://lms.bench",
+            client_id="bench",
+            auth_login_url="https://lms.bench/auth",
+            auth_token_url="https://lms.bench/token",  # noqa: S106 - a URL, not a secret
+        )
+        db.session.add(platform)
+        db.session.flush()
+        deployment = Deployment(platform_id=platform.id, deployment_id="1")
+        db.session.add(deployment)
+        db.session.flush()
+        course = Course(
+            platform_id=platform.id, deployment_id=deployment.id, context_id="c", method_params={}
+        )
+        db.session.add(course)
+        db.session.flush()
+        teacher_person = Person(issuer="https://lms.bench", subject="t", name="Teacher")
+        db.session.add(teacher_person)
+        db.session.flush()
+        teacher = Enrollment(course_id=course.id, person_id=teacher_person.id, role="teacher")
+        db.session.add(teacher)
+        targets = [
+            LearningTarget(course_id=course.id, statement=f"I can skill {n}", position=n)
+            for n in range(TARGETS)
+        ]
+        db.session.add_all(targets)
+        people = [
+            Person(issuer="https://lms.bench", subject=f"s{n}", name=f"Student {n:03d}")
+            for n in range(STUDENTS)
+        ]
+        db.session.add_all(people)
+        db.session.flush()
+        students = [
+            Enrollment(course_id=course.id, person_id=p.id, role="student", section=f"P{n % 4 + 1}")
+            for n, p in enumerate(people)
+        ]
+        db.session.add_all(students)
+        db.session.flush()
+        rows: list[Any] = []
+        for student in students:
+            for target in targets:
+                if rng.random() < 0.15:
+                    continue
+                score = round(rng.uniform(0, 4), 2)
+                rows.append(
+                    MasteryRecord(
+                        course_id=course.id,
+                        enrollment_id=student.id,
+                        target_id=target.id,
+                        method="decaying_average",
+                        score=score,
+                        level_points=float(int(score)),
+                        label="",
+                        is_mastered=score >= 3,
+                        details={},
+                    )
+                )
+                rows.append(
+                    Evidence(
+                        course_id=course.id,
+                        enrollment_id=student.id,
+                        target_id=target.id,
+                        kind="text",
+                        text="work",
+                    )
+                )
+                if rng.random() < 0.02:
+                    rows.append(
+                        ReassessmentRequest(
+                            course_id=course.id, enrollment_id=student.id, target_id=target.id
+                        )
+                    )
+        db.session.add_all(rows)
+        db.session.commit()
+        return course.id, teacher.id
+
+
+def naive_wall(course: Course) -> data_wall.DataWall:
+    """The same wall, one query per cell for mastery, evidence and requests (the baseline)."""
+    scale = data_wall.scale_of(course)
+    targets = course_targets(course.id)
+    rows = []
+    for student in course_students(course.id):
+        cells = []
+        for target in targets:
+            record = db.session.scalars(
+                select(MasteryRecord).where(
+                    MasteryRecord.enrollment_id == student.id, MasteryRecord.target_id == target.id
+                )
+            ).first()
+            count = db.session.scalar(
+                select(func.count(Evidence.id)).where(
+                    Evidence.enrollment_id == student.id, Evidence.target_id == target.id
+                )
+            )
+            ready = db.session.scalars(
+                select(ReassessmentRequest.id).where(
+                    ReassessmentRequest.enrollment_id == student.id,
+                    ReassessmentRequest.target_id == target.id,
+                    ReassessmentRequest.status == "pending",
+                )
+            ).first()
+            cells.append(
+                data_wall._cell(  # the baseline must build identical cells
+                    record, target.id, scale, is_ready=ready is not None, evidence_count=count or 0
+                )
+            )
+        rows.append(
+            data_wall.WallRow(
+                student.id,
+                student.person.display_name,
+                student.section,
+                dial_for(student).value,
+                tuple(cells),
+            )
+        )
+    return data_wall.DataWall(tuple(targets), tuple(rows), (), scale, "student", False, "", None)
+
+
+@contextmanager
+def counting(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def before(*args: Any) -> None:
+        statements.append(args[2])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def timed(app: Flask, run: Callable[[], int], runs: int) -> tuple[float, int, int]:
+    """Median seconds, statements per run, and the page size (after one warm-up run)."""
+    run()
+    times = []
+    size = 0
+    count = 0
+    for _ in range(runs):
+        with counting(app) as statements:
+            start = time.perf_counter()
+            size = run()
+            times.append(time.perf_counter() - start)
+        count = len(statements)
+    return statistics.median(times), count, size
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        app = create_app(
+            {
+                "TESTING": True,
+                "SECRET_KEY": "bench-only",
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+                "LTI_PL_INSTANCE_PATH": folder,
+                "LTI_PL_REDIS_URL": None,
+                "WTF_CSRF_ENABLED": False,
+                "SESSION_COOKIE_SECURE": False,
+            }
+        )
+        course_id, teacher_id = build(app)
+        client = app.test_client()
+        with client.session_transaction() as session:
+            session["launches"] = {str(course_id): {"e": teacher_id, "r": "teacher"}}
+        url = f"/courses/{course_id}/teach/data-wall"
+
+        def fast() -> int:
+            response = client.get(url)
+            assert response.status_code == 200, response.status_code
+            return len(response.data)
+
+        def naive() -> int:
+            with app.test_request_context(url) as ctx:
+                ctx.match_request()
+                course = db.session.get(Course, course_id)
+                assert course is not None
+                html = render_template(
+                    "instructor/data_wall/wall.html",
+                    course_id=course_id,
+                    wall=naive_wall(course),
+                    statuses=list(data_wall.CellStatus),
+                    dials=list(StructureDial),
+                )
+                db.session.remove()
+                return len(html.encode())
+
+        fast_s, fast_q, fast_size = timed(app, fast, RUNS)
+        # The baseline is slow: one timed run after the warm-up.
+        naive_s, naive_q, naive_size = timed(app, naive, 1)
+        print(f"data wall {STUDENTS} students x {TARGETS} targets (SQLite)")
+        rows = (
+            ("batched page", fast_s, fast_q, fast_size, f"median of {RUNS}"),
+            ("per-cell", naive_s, naive_q, naive_size, "one run"),
+        )
+        for name, seconds, count, size, note in rows:
+            print(
+                f"  {name:13}: {seconds * 1000:9.1f} ms {count:7d} statements {size} bytes ({note})"
+            )
+        print(
+            f"  ratio        : {naive_s / fast_s:9.1f}x time "
+            f"{naive_q / max(fast_q, 1):7.0f}x statements"
+        )
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

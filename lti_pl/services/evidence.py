@@ -1,0 +1,593 @@
+"""Evidence, "ready to be assessed" requests, assessments, relearning and the quick grid."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from lti_pl.domain.evidence import (
+    Decision,
+    EvidenceKind,
+    can_request_reassessment,
+    validate_submission,
+)
+from lti_pl.domain.targets import MasteryScale
+from lti_pl.extensions import db
+from lti_pl.models.courses import Enrollment, ObserverLink
+from lti_pl.models.evidence import (
+    Assessment,
+    Evidence,
+    MasteryRecord,
+    ReassessmentRequest,
+    RelearningLog,
+)
+from lti_pl.models.targets import LearningTarget
+from lti_pl.services import mastery, uploads
+from lti_pl.services.courses import course_scale, reassessment_policy
+from lti_pl.services.targets import get_target, list_targets
+
+logger = logging.getLogger(__name__)
+
+PENDING = "pending"
+ASSESSED = "assessed"
+DECLINED = "declined"
+REFLECTION = "reflection"
+PRACTICE = "practice_activity"
+TEACHER = "teacher"
+STUDENT = "student"
+OBSERVER = "observer"
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Where uploads go and what they may be (from the app config, passed in by the view).
+
+    Attributes:
+        folder: the upload folder (LTI_PL_UPLOAD_FOLDER).
+        max_bytes: the largest file (LTI_PL_MAX_UPLOAD_BYTES).
+        allowed_types: accepted content types.
+    """
+
+    folder: str
+    max_bytes: int
+    allowed_types: frozenset[str] = uploads.ALLOWED_TYPES
+
+
+def _require(actor: Enrollment, role: str) -> None:
+    if actor.role != role:
+        raise NotAllowedError("This is not available for your role in this course.")
+
+
+def _student(actor: Enrollment, enrollment_id: int) -> Enrollment:
+    student = db.session.get(Enrollment, enrollment_id)
+    if student is None or student.course_id != actor.course_id or student.role != STUDENT:
+        raise NotFoundError("This student is not in this course.")
+    return student
+
+
+def submit_evidence(
+    actor: Enrollment,
+    target_id: int,
+    *,
+    kind: str,
+    text: str,
+    url: str,
+    upload: uploads.IncomingFile | None,
+    limits: UploadLimits,
+    now: datetime,
+) -> Evidence:
+    """Store a student's evidence for a target (text, link or file).
+
+    Raises:
+        NotAllowedError: the actor is not a student.
+        NotFoundError: the target is not in the actor's course (or archived).
+        InvalidInputError: with field "kind", "text", "url" or "file".
+    """
+    _require(actor, STUDENT)
+    target = get_target(actor, target_id)
+    if target.is_archived:
+        raise NotFoundError("This learning target is archived.")
+    try:
+        evidence_kind = EvidenceKind(kind)
+    except ValueError:
+        raise InvalidInputError("Choose text, a link or a file.", field="kind") from None
+    stored: uploads.StoredFile | None = None
+    if evidence_kind is EvidenceKind.FILE:
+        if upload is None or not upload.filename:
+            raise InvalidInputError("Choose a file to upload.", field="file")
+        stored = uploads.save_upload(
+            upload, limits.folder, max_bytes=limits.max_bytes, allowed_types=limits.allowed_types
+        )
+    try:
+        submission = validate_submission(
+            evidence_kind,
+            text,
+            url,
+            upload.filename if upload is not None and stored is not None else None,
+            stored.size if stored else None,
+            stored.content_type if stored else None,
+            max_bytes=limits.max_bytes,
+            allowed_types=limits.allowed_types,
+        )
+    except InvalidInputError:
+        if stored is not None:
+            uploads.remove(limits.folder, stored.stored_name)
+        raise
+    evidence = Evidence(
+        course_id=actor.course_id,
+        enrollment_id=actor.id,
+        target_id=target.id,
+        kind=str(submission.kind),
+        text=submission.text or "",
+        url=submission.url or "",
+        filename=submission.filename or "",
+        stored_name=stored.stored_name if stored else "",
+        content_type=stored.content_type if stored else "",
+        size=stored.size if stored else 0,
+        submitted_at=now,
+    )
+    db.session.add(evidence)
+    db.session.flush()
+    logger.info("evidence submitted evidence=%s target=%s", evidence.id, target.id)
+    return evidence
+
+
+def _last_assessment(enrollment_id: int, target_id: int) -> Assessment | None:
+    return db.session.scalars(
+        select(Assessment)
+        .where(Assessment.enrollment_id == enrollment_id, Assessment.target_id == target_id)
+        .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
+        .limit(1)
+    ).first()
+
+
+def request_decision(student: Enrollment, target: LearningTarget, *, now: datetime) -> Decision:
+    """Whether the student may say "I'm ready to be assessed" now, and why (not)."""
+    last = _last_assessment(student.id, target.id)
+    pending = db.session.scalar(
+        select(func.count(ReassessmentRequest.id)).where(
+            ReassessmentRequest.enrollment_id == student.id,
+            ReassessmentRequest.target_id == target.id,
+            ReassessmentRequest.status == PENDING,
+        )
+    )
+    attempts = db.session.scalar(
+        select(func.count(ReassessmentRequest.id)).where(
+            ReassessmentRequest.enrollment_id == student.id,
+            ReassessmentRequest.target_id == target.id,
+            ReassessmentRequest.is_reassessment.is_(True),
+            ReassessmentRequest.status == ASSESSED,
+        )
+    )
+    since = last.assessed_at if last is not None else None
+    kinds: set[str] = set()
+    if since is not None:
+        kinds = set(
+            db.session.scalars(
+                select(RelearningLog.kind).where(
+                    RelearningLog.enrollment_id == student.id,
+                    RelearningLog.target_id == target.id,
+                    RelearningLog.logged_at > since,
+                )
+            )
+        )
+    return can_request_reassessment(
+        reassessment_policy(student.course),
+        attempts_so_far=int(attempts or 0),
+        last_assessed_at=since,
+        last_score=last.score if last is not None else None,
+        scale=course_scale(student.course),
+        relearning_logged_since_last=REFLECTION in kinds,
+        has_practice_done_since_last=PRACTICE in kinds,
+        pending_request=bool(pending),
+        now=now,
+    )
+
+
+def request_assessment(
+    actor: Enrollment, target_id: int, note: str, *, now: datetime
+) -> ReassessmentRequest:
+    """Record "I'm ready to be assessed" (a reassessment if already assessed).
+
+    The gradebook shows the target as Submitted / Pending until the teacher assesses.
+
+    Raises:
+        NotAllowedError: the policy refuses; the message says why.
+        NotFoundError: the target is not in the actor's course.
+    """
+    _require(actor, STUDENT)
+    target = get_target(actor, target_id)
+    if target.is_archived:
+        raise NotFoundError("This learning target is archived.")
+    decision = request_decision(actor, target, now=now)
+    if not decision.is_allowed:
+        raise NotAllowedError(decision.reason)
+    note = note.strip()
+    if len(note) > 2000:
+        raise InvalidInputError("Keep your note to 2,000 characters.", field="note")
+    request = ReassessmentRequest(
+        course_id=actor.course_id,
+        enrollment_id=actor.id,
+        target_id=target.id,
+        note=note,
+        status=PENDING,
+        is_reassessment=_last_assessment(actor.id, target.id) is not None,
+        requested_at=now,
+    )
+    db.session.add(request)
+    db.session.flush()
+    mastery.mark_pending(actor, target, now=now)
+    logger.info("assessment requested request=%s target=%s", request.id, target.id)
+    return request
+
+
+def log_reflection(actor: Enrollment, target_id: int, text: str, *, now: datetime) -> RelearningLog:
+    """Log a written reflection on what the student relearned.
+
+    Raises:
+        InvalidInputError: the text is empty or too long.
+    """
+    _require(actor, STUDENT)
+    target = get_target(actor, target_id)
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInputError("Write what you relearned and how.", field="reflection")
+    if len(cleaned) > 10_000:
+        raise InvalidInputError("Keep your reflection to 10,000 characters.", field="reflection")
+    log = RelearningLog(
+        enrollment_id=actor.id, target_id=target.id, kind=REFLECTION, text=cleaned, logged_at=now
+    )
+    db.session.add(log)
+    db.session.flush()
+    return log
+
+
+def log_practice(
+    enrollment_id: int, target_id: int, activity_id: int | None, now: datetime
+) -> RelearningLog:
+    """Record that a student finished a practice activity for a target (choice boards call this).
+
+    Raises:
+        NotFoundError: the enrollment and target are not in one course.
+    """
+    student = db.session.get(Enrollment, enrollment_id)
+    target = db.session.get(LearningTarget, target_id)
+    if student is None or target is None or student.course_id != target.course_id:
+        raise NotFoundError("That student or target is not in this course.")
+    log = RelearningLog(
+        enrollment_id=enrollment_id,
+        target_id=target_id,
+        kind=PRACTICE,
+        activity_id=activity_id,
+        logged_at=now,
+    )
+    db.session.add(log)
+    db.session.flush()
+    return log
+
+
+def assessment_queue(actor: Enrollment) -> list[ReassessmentRequest]:
+    """Pending "ready to be assessed" requests of the teacher's course, oldest first."""
+    _require(actor, TEACHER)
+    return list(
+        db.session.scalars(
+            select(ReassessmentRequest)
+            .where(
+                ReassessmentRequest.course_id == actor.course_id,
+                ReassessmentRequest.status == PENDING,
+            )
+            .order_by(ReassessmentRequest.requested_at, ReassessmentRequest.id)
+        )
+    )
+
+
+def queue_count(course_id: int) -> int:
+    """How many requests wait for the teacher."""
+    return int(
+        db.session.scalar(
+            select(func.count(ReassessmentRequest.id)).where(
+                ReassessmentRequest.course_id == course_id,
+                ReassessmentRequest.status == PENDING,
+            )
+        )
+        or 0
+    )
+
+
+def evidence_for(student_id: int, target_id: int) -> list[Evidence]:
+    """A student's evidence on a target, newest first."""
+    return list(
+        db.session.scalars(
+            select(Evidence)
+            .where(Evidence.enrollment_id == student_id, Evidence.target_id == target_id)
+            .order_by(Evidence.submitted_at.desc(), Evidence.id.desc())
+        )
+    )
+
+
+def assessments_for(student_id: int, target_id: int) -> list[Assessment]:
+    """A student's assessments on a target, newest first."""
+    return list(
+        db.session.scalars(
+            select(Assessment)
+            .where(Assessment.enrollment_id == student_id, Assessment.target_id == target_id)
+            .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
+        )
+    )
+
+
+def get_request(actor: Enrollment, request_id: int) -> ReassessmentRequest:
+    """A request of the teacher's course.
+
+    Raises:
+        NotFoundError: not in the actor's course.
+    """
+    _require(actor, TEACHER)
+    request = db.session.get(ReassessmentRequest, request_id)
+    if request is None or request.course_id != actor.course_id:
+        raise NotFoundError("This request does not exist in this course.")
+    return request
+
+
+def parse_score(text: str | float, scale: MasteryScale, field: str = "score") -> float:
+    """A score typed by the teacher, on the scale.
+
+    Raises:
+        InvalidInputError: not a number or off the scale.
+    """
+    try:
+        score = float(text)
+    except (TypeError, ValueError):
+        raise InvalidInputError("Give a score as a number.", field=field) from None
+    if not math.isfinite(score) or not scale.min_points <= score <= scale.max_points:
+        raise InvalidInputError(
+            f"Scores go from {scale.min_points:g} to {scale.max_points:g}.", field=field
+        )
+    return score
+
+
+def assess(
+    actor: Enrollment,
+    student_id: int,
+    target_id: int,
+    *,
+    score: str | float,
+    comment: str,
+    rubric_notes: str = "",
+    evidence_id: int | None = None,
+    now: datetime,
+    source: str = "evidence",
+) -> Assessment:
+    """Score a student's evidence on a target, resolve their pending request, recompute mastery.
+
+    Raises:
+        NotAllowedError: the actor is not a teacher.
+        NotFoundError: the student, target or evidence is not in the actor's course.
+        InvalidInputError: the score is off the scale.
+    """
+    _require(actor, TEACHER)
+    student = _student(actor, student_id)
+    target = get_target(actor, target_id)
+    value = parse_score(score, course_scale(actor.course))
+    if evidence_id is not None:
+        evidence = db.session.get(Evidence, evidence_id)
+        if (
+            evidence is None
+            or evidence.enrollment_id != student.id
+            or evidence.target_id != target.id
+        ):
+            raise NotFoundError("That evidence is not this student's on this target.")
+    assessment = Assessment(
+        course_id=actor.course_id,
+        enrollment_id=student.id,
+        target_id=target.id,
+        evidence_id=evidence_id,
+        assessor_id=actor.id,
+        score=value,
+        comment=comment.strip(),
+        rubric_notes=rubric_notes.strip(),
+        source=source,
+        assessed_at=now,
+    )
+    db.session.add(assessment)
+    for request in db.session.scalars(
+        select(ReassessmentRequest).where(
+            ReassessmentRequest.enrollment_id == student.id,
+            ReassessmentRequest.target_id == target.id,
+            ReassessmentRequest.status == PENDING,
+        )
+    ):
+        request.status = ASSESSED
+        request.resolved_at = now
+    db.session.flush()
+    mastery.recompute(student.id, target.id, now=now, assessed=True)
+    logger.info("assessed assessment=%s target=%s", assessment.id, target.id)
+    return assessment
+
+
+def decline_request(actor: Enrollment, request_id: int, *, now: datetime) -> ReassessmentRequest:
+    """Decline a pending request (the student may ask again)."""
+    request = get_request(actor, request_id)
+    if request.status != PENDING:
+        raise InvalidInputError("This request was already handled.", field="request")
+    request.status = DECLINED
+    request.resolved_at = now
+    db.session.flush()
+    return request
+
+
+def save_quick_grid(
+    actor: Enrollment, cells: Mapping[tuple[int, int], str], comment: str, *, now: datetime
+) -> int:
+    """Save many direct scores at once (students × targets); blank cells are skipped.
+
+    Every cell is checked first; nothing is saved if any is invalid.
+
+    Args:
+        actor: the teacher.
+        cells: (student enrollment id, target id) to the typed score.
+        comment: a comment for every saved score (e.g. "Station check").
+        now: the current time.
+
+    Returns:
+        How many scores were saved.
+
+    Raises:
+        InvalidInputError: field "grid", naming every bad cell.
+        NotFoundError: a student or target is not in the course.
+    """
+    _require(actor, TEACHER)
+    scale = course_scale(actor.course)
+    parsed: dict[tuple[int, int], float] = {}
+    errors: list[str] = []
+    for (student_id, target_id), text in sorted(cells.items()):
+        if not str(text).strip():
+            continue
+        _student(actor, student_id)
+        get_target(actor, target_id)
+        try:
+            parsed[(student_id, target_id)] = parse_score(text, scale)
+        except InvalidInputError as error:
+            errors.append(f"{text!r} ({error})")
+    if errors:
+        raise InvalidInputError("Nothing was saved. Fix: " + "; ".join(errors), field="grid")
+    for (student_id, target_id), value in parsed.items():
+        assess(
+            actor, student_id, target_id, score=value, comment=comment, now=now, source="quick_grid"
+        )
+    return len(parsed)
+
+
+def can_read_work_of(actor: Enrollment, student_id: int) -> bool:
+    """Whether the actor may read a student's work: themselves, a teacher, a linked observer."""
+    if actor.id == student_id:
+        return True
+    student = db.session.get(Enrollment, student_id)
+    if student is None or student.course_id != actor.course_id:
+        return False
+    if actor.role == TEACHER:
+        return True
+    if actor.role == OBSERVER:
+        return (
+            db.session.scalar(
+                select(func.count(ObserverLink.id)).where(
+                    ObserverLink.observer_id == actor.id, ObserverLink.student_id == student_id
+                )
+            )
+            or 0
+        ) > 0
+    return False
+
+
+def get_evidence(actor: Enrollment, evidence_id: int) -> Evidence:
+    """Evidence the actor may read.
+
+    Raises:
+        NotFoundError: no such evidence, or not the actor's to read (never 403: that would
+            confirm it exists).
+    """
+    evidence = db.session.get(Evidence, evidence_id)
+    if (
+        evidence is None
+        or evidence.course_id != actor.course_id
+        or not can_read_work_of(actor, evidence.enrollment_id)
+    ):
+        raise NotFoundError("This evidence does not exist.")
+    return evidence
+
+
+@dataclass(frozen=True)
+class EvidenceFile:
+    """A stored file ready to serve.
+
+    Attributes:
+        path: where it is on disk.
+        content_type: the stored, checked type.
+        download_name: the safe name to offer.
+    """
+
+    path: Path
+    content_type: str
+    download_name: str
+
+
+def evidence_file(actor: Enrollment, evidence_id: int, folder: str) -> EvidenceFile:
+    """The file of a piece of evidence the actor may read.
+
+    Raises:
+        NotFoundError: not readable by the actor, not a file, or missing on disk.
+    """
+    evidence = get_evidence(actor, evidence_id)
+    if evidence.kind != EvidenceKind.FILE or not evidence.stored_name:
+        raise NotFoundError("This evidence has no file.")
+    path = uploads.stored_path(folder, evidence.stored_name)
+    if not path.is_file():
+        raise NotFoundError("This file is no longer available.")
+    return EvidenceFile(path, evidence.content_type, evidence.filename or "evidence")
+
+
+@dataclass(frozen=True)
+class TargetProgress:
+    """One target as a student sees it.
+
+    Attributes:
+        target: the target.
+        record: the student's mastery record, or None before any assessment.
+        evidence: their evidence, newest first.
+        assessments: their assessments (scores and feedback), newest first.
+        decision: whether they may say "I'm ready" now, and why (not).
+        needs_relearning: assessed below mastery.
+    """
+
+    target: LearningTarget
+    record: MasteryRecord | None
+    evidence: list[Evidence]
+    assessments: list[Assessment]
+    decision: Decision
+    needs_relearning: bool
+
+
+def student_progress(student: Enrollment, *, now: datetime) -> list[TargetProgress]:
+    """The student's view of every active target of their course."""
+    records = mastery.records_for(student.id)
+    progress = []
+    for target in list_targets(student.course_id):
+        record = records.get(target.id)
+        progress.append(
+            TargetProgress(
+                target=target,
+                record=record,
+                evidence=evidence_for(student.id, target.id),
+                assessments=assessments_for(student.id, target.id),
+                decision=request_decision(student, target, now=now),
+                needs_relearning=bool(
+                    record and record.score is not None and not record.is_mastered
+                ),
+            )
+        )
+    return progress
+
+
+def target_progress(student: Enrollment, target_id: int, *, now: datetime) -> TargetProgress:
+    """One target as the student sees it.
+
+    Raises:
+        NotFoundError: not a target of the student's course.
+    """
+    target = get_target(student, target_id)
+    record = mastery.records_for(student.id).get(target.id)
+    return TargetProgress(
+        target=target,
+        record=record,
+        evidence=evidence_for(student.id, target.id),
+        assessments=assessments_for(student.id, target.id),
+        decision=request_decision(student, target, now=now),
+        needs_relearning=bool(record and record.score is not None and not record.is_mastered),
+    )

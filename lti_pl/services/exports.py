@@ -1,0 +1,260 @@
+"""CSV exports of the data wall and of all evidence; the per-student report (data binder)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lti_pl.domain.profiles import SelfAssessment
+from lti_pl.domain.targets import MasteryScale
+from lti_pl.extensions import db
+from lti_pl.models.courses import Course, Enrollment
+from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
+from lti_pl.models.profiles import Goal
+from lti_pl.models.targets import LearningTarget
+from lti_pl.services.data_wall import build_wall, scale_of
+from lti_pl.services.goals import list_goals
+from lti_pl.services.profiles import course_targets, profile_row, self_assessments
+
+DATA_WALL_COLUMNS = (
+    "enrollment_id",
+    "student",
+    "section",
+    "target_id",
+    "target",
+    "score",
+    "level_points",
+    "level",
+    "mastered",
+    "status",
+    "evidence_count",
+)
+EVIDENCE_COLUMNS = (
+    "evidence_id",
+    "enrollment_id",
+    "student",
+    "target_id",
+    "target",
+    "kind",
+    "text",
+    "url",
+    "filename",
+    "submitted_at",
+)
+
+
+def csv_safe(value: object) -> str:
+    """A cell value that a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_safe(v) for v in row])
+    return buffer.getvalue()
+
+
+def data_wall_csv(course: Course) -> str:
+    """One row per student and target, as on the data wall (status = mastered / not_yet / ...)."""
+    wall = build_wall(course)
+    rows = []
+    for row in wall.rows:
+        for target, cell in zip(wall.targets, row.cells, strict=True):
+            rows.append(
+                (
+                    row.enrollment_id,
+                    row.name,
+                    row.section,
+                    target.id,
+                    target.statement,
+                    "" if cell.score is None else cell.score,
+                    "" if cell.level_points is None else cell.level_points,
+                    cell.label,
+                    "yes" if cell.status.value == "mastered" else "no",
+                    cell.status.value,
+                    cell.evidence_count,
+                )
+            )
+    return _csv(DATA_WALL_COLUMNS, rows)
+
+
+def evidence_csv(course: Course) -> str:
+    """Every piece of evidence in the course, oldest first."""
+    query = (
+        select(Evidence, Enrollment, LearningTarget)
+        .join(Enrollment, Enrollment.id == Evidence.enrollment_id)
+        .join(LearningTarget, LearningTarget.id == Evidence.target_id)
+        .where(Evidence.course_id == course.id)
+        .order_by(Evidence.submitted_at, Evidence.id)
+    )
+    rows = (
+        (
+            evidence.id,
+            enrollment.id,
+            enrollment.person.display_name,
+            target.id,
+            target.statement,
+            evidence.kind,
+            evidence.text,
+            evidence.url,
+            evidence.filename,
+            evidence.submitted_at.isoformat(),
+        )
+        for evidence, enrollment, target in db.session.execute(query).tuples()
+    )
+    return _csv(EVIDENCE_COLUMNS, rows)
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One assessment on a chart: x, y in the SVG's coordinates, with its date and score."""
+
+    x: float
+    y: float
+    when: datetime
+    score: float
+
+
+@dataclass(frozen=True)
+class MasteryChart:
+    """A small line chart of one target's assessment scores over time (drawn as SVG)."""
+
+    width: int
+    height: int
+    points: tuple[ChartPoint, ...]
+    gridlines: tuple[tuple[float, str], ...]  # (y, label) per scale level
+    summary: str
+
+    @property
+    def polyline(self) -> str:
+        """The points attribute of the SVG polyline."""
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 320, 140, 24
+
+
+def mastery_chart(
+    assessments: Sequence[Assessment], scale: MasteryScale, statement: str
+) -> MasteryChart:
+    """Scores over time as chart coordinates (oldest left), with a sentence for screen readers."""
+    span = (scale.max_points - scale.min_points) or 1.0
+    inner_w = CHART_WIDTH - 2 * CHART_PAD
+    inner_h = CHART_HEIGHT - 2 * CHART_PAD
+
+    def y_of(score: float) -> float:
+        return CHART_PAD + inner_h * (1 - (scale.clamp(score) - scale.min_points) / span)
+
+    ordered = sorted(assessments, key=lambda a: (a.assessed_at, a.id))
+    points = []
+    if ordered:
+        first = ordered[0].assessed_at.timestamp()
+        total = (ordered[-1].assessed_at.timestamp() - first) or 1.0
+        for a in ordered:
+            # One assessment sits in the middle; several spread by date.
+            fraction = 0.5 if len(ordered) == 1 else (a.assessed_at.timestamp() - first) / total
+            points.append(
+                ChartPoint(CHART_PAD + inner_w * fraction, y_of(a.score), a.assessed_at, a.score)
+            )
+    gridlines = tuple((y_of(level.points), level.label) for level in scale.levels)
+    if points:
+        summary = (
+            f"Scores on {statement}: "
+            + ", ".join(f"{p.score:g} on {p.when:%d %b %Y}" for p in points)
+            + "."
+        )
+    else:
+        summary = f"No assessed scores yet on {statement}."
+    return MasteryChart(CHART_WIDTH, CHART_HEIGHT, tuple(points), gridlines, summary)
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    """One target in a student's report."""
+
+    target: LearningTarget
+    record: MasteryRecord | None
+    level_label: str
+    level_color: str
+    self_assessment: SelfAssessment | None
+    assessments: tuple[Assessment, ...]
+    evidence: tuple[Evidence, ...]
+    chart: MasteryChart
+
+
+@dataclass(frozen=True)
+class StudentReport:
+    """A student's data binder: profile, mastery per target with history, evidence and goals."""
+
+    student: Enrollment
+    interests: tuple[str, ...]
+    modalities: tuple[str, ...]
+    targets: tuple[TargetReport, ...]
+    goals: tuple[Goal, ...]
+
+
+def student_report(student: Enrollment) -> StudentReport:
+    """Everything a student's data binder shows (the caller checked who may read it)."""
+    scale = scale_of(student.course)
+    targets = course_targets(student.course_id)
+    records = {
+        r.target_id: r
+        for r in db.session.scalars(
+            select(MasteryRecord).where(MasteryRecord.enrollment_id == student.id)
+        )
+    }
+    assessments: dict[int, list[Assessment]] = {}
+    for a in db.session.scalars(
+        select(Assessment)
+        .where(Assessment.enrollment_id == student.id)
+        .order_by(Assessment.assessed_at, Assessment.id)
+    ):
+        assessments.setdefault(a.target_id, []).append(a)
+    evidence: dict[int, list[Evidence]] = {}
+    for e in db.session.scalars(
+        select(Evidence)
+        .where(Evidence.enrollment_id == student.id)
+        .order_by(Evidence.submitted_at, Evidence.id)
+    ):
+        evidence.setdefault(e.target_id, []).append(e)
+    ratings = self_assessments(student.id)
+    reports = []
+    for target in targets:
+        record = records.get(target.id)
+        has_level = record is not None and record.score is not None
+        level = (
+            scale.level_for(record.score)
+            if has_level and record and record.score is not None
+            else None
+        )
+        reports.append(
+            TargetReport(
+                target=target,
+                record=record,
+                level_label=(record.label if record and record.label else level.label)
+                if level
+                else "No evidence yet",
+                level_color=level.color if level else "",
+                self_assessment=ratings.get(target.id),
+                assessments=tuple(assessments.get(target.id, [])),
+                evidence=tuple(evidence.get(target.id, [])),
+                chart=mastery_chart(assessments.get(target.id, []), scale, target.statement),
+            )
+        )
+    profile = profile_row(student.id)
+    return StudentReport(
+        student=student,
+        interests=tuple(profile.interests) if profile else (),
+        modalities=tuple(profile.modalities) if profile else (),
+        targets=tuple(reports),
+        goals=tuple(list_goals(student.id)),
+    )

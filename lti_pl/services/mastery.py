@@ -1,0 +1,482 @@
+"""Recompute mastery (one student × target, or a whole course at once) and send grades.
+
+Recompute is incremental: an assessment changes one student's record on one target, so only
+that pair is recomputed. `recompute_course` does the same for every pair with one query for the
+course's assessments and one upsert pass (after a settings change, or for the benchmark).
+
+Grades go to the LMS through the outbox (`services.grades.queue_score`), in the same
+transaction as the mastery change: per-target line items get that target's converted grade;
+aggregate line items get the mean converted grade over the targets they cover that have
+assessed evidence (`services.grades.aggregate_target_ids`: the link's custom `lti_pl_targets`,
+else every non-archived target of the course).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+
+from lti_pl.domain.errors import NotFoundError
+from lti_pl.domain.mastery import MasteryResult, Observation, calculate
+from lti_pl.domain.mastery.result import BKT_METHOD, format_points
+from lti_pl.domain.targets import GradeConversion, MasteryScale
+from lti_pl.extensions import db
+from lti_pl.models.courses import Course, Enrollment
+from lti_pl.models.evidence import Assessment, MasteryRecord
+from lti_pl.models.grades import LineItem
+from lti_pl.models.targets import LearningTarget
+from lti_pl.services import grades
+from lti_pl.services.courses import course_method, course_scale, grade_table
+
+logger = logging.getLogger(__name__)
+
+FULLY_GRADED = "FullyGraded"
+PENDING = "Pending"
+COMPLETED = "Completed"
+SUBMITTED = "Submitted"
+
+
+def target_method(target: LearningTarget, course: Course) -> tuple[str, dict[str, float]]:
+    """The target's calculation method and params, else the course's."""
+    if target.calculation_method:
+        return target.calculation_method, {
+            k: float(v) for k, v in (target.method_params or {}).items()
+        }
+    return course_method(course)
+
+
+def result_grade(
+    result: MasteryResult, scale: MasteryScale, conversion: GradeConversion
+) -> float | None:
+    """The percentage grade of a result; None without evidence.
+
+    BKT's score is a probability, not a point on the scale, so its level's points convert.
+    """
+    if result.score is None or result.level is None:
+        return None
+    points = result.level.points if result.method == BKT_METHOD else result.score
+    return conversion.grade(points, scale)
+
+
+def _apply(
+    record: MasteryRecord,
+    result: MasteryResult,
+    grade: float | None,
+    count: int,
+    params: Mapping[str, float],
+    now: datetime,
+) -> None:
+    record.method = result.method
+    record.score = result.score
+    record.level_points = result.level.points if result.level else None
+    record.label = result.level.label if result.level else ""
+    record.color = result.level.color if result.level else ""
+    record.is_mastered = result.mastered
+    record.next_score_to_master = result.next_score_to_master
+    record.explanation = result.explanation
+    record.probability = result.probability
+    record.evidence_count = count
+    record.grade = grade
+    record.details = {"params": dict(params)}
+    record.updated_at = now
+
+
+def _observations(assessments: Iterable[Assessment]) -> list[Observation]:
+    return [Observation(a.score, a.assessed_at) for a in assessments]
+
+
+def _pair(enrollment_id: int, target_id: int) -> tuple[Enrollment, LearningTarget]:
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    target = db.session.get(LearningTarget, target_id)
+    if enrollment is None or target is None or enrollment.course_id != target.course_id:
+        raise NotFoundError("That student or target is not in this course.")
+    return enrollment, target
+
+
+def recompute(
+    enrollment_id: int, target_id: int, *, now: datetime, assessed: bool = False
+) -> MasteryRecord:
+    """Recompute one student's mastery of one target and queue grades if the grade changed.
+
+    Args:
+        enrollment_id: the student.
+        target_id: the target (in the student's course).
+        now: the current time.
+        assessed: a teacher just assessed this pair; scores are queued as FullyGraded even when
+            the grade did not change (the gradebook may still show Pending).
+
+    Returns:
+        The upserted MasteryRecord.
+
+    Raises:
+        NotFoundError: the enrollment and target are not in one course.
+    """
+    enrollment, target = _pair(enrollment_id, target_id)
+    course = enrollment.course
+    scale = course_scale(course)
+    conversion = grade_table(course)
+    method, params = target_method(target, course)
+    assessments = db.session.scalars(
+        select(Assessment)
+        .where(Assessment.enrollment_id == enrollment_id, Assessment.target_id == target_id)
+        .order_by(Assessment.assessed_at, Assessment.id)
+    ).all()
+    result = calculate(method, _observations(assessments), scale, params)
+    record = db.session.scalars(
+        select(MasteryRecord).where(
+            MasteryRecord.enrollment_id == enrollment_id, MasteryRecord.target_id == target_id
+        )
+    ).first()
+    previous_grade = record.grade if record is not None else None
+    if record is None:
+        record = MasteryRecord(
+            course_id=course.id, enrollment_id=enrollment_id, target_id=target_id
+        )
+        db.session.add(record)
+    grade = result_grade(result, scale, conversion)
+    _apply(record, result, grade, len(assessments), params, now)
+    db.session.flush()
+    if grade is not None and (assessed or grade != previous_grade):
+        line_items = [
+            *grades.line_items_for_target(course.id, target_id),
+            *grades.aggregate_line_items(course.id),
+        ]
+        send_grades(course, enrollment, [(target, record)], line_items, now=now)
+    logger.info("recomputed enrollment=%s target=%s method=%s", enrollment_id, target_id, method)
+    return record
+
+
+def grade_comment(record: MasteryRecord, statement: str) -> str:
+    """The gradebook comment naming the level, e.g. "Near Mastery (2.65) on 'I can …'"."""
+    if record.score is None:
+        return f"Not assessed yet on '{statement}'"
+    value = (
+        f"{record.probability:.0%} likely"
+        if record.method == BKT_METHOD and record.probability is not None
+        else format_points(record.score)
+    )
+    return f"{record.label} ({value}) on '{statement}'"
+
+
+def _covered_targets(course_id: int, line_item: LineItem) -> set[int] | None:
+    ids = grades.aggregate_target_ids(line_item)
+    return set(ids) if ids is not None else None
+
+
+def _aggregate_records(
+    course: Course, enrollment_id: int, covered: set[int] | None
+) -> list[MasteryRecord]:
+    query = (
+        select(MasteryRecord)
+        .join(LearningTarget, LearningTarget.id == MasteryRecord.target_id)
+        .where(
+            MasteryRecord.course_id == course.id,
+            MasteryRecord.enrollment_id == enrollment_id,
+            MasteryRecord.grade.is_not(None),
+        )
+    )
+    if covered is None:
+        query = query.where(LearningTarget.archived_at.is_(None))
+    else:
+        query = query.where(LearningTarget.id.in_(covered))
+    return list(db.session.scalars(query))
+
+
+def aggregate_comment(records: Sequence[MasteryRecord]) -> str:
+    """The aggregate gradebook comment: how many targets count and how many are mastered."""
+    mastered = sum(1 for r in records if r.is_mastered)
+    noun = "target" if len(records) == 1 else "targets"
+    return f"Mastery over {len(records)} assessed {noun}: {mastered} mastered."
+
+
+def send_grades(
+    course: Course,
+    enrollment: Enrollment,
+    changed: Sequence[tuple[LearningTarget, MasteryRecord]],
+    line_items: Sequence[LineItem],
+    *,
+    now: datetime,
+    grading_progress: str = FULLY_GRADED,
+) -> int:
+    """Queue the grades a mastery change affects: per-target and aggregate line items.
+
+    Args:
+        course: the course.
+        enrollment: the student.
+        changed: the (target, record) pairs whose grade changed.
+        line_items: the course's line items (per-target and aggregate) to consider.
+        now: the current time.
+        grading_progress: FullyGraded after an assessment, Pending while evidence waits.
+
+    Returns:
+        How many scores were queued.
+    """
+    activity = COMPLETED if grading_progress == FULLY_GRADED else SUBMITTED
+    changed_ids = {target.id for target, _ in changed}
+    queued = 0
+    for line_item in line_items:
+        if line_item.passback_mode == grades.PER_TARGET:
+            pair = next(((t, r) for t, r in changed if t.id == line_item.target_id), None)
+            if pair is None:
+                continue
+            target, record = pair
+            score = None if record.grade is None else record.grade / 100 * line_item.score_maximum
+            comment = grade_comment(record, target.statement)
+        else:
+            covered = _covered_targets(course.id, line_item)
+            if covered is not None and not covered & changed_ids:
+                continue
+            records = _aggregate_records(course, enrollment.id, covered)
+            if not records and grading_progress == FULLY_GRADED:
+                continue
+            grades_ = [r.grade for r in records if r.grade is not None]
+            score = (
+                round(sum(grades_) / len(grades_) / 100 * line_item.score_maximum, 4)
+                if grades_
+                else None
+            )
+            comment = aggregate_comment(records)
+        grades.queue_score(
+            course_id=course.id,
+            line_item=line_item,
+            enrollment=enrollment,
+            score_given=None if score is None else round(score, 4),
+            score_maximum=line_item.score_maximum,
+            comment=comment,
+            activity_progress=activity,
+            grading_progress=grading_progress,
+            now=now,
+        )
+        queued += 1
+    return queued
+
+
+def mark_pending(enrollment: Enrollment, target: LearningTarget, *, now: datetime) -> int:
+    """Tell the gradebook that evidence waits for the teacher (Submitted / Pending).
+
+    The current grade, if any, is kept in the score so the gradebook does not lose it.
+
+    Returns:
+        How many scores were queued.
+    """
+    course = enrollment.course
+    record = db.session.scalars(
+        select(MasteryRecord).where(
+            MasteryRecord.enrollment_id == enrollment.id, MasteryRecord.target_id == target.id
+        )
+    ).first()
+    if record is None:
+        record = MasteryRecord(
+            course_id=course.id,
+            enrollment_id=enrollment.id,
+            target_id=target.id,
+            method=target_method(target, course)[0],
+            details={},
+            updated_at=now,
+        )
+    line_items = [
+        *grades.line_items_for_target(course.id, target.id),
+        *grades.aggregate_line_items(course.id),
+    ]
+    return send_grades(
+        course, enrollment, [(target, record)], line_items, now=now, grading_progress=PENDING
+    )
+
+
+@dataclass(frozen=True)
+class CourseRecompute:
+    """What `recompute_course` did.
+
+    Attributes:
+        records: mastery records written (new or updated).
+        grades_changed: records whose converted grade changed.
+        scores_queued: scores put in the outbox.
+    """
+
+    records: int
+    grades_changed: int
+    scores_queued: int
+
+
+def recompute_course(course_id: int, now: datetime, *, send: bool = True) -> int:
+    """Recompute every student × target of a course in one pass.
+
+    One query loads all the course's assessments (ordered), one the existing records, one the
+    targets and one the line items; records are upserted in one flush. Grades that changed are
+    queued like `recompute` does.
+
+    Args:
+        course_id: the course.
+        now: the current time.
+        send: queue grades for changed records (False for dry runs such as the benchmark's).
+
+    Returns:
+        The number of records written.
+    """
+    return recompute_course_report(course_id, now, send=send).records
+
+
+def _values(
+    result: MasteryResult,
+    grade: float | None,
+    count: int,
+    params: Mapping[str, float],
+    now: datetime,
+) -> dict[str, object]:
+    """A record's columns for a result (the bulk form of `_apply`)."""
+    level = result.level
+    return {
+        "method": result.method,
+        "score": result.score,
+        "level_points": level.points if level else None,
+        "label": level.label if level else "",
+        "color": level.color if level else "",
+        "is_mastered": result.mastered,
+        "next_score_to_master": result.next_score_to_master,
+        "explanation": result.explanation,
+        "probability": result.probability,
+        "evidence_count": count,
+        "grade": grade,
+        "details": {"params": dict(params)},
+        "updated_at": now,
+    }
+
+
+def recompute_course_report(course_id: int, now: datetime, *, send: bool = True) -> CourseRecompute:
+    """`recompute_course` with counts of changed grades and queued scores."""
+    course = db.session.get(Course, course_id)
+    if course is None:
+        raise NotFoundError("This course does not exist.")
+    db.session.flush()
+    scale = course_scale(course)
+    conversion = grade_table(course)
+    targets = {
+        t.id: t
+        for t in db.session.scalars(
+            select(LearningTarget).where(LearningTarget.course_id == course_id)
+        )
+    }
+    methods = {tid: target_method(t, course) for tid, t in targets.items()}
+    by_pair: dict[tuple[int, int], list[Observation]] = defaultdict(list)
+    rows = db.session.execute(
+        select(
+            Assessment.enrollment_id, Assessment.target_id, Assessment.score, Assessment.assessed_at
+        )
+        .where(Assessment.course_id == course_id)
+        .order_by(Assessment.assessed_at, Assessment.id)
+    )
+    for enrollment_id, target_id, score, assessed_at in rows:
+        by_pair[(enrollment_id, target_id)].append(Observation(score, assessed_at))
+    # Plain rows, not ORM objects: thousands of records are written in bulk below.
+    existing = {
+        (enrollment_id, target_id): (record_id, grade)
+        for record_id, enrollment_id, target_id, grade in db.session.execute(
+            select(
+                MasteryRecord.id,
+                MasteryRecord.enrollment_id,
+                MasteryRecord.target_id,
+                MasteryRecord.grade,
+            ).where(MasteryRecord.course_id == course_id)
+        )
+    }
+    inserts: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
+    changed: dict[int, list[int]] = defaultdict(list)
+    for pair in sorted(set(by_pair) | set(existing)):
+        enrollment_id, target_id = pair
+        if target_id not in targets:
+            continue
+        method, params = methods[target_id]
+        observations = by_pair.get(pair, [])
+        result = calculate(method, observations, scale, params)
+        grade = result_grade(result, scale, conversion)
+        values = _values(result, grade, len(observations), params, now)
+        known = existing.get(pair)
+        if known is None:
+            inserts.append(
+                {"course_id": course_id, "enrollment_id": enrollment_id, "target_id": target_id}
+                | values
+            )
+        else:
+            updates.append({"id": known[0]} | values)
+        if grade is not None and grade != (known[1] if known else None):
+            changed[enrollment_id].append(target_id)
+    # Core executemany: one statement for all rows (the ORM's bulk insert splits them up).
+    table = MasteryRecord.__table__
+    if inserts:
+        db.session.execute(insert(table), inserts)
+    if updates:
+        columns = {key: bindparam(f"new_{key}") for key in updates[0] if key != "id"}
+        db.session.execute(
+            update(table).where(table.c.id == bindparam("record_id")).values(columns),
+            [
+                {"record_id": row["id"]} | {f"new_{k}": v for k, v in row.items() if k != "id"}
+                for row in updates
+            ],
+        )
+    if updates or inserts:
+        db.session.expire_all()  # ORM copies of the records are stale now
+    queued = 0
+    changed_count = sum(len(ids) for ids in changed.values())
+    if send and changed:
+        queued = _send_changed(course_id, changed, now=now)
+    logger.info(
+        "recomputed course=%s records=%s changed=%s queued=%s",
+        course_id,
+        len(inserts) + len(updates),
+        changed_count,
+        queued,
+    )
+    return CourseRecompute(len(inserts) + len(updates), changed_count, queued)
+
+
+def _send_changed(course_id: int, changed: Mapping[int, list[int]], *, now: datetime) -> int:
+    """Queue the grades of changed records (one query each for line items, records, people)."""
+    line_items = list(
+        db.session.scalars(
+            select(LineItem).where(LineItem.course_id == course_id).order_by(LineItem.id)
+        )
+    )
+    if not line_items:
+        return 0
+    course = db.session.get(Course, course_id)
+    assert course is not None  # noqa: S101 - loaded by the caller
+    records = {
+        (r.enrollment_id, r.target_id): r
+        for r in db.session.scalars(
+            select(MasteryRecord).where(
+                MasteryRecord.course_id == course_id,
+                MasteryRecord.enrollment_id.in_(list(changed)),
+            )
+        )
+    }
+    enrollments = {
+        e.id: e
+        for e in db.session.scalars(select(Enrollment).where(Enrollment.id.in_(list(changed))))
+    }
+    targets = {
+        t.id: t
+        for t in db.session.scalars(
+            select(LearningTarget).where(LearningTarget.course_id == course_id)
+        )
+    }
+    queued = 0
+    for enrollment_id, target_ids in changed.items():
+        pairs = [(targets[t], records[(enrollment_id, t)]) for t in target_ids]
+        queued += send_grades(course, enrollments[enrollment_id], pairs, line_items, now=now)
+    return queued
+
+
+def records_for(enrollment_id: int) -> dict[int, MasteryRecord]:
+    """A student's mastery records by target id."""
+    return {
+        r.target_id: r
+        for r in db.session.scalars(
+            select(MasteryRecord).where(MasteryRecord.enrollment_id == enrollment_id)
+        )
+    }

@@ -1,0 +1,196 @@
+"""Background work wired to the app: the grade worker, RQ wake-ups, and after-launch jobs.
+
+Jobs that talk to the LMS (a roster sync, sending scores) never run inside the request that asked
+for them: they start after the request has committed, in a thread (or an RQ job with Redis), so
+the page answers at once and the job sees the committed rows. Under TESTING they run inline after
+the commit, so tests see their effect without threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, g
+
+from lti_pl.domain.errors import NotFoundError
+from lti_pl.extensions import db
+from lti_pl.lti.ags import AgsSender
+from lti_pl.models.base import utcnow
+from lti_pl.services import grades
+from lti_pl.services.worker import OutboxWorker
+
+logger = logging.getLogger(__name__)
+RQ_QUEUE = "lti_pl_grades"
+WORKER_KEY = "lti_pl_grade_worker"
+
+
+def sender_for(app: Flask) -> AgsSender:
+    """The AGS sender of an app (shares the runtime's token store)."""
+    runtime = app.extensions["lti_pl"]
+    sender = app.extensions.get("lti_pl_ags_sender")
+    if sender is None:
+        sender = AgsSender(runtime.tool_conf, runtime.store, runtime.timeout)
+        app.extensions["lti_pl_ags_sender"] = sender
+    return sender  # type: ignore[no-any-return]
+
+
+def push_once(app: Flask, *, course_id: int | None = None, limit: int = 100) -> grades.PushReport:
+    """Send due entries once, in a fresh app context."""
+    with app.app_context():
+        try:
+            return grades.push_pending(
+                sender_for(app), now=utcnow(), limit=limit, course_id=course_id, rand=random.random
+            )
+        finally:
+            db.session.remove()
+
+
+def worker_mode(app: Flask) -> str:
+    """The worker mode: thread (in-process, default), rq (Redis wakes `lti-pl worker`), external."""
+    mode = str(app.config.get("LTI_PL_WORKER", "thread"))
+    if mode == "rq" and not app.config.get("LTI_PL_REDIS_URL"):
+        return "thread"
+    return mode
+
+
+def start_worker(app: Flask, poll_interval: float = 5.0) -> OutboxWorker | None:
+    """Start the in-process grade worker thread (serve and demo; never in tests)."""
+    if worker_mode(app) != "thread":
+        return None
+    worker: OutboxWorker | None = app.extensions.get(WORKER_KEY)
+    if worker is None:
+        worker = OutboxWorker(lambda: push_once(app).attempted, poll_interval)
+        app.extensions[WORKER_KEY] = worker
+    return worker.start()
+
+
+def wake_grade_worker(course_id: int) -> None:
+    """Ask for the course's scores to be sent soon (after this request commits)."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+    mode = worker_mode(app)
+    if mode == "thread":
+        worker = app.extensions.get(WORKER_KEY)
+        if worker is not None:
+            worker.wake()
+    elif mode == "rq":
+        try:
+            enqueue_course_push(app, course_id)
+        except Exception as error:  # Redis down: the polling `lti-pl worker` still sends
+            logger.warning(
+                "could not enqueue grade push course=%s: %s", course_id, type(error).__name__
+            )
+
+
+def enqueue_course_push(app: Flask, course_id: int, delay: float | None = None) -> None:
+    """Enqueue the RQ job "push course outbox" (deduplicated per course while queued)."""
+    from datetime import timedelta
+
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue(RQ_QUEUE, connection=Redis.from_url(app.config["LTI_PL_REDIS_URL"]))
+    job_id = f"push-course-{course_id}"
+    existing = queue.fetch_job(job_id)
+    if existing is not None and existing.get_status(refresh=True) in ("queued", "scheduled"):
+        return
+    if delay:
+        queue.enqueue_in(timedelta(seconds=delay), push_course_job, course_id, job_id=job_id)
+    else:
+        queue.enqueue(push_course_job, course_id, job_id=job_id)
+
+
+_job_app: Flask | None = None
+_job_lock = threading.Lock()
+
+
+def push_course_job(course_id: int) -> dict[str, int]:
+    """RQ job: send the course's due scores; re-enqueue itself for the next retry time."""
+    global _job_app
+    with _job_lock:
+        if _job_app is None:
+            from lti_pl import create_app
+
+            _job_app = create_app()
+    app = _job_app
+    report = push_once(app, course_id=course_id, limit=1000)
+    with app.app_context():
+        wait = grades.next_due_in(course_id, utcnow())
+        db.session.remove()
+    if wait is not None:
+        enqueue_course_push(app, course_id, delay=max(1.0, wait))
+    return {"sent": report.sent, "retried": report.retried, "failed": report.failed}
+
+
+def sync_roster(app: Flask, course_id: int, *, full: bool = False) -> str:
+    """Sync a course roster through NRPS now; returns the status shown to the teacher."""
+    from lti_pl.lti.nrps import NrpsClient
+    from lti_pl.lti.service_connector import ServiceError
+    from lti_pl.models.courses import Course
+    from lti_pl.services import rosters
+
+    course = db.session.get(Course, course_id)
+    if course is None:
+        return "No such course."
+    try:
+        client = NrpsClient(sender_for(app).connector(course.platform_id))
+        result = rosters.sync_roster(client, course_id, now=utcnow(), full=full)
+    except ServiceError as error:
+        db.session.rollback()
+        rosters.record_failure(course_id, str(error), now=utcnow())
+        logger.warning("roster sync failed course=%s status=%s", course_id, error.status)
+        return f"Failed: {error}"
+    except NotFoundError as error:
+        db.session.rollback()
+        rosters.record_failure(course_id, str(error), now=utcnow())
+        return f"Failed: {error}"
+    return result.summary()
+
+
+def after_commit(job: Callable[[], None]) -> None:
+    """Run `job` after this request commits: inline under TESTING, else in a thread."""
+    g.setdefault("lti_pl_after_commit", []).append(job)
+
+
+def _run_after_commit(app: Flask, jobs: list[Callable[[], None]]) -> None:
+    def run(job: Callable[[], None]) -> None:
+        with app.app_context():
+            try:
+                job()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                logger.exception("background job failed")
+            finally:
+                if not app.config.get("TESTING"):
+                    db.session.remove()
+
+    for job in jobs:
+        if app.config.get("TESTING"):
+            run(job)
+        else:
+            threading.Thread(target=run, args=(job,), daemon=True).start()
+
+
+def install(app: Flask) -> None:
+    """Wire the worker hooks and the after-request wake-up into an app (once)."""
+    if app.extensions.get("lti_pl_background_installed"):
+        return
+    app.extensions["lti_pl_background_installed"] = True
+    hooks: dict[str, Any] = app.extensions.setdefault("lti_pl_worker_hooks", {})
+    hooks.setdefault("post_worker_init", lambda _worker: start_worker(app))
+    hooks.setdefault("start", lambda: start_worker(app))
+
+    @app.teardown_request
+    def _after_request_work(error: BaseException | None) -> None:
+        jobs = g.pop("lti_pl_after_commit", [])
+        queued = db.session.info.pop("lti_pl_scores_queued", set())
+        if error is not None:
+            return
+        for course_id in sorted(queued):
+            wake_grade_worker(course_id)
+        if jobs:
+            _run_after_commit(app, jobs)

@@ -1,0 +1,285 @@
+"""Teachers build choice boards: settings, activities, order, publishing, copies, assignments."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from lti_pl.domain.choice_boards import BoardLayout, Modality, Readiness, Requirement, StationType
+from lti_pl.domain.errors import InvalidInputError
+from lti_pl.lti.roles import CourseRole
+from lti_pl.models.base import utcnow
+from lti_pl.services import choice_boards, recommendations
+from lti_pl.services.profiles import course_students, course_targets
+from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.instructor import bp
+
+CHOICES = {
+    "layouts": [
+        (BoardLayout.MENU.value, "Menu list"),
+        (BoardLayout.TIC_TAC_TOE.value, "Tic-tac-toe (3×3)"),
+    ],
+    "modalities": [(m.value, m.value.capitalize()) for m in Modality],
+    "readiness": [
+        (Readiness.RETEACH.value, "Reteach"),
+        (Readiness.PRACTICE.value, "Practice"),
+        (Readiness.EXTENSION.value, "Extension"),
+    ],
+    "stations": [
+        ("", "No station"),
+        (StationType.TEACHER_LED.value, "Teacher-led"),
+        (StationType.COLLABORATIVE.value, "Collaborative"),
+        (StationType.INDEPENDENT.value, "Independent"),
+    ],
+    "requirements": [(Requirement.MAY_DO.value, "May-do"), (Requirement.MUST_DO.value, "Must-do")],
+}
+
+
+def _board_form() -> choice_boards.BoardInput:
+    form = request.form
+    return choice_boards.BoardInput(
+        title=form.get("title", ""),
+        description=form.get("description", ""),
+        target_id=form.get("target_id", ""),
+        layout=form.get("layout", BoardLayout.MENU.value),
+        choose_n=form.get("choose_n", "0"),
+    )
+
+
+def _activity_form() -> choice_boards.ActivityInput:
+    form = request.form
+    return choice_boards.ActivityInput(
+        title=form.get("title", ""),
+        instructions=form.get("instructions", ""),
+        link_url=form.get("link_url", ""),
+        modality=form.get("modality", ""),
+        interests=form.get("interests", ""),
+        readiness=form.get("readiness", ""),
+        minutes=form.get("minutes", ""),
+        station=form.get("station", ""),
+        requirement=form.get("requirement", ""),
+    )
+
+
+@bp.get("/boards")
+@requires_role(CourseRole.TEACHER)
+def boards(course_id: int) -> ResponseReturnValue:
+    """The course's choice boards and a form for a new one."""
+    return _render_list(course_id)
+
+
+def _render_list(course_id: int, error: InvalidInputError | None = None) -> ResponseReturnValue:
+    page = render_template(
+        "instructor/choice_boards/list.html",
+        course_id=course_id,
+        boards=choice_boards.list_boards(course_id),
+        targets=course_targets(course_id),
+        choices=CHOICES,
+        error=error,
+        form=request.form,
+    )
+    return (page, 422) if error else page
+
+
+@bp.post("/boards")
+@requires_role(CourseRole.TEACHER)
+def create_board(course_id: int) -> ResponseReturnValue:
+    """Create a board and open it."""
+    try:
+        board = choice_boards.create_board(current_enrollment(), _board_form(), now=utcnow())
+    except InvalidInputError as error:
+        return _render_list(course_id, error)
+    flash("Board created. Add activities, then publish it.")
+    return redirect(url_for("instructor.board", course_id=course_id, board_id=board.id), 303)
+
+
+def _render_board(
+    course_id: int, board_id: int, error: InvalidInputError | None = None
+) -> ResponseReturnValue:
+    actor = current_enrollment()
+    board = choice_boards.get_board(course_id, board_id)
+    page = render_template(
+        "instructor/choice_boards/board.html",
+        course_id=course_id,
+        board=board,
+        problems=choice_boards.problems(board),
+        targets=course_targets(course_id),
+        other_courses=choice_boards.teaching_courses(actor),
+        choices=CHOICES,
+        error=error,
+        form=request.form if error else None,
+    )
+    return (page, 422) if error else page
+
+
+@bp.get("/boards/<int:board_id>")
+@requires_role(CourseRole.TEACHER)
+def board(course_id: int, board_id: int) -> ResponseReturnValue:
+    """A board: its settings, activities in order, and what still blocks publishing."""
+    return _render_board(course_id, board_id)
+
+
+@bp.post("/boards/<int:board_id>")
+@requires_role(CourseRole.TEACHER)
+def update_board(course_id: int, board_id: int) -> ResponseReturnValue:
+    """Save a board's settings."""
+    try:
+        choice_boards.update_board(current_enrollment(), board_id, _board_form(), now=utcnow())
+    except InvalidInputError as error:
+        return _render_board(course_id, board_id, error)
+    flash("Board saved.")
+    return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
+
+
+@bp.post("/boards/<int:board_id>/publish")
+@requires_role(CourseRole.TEACHER)
+def publish_board(course_id: int, board_id: int) -> ResponseReturnValue:
+    """Publish the board to students, or take it back to draft."""
+    is_published = request.form.get("publish") == "1"
+    try:
+        choice_boards.set_published(current_enrollment(), board_id, is_published, now=utcnow())
+    except InvalidInputError as error:
+        return _render_board(course_id, board_id, error)
+    flash("Board published: students can see it." if is_published else "Board is a draft again.")
+    return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
+
+
+@bp.post("/boards/<int:board_id>/duplicate")
+@requires_role(CourseRole.TEACHER)
+def duplicate_board(course_id: int, board_id: int) -> ResponseReturnValue:
+    """Copy the board to another course the teacher teaches (or this one)."""
+    raw = request.form.get("to_course_id", "")
+    to_course_id = int(raw) if raw.isdigit() else course_id
+    copy = choice_boards.duplicate_board(current_enrollment(), board_id, to_course_id, now=utcnow())
+    flash("Board copied as a draft.")
+    if copy.course_id == course_id:
+        return redirect(url_for("instructor.board", course_id=course_id, board_id=copy.id), 303)
+    return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
+
+
+def _render_activity(
+    course_id: int, board_id: int, activity_id: int | None, error: InvalidInputError | None = None
+) -> ResponseReturnValue:
+    board = choice_boards.get_board(course_id, board_id)
+    activity = choice_boards.get_activity(course_id, board_id, activity_id) if activity_id else None
+    page = render_template(
+        "instructor/choice_boards/activity.html",
+        course_id=course_id,
+        board=board,
+        activity=activity,
+        choices=CHOICES,
+        error=error,
+        form=request.form if error else None,
+    )
+    return (page, 422) if error else page
+
+
+@bp.get("/boards/<int:board_id>/activities/new")
+@requires_role(CourseRole.TEACHER)
+def new_activity(course_id: int, board_id: int) -> ResponseReturnValue:
+    """The form for a new activity."""
+    return _render_activity(course_id, board_id, None)
+
+
+@bp.post("/boards/<int:board_id>/activities")
+@requires_role(CourseRole.TEACHER)
+def create_activity(course_id: int, board_id: int) -> ResponseReturnValue:
+    """Add an activity at the end of the board."""
+    try:
+        choice_boards.save_activity(
+            current_enrollment(), board_id, None, _activity_form(), now=utcnow()
+        )
+    except InvalidInputError as error:
+        return _render_activity(course_id, board_id, None, error)
+    flash("Activity added.")
+    return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
+
+
+@bp.get("/boards/<int:board_id>/activities/<int:activity_id>")
+@requires_role(CourseRole.TEACHER)
+def edit_activity(course_id: int, board_id: int, activity_id: int) -> ResponseReturnValue:
+    """The form for an existing activity."""
+    return _render_activity(course_id, board_id, activity_id)
+
+
+@bp.post("/boards/<int:board_id>/activities/<int:activity_id>")
+@requires_role(CourseRole.TEACHER)
+def update_activity(course_id: int, board_id: int, activity_id: int) -> ResponseReturnValue:
+    """Save an activity."""
+    try:
+        choice_boards.save_activity(
+            current_enrollment(), board_id, activity_id, _activity_form(), now=utcnow()
+        )
+    except InvalidInputError as error:
+        return _render_activity(course_id, board_id, activity_id, error)
+    flash("Activity saved.")
+    return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
+
+
+@bp.post("/boards/<int:board_id>/activities/<int:activity_id>/move")
+@requires_role(CourseRole.TEACHER)
+def move_activity(course_id: int, board_id: int, activity_id: int) -> ResponseReturnValue:
+    """Move an activity up or down one place."""
+    choice_boards.move_activity(
+        current_enrollment(), board_id, activity_id, request.form.get("direction", "")
+    )
+    return redirect(
+        url_for("instructor.board", course_id=course_id, board_id=board_id)
+        + f"#activity-{activity_id}",
+        303,
+    )
+
+
+@bp.post("/boards/<int:board_id>/activities/<int:activity_id>/delete")
+@requires_role(CourseRole.TEACHER)
+def delete_activity(course_id: int, board_id: int, activity_id: int) -> ResponseReturnValue:
+    """Remove an activity."""
+    try:
+        choice_boards.delete_activity(current_enrollment(), board_id, activity_id, now=utcnow())
+    except InvalidInputError as error:
+        return _render_board(course_id, board_id, error)
+    flash("Activity removed.")
+    return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
+
+
+@bp.get("/boards/<int:board_id>/recommendations")
+@requires_role(CourseRole.TEACHER)
+def board_recommendations(course_id: int, board_id: int) -> ResponseReturnValue:
+    """Each student's order of the board, with the reasons."""
+    rankings = recommendations.board_rankings(current_enrollment(), board_id)
+    board = choice_boards.get_board(course_id, board_id)
+    return render_template(
+        "instructor/choice_boards/recommendations.html",
+        course_id=course_id,
+        board=board,
+        rankings=rankings,
+    )
+
+
+@bp.get("/boards/<int:board_id>/assignments")
+@requires_role(CourseRole.TEACHER)
+def board_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
+    """Pick which activities each student is assigned (for students on "assigned")."""
+    board = choice_boards.get_board(course_id, board_id)
+    return render_template(
+        "instructor/choice_boards/assignments.html",
+        course_id=course_id,
+        board=board,
+        students=course_students(course_id),
+        assigned=choice_boards.assignments(board),
+    )
+
+
+@bp.post("/boards/<int:board_id>/assignments")
+@requires_role(CourseRole.TEACHER)
+def save_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
+    """Save the assignments; unticked boxes remove an assignment."""
+    chosen: dict[int, set[int]] = {}
+    for key in request.form:
+        if key.startswith("assign-") and key[7:].isdigit():
+            chosen[int(key[7:])] = {int(v) for v in request.form.getlist(key) if v.isdigit()}
+    choice_boards.set_assignments(current_enrollment(), board_id, chosen, now=utcnow())
+    flash("Assignments saved.")
+    return redirect(
+        url_for("instructor.board_assignments", course_id=course_id, board_id=board_id), 303
+    )

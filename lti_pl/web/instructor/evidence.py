@@ -1,0 +1,160 @@
+"""Teacher pages for evidence: the assessment queue, scoring, the quick grid, file downloads."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from lti_pl.domain.errors import InvalidInputError
+from lti_pl.extensions import db
+from lti_pl.lti.roles import CourseRole
+from lti_pl.models.base import utcnow
+from lti_pl.models.courses import Enrollment
+from lti_pl.services import evidence as service
+from lti_pl.services import mastery
+from lti_pl.services.courses import course_scale
+from lti_pl.services.targets import list_targets
+from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.instructor import bp
+
+
+def serve_evidence_file(evidence_id: int) -> ResponseReturnValue:
+    """Send an evidence file as a download with its stored type (never rendered as a page)."""
+    found = service.evidence_file(
+        current_enrollment(), evidence_id, current_app.config["LTI_PL_UPLOAD_FOLDER"]
+    )
+    response = send_file(
+        found.path,
+        mimetype=found.content_type or "application/octet-stream",
+        as_attachment=True,
+        download_name=found.download_name,
+        max_age=0,
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.get("/assess")
+@requires_role(CourseRole.TEACHER)
+def assess_queue(course_id: int) -> ResponseReturnValue:
+    """Students who said they are ready to be assessed, oldest first."""
+    actor = current_enrollment()
+    return render_template(
+        "instructor/evidence/queue.html",
+        course=actor.course,
+        requests=service.assessment_queue(actor),
+    )
+
+
+def _assess_page(request_id: int, error: InvalidInputError | None = None) -> ResponseReturnValue:
+    actor = current_enrollment()
+    ready = service.get_request(actor, request_id)
+    return render_template(
+        "instructor/evidence/assess.html",
+        course=actor.course,
+        ready=ready,
+        scale=course_scale(actor.course),
+        evidence=service.evidence_for(ready.enrollment_id, ready.target_id),
+        assessments=service.assessments_for(ready.enrollment_id, ready.target_id),
+        record=mastery.records_for(ready.enrollment_id).get(ready.target_id),
+        values=request.form if request.method == "POST" else None,
+        error=error,
+    ), (422 if error else 200)
+
+
+@bp.get("/assess/<int:request_id>")
+@requires_role(CourseRole.TEACHER)
+def assess_request(course_id: int, request_id: int) -> ResponseReturnValue:
+    """A student's evidence on one target, and the form to score it."""
+    return _assess_page(request_id)
+
+
+@bp.post("/assess/<int:request_id>")
+@requires_role(CourseRole.TEACHER)
+def save_assessment(course_id: int, request_id: int) -> ResponseReturnValue:
+    """Score the evidence (or decline the request with action=decline)."""
+    actor = current_enrollment()
+    ready = service.get_request(actor, request_id)
+    if request.form.get("action") == "decline":
+        service.decline_request(actor, request_id, now=utcnow())
+        flash("Request declined.")
+        return redirect(url_for("instructor.assess_queue", course_id=course_id), 303)
+    evidence_id = request.form.get("evidence_id", "")
+    try:
+        service.assess(
+            actor,
+            ready.enrollment_id,
+            ready.target_id,
+            score=request.form.get("score", ""),
+            comment=request.form.get("comment", ""),
+            rubric_notes=request.form.get("rubric_notes", ""),
+            evidence_id=int(evidence_id) if evidence_id.isdigit() else None,
+            now=utcnow(),
+        )
+    except InvalidInputError as error:
+        return _assess_page(request_id, error)
+    flash("Assessment saved; mastery updated.")
+    return redirect(url_for("instructor.assess_queue", course_id=course_id), 303)
+
+
+def _students(course_id: int) -> list[Enrollment]:
+    students = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.course_id == course_id,
+            Enrollment.role == CourseRole.STUDENT.value,
+            Enrollment.status != "Deleted",
+        )
+    ).all()
+    return sorted(students, key=lambda e: (e.person.display_name.casefold(), e.id))
+
+
+@bp.get("/quick-grid")
+@requires_role(CourseRole.TEACHER)
+def quick_grid(course_id: int) -> ResponseReturnValue:
+    """Students × targets score inputs, saved with one POST."""
+    actor = current_enrollment()
+    return _grid_page(actor, None)
+
+
+def _grid_page(actor: Enrollment, error: InvalidInputError | None) -> ResponseReturnValue:
+    selected = request.values.getlist("target")
+    targets = list_targets(actor.course_id)
+    if selected:
+        targets = [t for t in targets if str(t.id) in selected]
+    return render_template(
+        "instructor/evidence/quick_grid.html",
+        course=actor.course,
+        students=_students(actor.course_id),
+        targets=targets,
+        scale=course_scale(actor.course),
+        values=request.form if request.method == "POST" else None,
+        error=error,
+    ), (422 if error else 200)
+
+
+@bp.post("/quick-grid")
+@requires_role(CourseRole.TEACHER)
+def save_quick_grid(course_id: int) -> ResponseReturnValue:
+    """Save every filled cell as an assessment; nothing is saved if one is invalid."""
+    actor = current_enrollment()
+    cells: dict[tuple[int, int], str] = {}
+    for key, value in request.form.items():
+        parts = key.split("_")
+        if len(parts) == 3 and parts[0] == "score" and parts[1].isdigit() and parts[2].isdigit():
+            cells[(int(parts[1]), int(parts[2]))] = value
+    try:
+        saved = service.save_quick_grid(actor, cells, request.form.get("comment", ""), now=utcnow())
+    except InvalidInputError as error:
+        return _grid_page(actor, error)
+    flash(f"Saved {saved} scores.")
+    return redirect(url_for("instructor.quick_grid", course_id=course_id), 303)
+
+
+@bp.get("/evidence/<int:evidence_id>/file")
+@requires_role(CourseRole.TEACHER)
+def evidence_download(course_id: int, evidence_id: int) -> ResponseReturnValue:
+    """Download a student's evidence file."""
+    return serve_evidence_file(evidence_id)

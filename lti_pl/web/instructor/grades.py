@@ -1,0 +1,57 @@
+"""The teacher's view of grade sync: per student and column, pending / sent / failed, retry."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
+
+from lti_pl.lti.roles import CourseRole
+from lti_pl.models.base import utcnow
+from lti_pl.services import grades
+from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.background import wake_grade_worker
+from lti_pl.web.instructor import bp
+
+STATUS_LABELS = {
+    "pending": "Waiting to send",
+    "sending": "Sending",
+    "sent": "Sent",
+    "failed": "Failed",
+}
+
+
+@bp.get("/grades")
+@requires_role(CourseRole.TEACHER)
+def grades_sync(course_id: int) -> ResponseReturnValue:
+    """Per-student sync status of every gradebook column the tool writes to."""
+    enrollment = current_enrollment()
+    rows = grades.sync_status(course_id)
+    counts = {status: sum(1 for r in rows if r.entry.status == status) for status in STATUS_LABELS}
+    return render_template(
+        "instructor/grades.html",
+        course=enrollment.course,
+        rows=rows,
+        counts=counts,
+        labels=STATUS_LABELS,
+        line_items=grades.aggregate_line_items(course_id) + grades.target_line_items(course_id),
+    )
+
+
+@bp.post("/grades/<int:entry_id>/retry")
+@requires_role(CourseRole.TEACHER)
+def retry_grade(course_id: int, entry_id: int) -> ResponseReturnValue:
+    """Send one failed score again."""
+    grades.retry_failed(course_id, now=utcnow(), entry_id=entry_id)
+    wake_grade_worker(course_id)
+    flash("The score will be sent again in a moment.")
+    return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)
+
+
+@bp.post("/grades/retry-all")
+@requires_role(CourseRole.TEACHER)
+def retry_all_grades(course_id: int) -> ResponseReturnValue:
+    """Send every failed score of the course again."""
+    count = grades.retry_failed(course_id, now=utcnow())
+    wake_grade_worker(course_id)
+    flash(f"{count} failed score(s) will be sent again in a moment.")
+    return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)

@@ -1,0 +1,87 @@
+"""Teacher page for the course's mastery settings: scale, method, grades, reassessment."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.evidence import RelearningRequirement
+from lti_pl.domain.mastery import CALCULATION_METHODS, METHOD_DESCRIPTIONS, METHOD_PARAMETERS
+from lti_pl.lti.roles import CourseRole
+from lti_pl.models.base import utcnow
+from lti_pl.services import courses as service
+from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.instructor import bp
+
+EXTRA_LEVEL_ROWS = 2
+
+
+def _page(error: InvalidInputError | None = None) -> ResponseReturnValue:
+    course = current_enrollment().course
+    scale = service.course_scale(course)
+    method, params = service.course_method(course)
+    return render_template(
+        "instructor/settings/index.html",
+        course=course,
+        scale=scale,
+        extra_rows=EXTRA_LEVEL_ROWS,
+        method=method,
+        params=params,
+        conversion=service.grade_table(course),
+        policy=service.reassessment_policy(course),
+        relearning=list(RelearningRequirement),
+        methods=CALCULATION_METHODS,
+        descriptions=METHOD_DESCRIPTIONS,
+        parameters=METHOD_PARAMETERS,
+        values=request.form if request.method == "POST" else None,
+        error=error,
+    ), (422 if error else 200)
+
+
+@bp.get("/settings")
+@requires_role(CourseRole.TEACHER)
+def settings(course_id: int) -> ResponseReturnValue:
+    """The settings form."""
+    return _page()
+
+
+@bp.post("/settings")
+@requires_role(CourseRole.TEACHER)
+def save_settings(course_id: int) -> ResponseReturnValue:
+    """Save the settings and recompute the course's mastery."""
+    form = request.form
+    method = form.get("calculation_method", "")
+    levels = [
+        (
+            form.get(f"level_{i}_points", ""),
+            form.get(f"level_{i}_label", ""),
+            form.get(f"level_{i}_color", ""),
+        )
+        for i in range(int(form.get("level_count", "0") or 0))
+    ]
+    grades = {
+        key.removeprefix("grade_"): value
+        for key, value in form.items()
+        if key.startswith("grade_") and key != "grade_mode"
+    }
+    settings_form = service.SettingsForm(
+        levels=levels,
+        mastery_points=form.get("mastery_points", ""),
+        calculation_method=method,
+        method_params={
+            p.name: form.get(f"param_{method}_{p.name}", "")
+            for p in METHOD_PARAMETERS.get(method, ())
+        },
+        grade_mode=form.get("grade_mode", "table"),
+        grades=grades,
+        max_attempts=form.get("max_attempts", ""),
+        window_days=form.get("window_days", ""),
+        relearning=form.get("relearning", "none"),
+    )
+    try:
+        _, count = service.update_settings(current_enrollment(), settings_form, now=utcnow())
+    except InvalidInputError as error:
+        return _page(error)
+    flash(f"Settings saved; {count} mastery results recomputed.")
+    return redirect(url_for("instructor.settings", course_id=course_id), 303)

@@ -1,0 +1,115 @@
+"""Launch without cookies: state and nonce proved through the LTI platform storage (postMessage)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.support.platform_emulator import PlatformEmulator
+
+TOOL = "https://tool.test"
+
+
+def fresh_browser(app: Any) -> Any:
+    """A browser that never sends cookies back (third-party cookies blocked in the iframe)."""
+    browser = app.test_client(use_cookies=False)
+    return browser
+
+
+def test_login_with_storage_target_puts_state_and_nonce_into_platform_storage(
+    app, client, platform
+):
+    params = platform.login_params(TOOL) | {"lti_storage_target": "post_message_forwarding"}
+    response = client.post("/lti/login", data=params)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-mode="put"' in page
+    assert 'data-target="post_message_forwarding"' in page
+    assert f'data-origin="{platform.url}"' in page
+    assert "lti_storage.js" in page
+    assert "<script>" not in page  # no inline script: CSP script-src 'self'
+
+
+def test_cookieless_launch_proves_state_from_storage_then_keeps_session_in_url(
+    app, platform, db_session
+):
+    browser = fresh_browser(app)
+    params = platform.login_params(TOOL) | {"lti_storage_target": "_parent"}
+    login = browser.post("/lti/login", data=params, base_url=TOOL)
+    next_url = (
+        re.search(r'data-next="([^"]+)"', login.get_data(as_text=True))
+        .group(1)
+        .replace("&amp;", "&")
+    )
+    query = {k: v[0] for k, v in parse_qs(urlsplit(next_url).query).items()}
+    token = platform.sign(
+        platform.claims(nonce=query["nonce"], user_id="student-9", role="Learner")
+    )
+
+    # First POST: no cookie came back, so the tool asks the page to read platform storage.
+    check = browser.post(
+        "/lti/launch", data={"id_token": token, "state": query["state"]}, base_url=TOOL
+    )
+    assert check.status_code == 200
+    assert 'data-mode="get"' in check.get_data(as_text=True)
+
+    # A forged repost without the stored values is refused.
+    forged = browser.post(
+        "/lti/launch",
+        data={
+            "id_token": token,
+            "state": query["state"],
+            "lti_storage_state": "x",
+            "lti_storage_nonce": "y",
+        },
+        base_url=TOOL,
+    )
+    assert forged.status_code == 400
+
+
+def test_cookieless_launch_succeeds_with_values_from_storage(app, platform, db_session):
+    browser = fresh_browser(app)
+    params = platform.login_params(TOOL) | {"lti_storage_target": "_parent"}
+    login = browser.post("/lti/login", data=params, base_url=TOOL)
+    next_url = (
+        re.search(r'data-next="([^"]+)"', login.get_data(as_text=True))
+        .group(1)
+        .replace("&amp;", "&")
+    )
+    query = {k: v[0] for k, v in parse_qs(urlsplit(next_url).query).items()}
+    token = platform.sign(
+        platform.claims(nonce=query["nonce"], user_id="student-9", role="Learner")
+    )
+    launch = browser.post(
+        "/lti/launch",
+        data={
+            "id_token": token,
+            "state": query["state"],
+            "lti_storage_state": query["state"],
+            "lti_storage_nonce": query["nonce"],
+        },
+        base_url=TOOL,
+    )
+    assert launch.status_code == 303
+    location = launch.headers["Location"]
+    assert "lti_pl_s=" in location
+    assert "Set-Cookie" not in launch.headers or "lti_pl_session" not in launch.headers.get(
+        "Set-Cookie", ""
+    )
+    home = browser.get(location, base_url=TOOL)
+    assert home.status_code == 200
+    assert "Student view" in home.get_data(as_text=True)
+    # Without the URL session the same browser is a stranger.
+    assert browser.get(location.split("?")[0], base_url=TOOL).status_code == 403
+
+
+def test_storage_values_cannot_replace_a_missing_login(app, platform: PlatformEmulator, db_session):
+    browser = fresh_browser(app)
+    token = platform.sign(platform.claims(nonce="n"))
+    response = browser.post(
+        "/lti/launch",
+        data={"id_token": token, "state": "s", "lti_storage_state": "s", "lti_storage_nonce": "n"},
+        base_url=TOOL,
+    )
+    assert response.status_code == 400

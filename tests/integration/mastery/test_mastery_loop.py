@@ -1,0 +1,149 @@
+"""The whole loop over HTTP: launch, targets, evidence, assessment, mastery, score at the LMS."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from lti_pl.extensions import db
+from lti_pl.models.evidence import MasteryRecord, ReassessmentRequest
+from lti_pl.models.grades import GradeOutboxEntry, LineItem
+from lti_pl.models.targets import LearningTarget
+from lti_pl.services import grades
+from tests.support.grades import sender_for
+
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+SCOPES = [
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+]
+
+
+def course_id_of(response) -> int:
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return int(response.headers["Location"].split("/courses/")[1].split("/")[0])
+
+
+def push(app) -> None:
+    grades.push_pending(sender_for(app), now=datetime.now(UTC))
+    db.session.expire_all()
+
+
+def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
+    app, client, platform
+):
+    # Teacher launches and writes a target.
+    course_id = course_id_of(platform.launch(client, role="Instructor", user_id="teacher-1"))
+    created = client.post(
+        f"/courses/{course_id}/teach/targets",
+        data={"statement": "I can balance chemical equations", "unit": "Reactions"},
+    )
+    assert created.status_code == 303
+    target = db.session.scalars(
+        select(LearningTarget).where(LearningTarget.course_id == course_id)
+    ).one()
+    assert target.unit is not None
+    assert target.unit.title == "Reactions"
+
+    # The LMS has a gradebook column for that target (as Deep Linking would have made it); the
+    # student launches the deep-linked resource link, whose AGS claim names the column.
+    line_item_url = f"{platform.url}/ags/course-1/lineitems/target1"
+    platform.line_items[line_item_url] = {
+        "id": line_item_url,
+        "label": "Balance equations",
+        "scoreMaximum": 100,
+        "_context": "course-1",
+    }
+    student = app.test_client()
+    launched = platform.launch(
+        student,
+        role="Learner",
+        user_id="student-1",
+        name="Sam Student",
+        resource_link_id="link-target-1",
+        custom={"lti_pl_target": str(target.id)},
+        **{
+            AGS: {
+                "scope": SCOPES,
+                "lineitems": f"{platform.url}/ags/course-1/lineitems",
+                "lineitem": line_item_url,
+            }
+        },
+    )
+    assert course_id_of(launched) == course_id
+    item = db.session.scalars(select(LineItem).where(LineItem.url == line_item_url)).one()
+    assert (item.passback_mode, item.target_id) == ("target", target.id)
+
+    # The student submits evidence and says they are ready to be assessed.
+    page = student.get(f"/courses/{course_id}/learn/targets")
+    assert "I can balance chemical equations" in page.get_data(as_text=True)
+    sent = student.post(
+        f"/courses/{course_id}/learn/targets/{target.id}/evidence",
+        data={
+            "kind": "text",
+            "text": "2 H2 + O2 -> 2 H2O, atoms counted on both sides",
+            "ready": "1",
+        },
+    )
+    assert sent.status_code == 303
+    ready = db.session.scalars(select(ReassessmentRequest)).one()
+    assert ready.status == "pending"
+    assert not ready.is_reassessment
+    push(app)
+    waiting = platform.final_scores(line_item_url)["student-1"]
+    assert (waiting["activityProgress"], waiting["gradingProgress"]) == ("Submitted", "Pending")
+
+    # The teacher sees the request in the queue and scores it Near Mastery.
+    home = client.get(f"/courses/{course_id}/teach/")
+    assert "1 waiting" in home.get_data(as_text=True)
+    queue = client.get(f"/courses/{course_id}/teach/assess")
+    assert "Sam Student" in queue.get_data(as_text=True)
+    assessed = client.post(
+        f"/courses/{course_id}/teach/assess/{ready.id}",
+        data={"action": "assess", "score": "2", "comment": "Check the oxygen count."},
+    )
+    assert assessed.status_code == 303, assessed.get_data(as_text=True)
+    record = db.session.scalars(select(MasteryRecord)).one()
+    assert (record.score, record.label, record.grade) == (2.0, "Near Mastery", 70.0)
+
+    push(app)
+    score = platform.final_scores(line_item_url)["student-1"]
+    assert score["scoreGiven"] == 70.0
+    assert score["scoreMaximum"] == 100
+    assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
+    assert score["comment"] == "Near Mastery (2) on 'I can balance chemical equations'"
+
+    # The student sees what to relearn, asks again; the teacher's 4 raises mastery.
+    mine = student.get(f"/courses/{course_id}/learn/targets/{target.id}").get_data(as_text=True)
+    assert "Check the oxygen count." in mine
+    assert "show a 4 (Exceeds Mastery) on your next assessment" in mine
+    again = student.post(
+        f"/courses/{course_id}/learn/targets/{target.id}/ready", data={"note": "Redid it"}
+    )
+    assert again.status_code == 303
+    second = db.session.scalars(
+        select(ReassessmentRequest).where(ReassessmentRequest.status == "pending")
+    ).one()
+    assert second.is_reassessment
+    assert (
+        client.post(
+            f"/courses/{course_id}/teach/assess/{second.id}", data={"score": "4", "comment": "Yes!"}
+        ).status_code
+        == 303
+    )
+    push(app)
+    record = db.session.scalars(select(MasteryRecord)).one()
+    assert record.is_mastered
+    assert record.label == "Mastery"
+    final = platform.final_scores(line_item_url)["student-1"]
+    assert final["scoreGiven"] == 85.0
+    assert final["gradingProgress"] == "FullyGraded"
+    assert final["comment"] == "Mastery (3.3) on 'I can balance chemical equations'"
+    assert (
+        db.session.scalars(
+            select(GradeOutboxEntry).where(GradeOutboxEntry.status == "pending")
+        ).all()
+        == []
+    )
