@@ -228,6 +228,21 @@ class Figures:
     seconds: float
     p50: float
     p95: float
+    durations: tuple[float, ...] = ()
+
+    @classmethod
+    def combined(cls, parts: list[Figures]) -> Figures:
+        """One summary of several runs (rounds of the same measurement)."""
+        durations = sorted(d for part in parts for d in part.durations) or [0.0]
+        p95 = durations[min(len(durations) - 1, int(len(durations) * 0.95))]
+        return cls(
+            sum(p.count for p in parts),
+            sum(p.errors for p in parts),
+            sum(p.seconds for p in parts),
+            statistics.median(durations),
+            p95,
+            tuple(durations),
+        )
 
     @property
     def per_second(self) -> float:
@@ -242,8 +257,8 @@ class Figures:
         )
 
 
-def measure(job: Callable[[int], float], count: int, concurrency: int) -> Figures:
-    """Run `job(i)` for i < count on `concurrency` threads; errors are counted, not raised."""
+def measure(job: Callable[[int], float], count: int, concurrency: int, start: int = 0) -> Figures:
+    """Run `job(i)` for start <= i < start + count on `concurrency` threads; errors counted."""
     durations: list[float] = []
     errors: list[str] = []
 
@@ -255,10 +270,12 @@ def measure(job: Callable[[int], float], count: int, concurrency: int) -> Figure
 
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(run, range(count)))
+        list(pool.map(run, range(start, start + count)))
     elapsed = time.perf_counter() - started
     if errors:
         sys.stderr.write(f"first error: {errors[0]}\n")
     ordered = sorted(durations) or [0.0]
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    return Figures(len(durations), len(errors), elapsed, statistics.median(ordered), p95)
+    return Figures(
+        len(durations), len(errors), elapsed, statistics.median(ordered), p95, tuple(durations)
+    )

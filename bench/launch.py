@@ -1,8 +1,9 @@
 """Launch throughput: the tool's full login -> launch cycle vs a bare pylti1p3 Flask app.
 
-Run: `.venv/bin/python -m bench.launch [--launches 300 --concurrency 4]`.
+Run: `.venv/bin/python -m bench.launch [--launches 300 --concurrency 4 --rounds 6]`.
 
-Both servers run under gunicorn (1 process, 8 threads) on 127.0.0.1 and are driven the same way
+Both servers run under gunicorn (1 process, 8 threads) on 127.0.0.1, at the same time, measured in
+alternating rounds (so load from elsewhere on the machine hits both alike), driven the same way
 by the platform emulator (tests/support/platform_emulator.py) over real HTTP: a fresh browser
 session posts the OIDC login, the emulator signs an id_token for the returned state and nonce,
 and the browser posts it to the launch URL. The tool (`lti-pl serve`, temp SQLite) also provisions
@@ -17,6 +18,8 @@ import argparse
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -83,10 +86,9 @@ def make_baseline_app() -> Any:
     return app
 
 
-def run_baseline(
-    folder: Path, platform: PlatformEmulator, launches: int, concurrency: int
-) -> Figures:
-    """Serve the baseline with gunicorn and drive it."""
+@contextmanager
+def baseline_server(folder: Path, platform: PlatformEmulator) -> Iterator[Callable[[int], float]]:
+    """Serve the baseline with gunicorn; yields one browser's login -> launch cycle."""
     config = folder / "baseline.json"
     config.write_text(json.dumps(platform.registration()))
     port = free_port()
@@ -105,36 +107,59 @@ def run_baseline(
         "bench.launch:make_baseline_app()",
     ]
     with serve(command, {BASELINE_CONFIG: str(config)}, "/health", port) as server:
-        job = lambda i: launch_once(  # noqa: E731
+        yield lambda i: launch_once(
             platform, server.url, f"user-{i}", launch_path="/launch", login_path="/login"
         )
-        measure(job, min(20, launches), concurrency)  # warm-up
-        return measure(job, launches, concurrency)
 
 
-def run_tool(folder: Path, platform: PlatformEmulator, launches: int, concurrency: int) -> Figures:
-    """Serve the tool with `lti-pl serve` on a temp SQLite and drive it."""
+@contextmanager
+def tool_server(folder: Path, platform: PlatformEmulator) -> Iterator[Callable[[int], float]]:
+    """Serve the tool with `lti-pl serve` on a temp SQLite; yields one launch cycle."""
     with running_tool(folder, platform) as server:
         platform.tool_jwks = tool_jwks_from(server.url + "/lti/jwks.json")
-        job = lambda i: launch_once(platform, server.url, f"user-{i % 50}")  # noqa: E731
-        measure(job, min(20, launches), concurrency)  # warm-up
-        return measure(job, launches, concurrency)
+        yield lambda i: launch_once(platform, server.url, f"user-{i % 50}")
 
 
 def main() -> None:
-    """Measure both and print the ratio."""
+    """Measure both and print the ratio.
+
+    Both servers run at once and are measured in alternating rounds, so a machine that gets
+    busier or quieter during the run affects both sides alike.
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
+    rounds = max(1, min(args.rounds, args.launches))
     platform = PlatformEmulator().start()
+    baseline_parts: list[Figures] = []
+    tool_parts: list[Figures] = []
     try:
-        with tempfile.TemporaryDirectory() as tmp:
-            baseline = run_baseline(Path(tmp), platform, args.launches, args.concurrency)
-            tool = run_tool(Path(tmp), platform, args.launches, args.concurrency)
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            baseline_server(Path(tmp), platform) as baseline_job,
+            tool_server(Path(tmp), platform) as tool_job,
+        ):
+            warm_up = min(20, args.launches)
+            measure(baseline_job, warm_up, args.concurrency, start=-warm_up)
+            measure(tool_job, warm_up, args.concurrency, start=-warm_up)
+            done = 0
+            for round_ in range(rounds):
+                count = args.launches * (round_ + 1) // rounds - done
+                first, second = (
+                    ((baseline_job, baseline_parts), (tool_job, tool_parts))
+                    if round_ % 2 == 0
+                    else ((tool_job, tool_parts), (baseline_job, baseline_parts))
+                )
+                for job, parts in (first, second):
+                    parts.append(measure(job, count, args.concurrency, start=done))
+                done += count
     finally:
         platform.stop()
-    print(f"{args.launches} launches, {args.concurrency} concurrent browsers")
+    baseline = Figures.combined(baseline_parts)
+    tool = Figures.combined(tool_parts)
+    print(f"{args.launches} launches, {args.concurrency} concurrent browsers, {rounds} rounds")
     print(baseline.line("pylti1p3 stock Flask app (baseline)"))
     print(tool.line("lti_pl (lti-pl serve, SQLite)"))
     ratio = tool.per_second / baseline.per_second if baseline.per_second else 0.0

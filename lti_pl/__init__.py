@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -77,17 +78,45 @@ def _init_extensions(app: Flask) -> None:
             # IMMEDIATE: a transaction that read and then writes while another thread committed
             # fails at once with "database is locked" (WAL snapshot) instead of waiting; taking
             # the write lock up front makes concurrent requests wait for busy_timeout instead.
+            # Reading requests (GET, HEAD, OPTIONS) begin DEFERRED, so they do not queue behind
+            # writers or each other; CLI commands and workers (no request) stay IMMEDIATE.
             # Tests keep deferred BEGIN: their rolled-back outer transaction would block the
             # other connections they open.
-            begin = "BEGIN" if app.testing else "BEGIN IMMEDIATE"
+            if not app.testing:
+                _begin_deferred_for_reading_requests(app)
 
             @event.listens_for(engine, "begin")
             def _on_begin(connection: Any) -> None:
-                connection.exec_driver_sql(begin)
+                connection.exec_driver_sql("BEGIN" if app.testing else _sqlite_begin.get())
 
     app.extensions["lti_pl"] = build_runtime(
         app.config["LTI_PL_REDIS_URL"], app.config["LTI_PL_HTTP_TIMEOUT"], utcnow
     )
+
+
+# The SQLite BEGIN of the current request (see _init_extensions); IMMEDIATE outside requests.
+_sqlite_begin: ContextVar[str] = ContextVar("lti_pl_sqlite_begin", default="BEGIN IMMEDIATE")
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# GET endpoints that write (the first signing key; a dynamic registration): they begin IMMEDIATE.
+WRITING_GET_ENDPOINTS = frozenset({"lti.jwks", "lti.register"})
+
+
+def _begin_deferred_for_reading_requests(app: Flask) -> None:
+    from flask import request
+
+    @app.before_request
+    def _choose_sqlite_begin() -> None:
+        reading = (
+            request.method in READING_METHODS and request.endpoint not in WRITING_GET_ENDPOINTS
+        )
+        _sqlite_begin.set("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+    @app.teardown_request
+    def _reset_sqlite_begin(_error: BaseException | None) -> None:
+        # gunicorn threads serve many requests: the next one (or a job) starts IMMEDIATE again.
+        _sqlite_begin.set("BEGIN IMMEDIATE")
+
+    del _choose_sqlite_begin, _reset_sqlite_begin
 
 
 def _register_web(app: Flask) -> None:

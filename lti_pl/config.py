@@ -72,7 +72,17 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_ROSTER_SYNC_INTERVAL": int(get("ROSTER_SYNC_INTERVAL", "3600")),
         "LTI_PL_KEY_GRACE_DAYS": int(get("KEY_GRACE_DAYS", "7")),
         "LTI_PL_SANDBOX": _flag(get("SANDBOX"), default=False),
-        "LTI_PL_WORKER": get("WORKER", "thread"),
+        # Grade passback: "auto" (RQ when LTI_PL_REDIS_URL is set, else a thread inside `serve`),
+        # "thread", "rq" (a separate `lti-pl worker` woken through Redis), or "external" (only a
+        # polling `lti-pl worker` sends; requests never wake anything).
+        "LTI_PL_WORKER": get("WORKER", "auto") or "auto",
+        # The grade outbox's retry policy (services.grades.RetryPolicy): seconds before the first
+        # retry (doubling with jitter up to RETRY_MAX), attempts before a score fails for good,
+        # and the lease: seconds a worker holds a claimed score before another may take it over.
+        "LTI_PL_GRADE_RETRY_BASE": float(get("GRADE_RETRY_BASE", "2")),
+        "LTI_PL_GRADE_RETRY_MAX": float(get("GRADE_RETRY_MAX", "600")),
+        "LTI_PL_GRADE_MAX_ATTEMPTS": int(get("GRADE_MAX_ATTEMPTS", "12")),
+        "LTI_PL_GRADE_LEASE": float(get("GRADE_LEASE", "120")),
         "LTI_PL_HTTP_TIMEOUT": float(get("HTTP_TIMEOUT", "10")),
         "LTI_PL_LOG_LEVEL": get("LOG_LEVEL", "INFO"),
         # Per client IP on /lti/login and /lti/launch; flask-limiter syntax ("60/minute").

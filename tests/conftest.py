@@ -32,12 +32,37 @@ def instance_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("instance")
 
 
+def _scratch_postgres_database(url: str) -> tuple[str, Any]:
+    """A fresh database on the PostgreSQL server of `url`, and a function that drops it.
+
+    Each test session gets its own database, so concurrent runs (or a stuck connection of an
+    earlier run) never block each other's DROP / CREATE of the schema.
+    """
+    import uuid
+
+    import psycopg
+
+    name = f"lti_pl_test_{uuid.uuid4().hex[:10]}"
+    admin_url = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}", drop
+
+
 @pytest.fixture(scope="session")
-def test_config(instance_dir: Path) -> dict[str, Any]:
+def test_config(instance_dir: Path) -> Iterator[dict[str, Any]]:
     url = database_url(instance_dir)
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return {
+    drop = None
+    if url.startswith("postgresql"):
+        url, drop = _scratch_postgres_database(url)
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    yield {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-not-for-production",
         "SQLALCHEMY_DATABASE_URI": url,
@@ -49,6 +74,8 @@ def test_config(instance_dir: Path) -> dict[str, Any]:
         "SESSION_COOKIE_SECURE": True,
         "WTF_CSRF_ENABLED": False,
     }
+    if drop is not None:
+        drop()
 
 
 @pytest.fixture(scope="session")
@@ -107,10 +134,27 @@ def runner(app: Flask, db_session: Any) -> Any:
 def tool_jwks(app: Flask, db_session: Any) -> dict[str, Any]:
     from lti_pl.lti import keys
     from lti_pl.models.base import utcnow
+    from lti_pl.models.platforms import ToolKey
 
-    keys.ensure_key(utcnow())
-    db_session.commit()
+    if keys.current_key() is None:
+        # One generated key per test session, stored anew in each test's transaction.
+        kid, pem, jwk = _tool_key_material()
+        db_session.add(ToolKey(kid=kid, private_pem=pem, public_jwk=jwk, created_at=utcnow()))
+        db_session.commit()
     return keys.public_jwks(utcnow(), timedelta(days=7))
+
+
+_KEY_MATERIAL: list[tuple[str, str, dict[str, Any]]] = []
+
+
+def _tool_key_material() -> tuple[str, str, dict[str, Any]]:
+    from lti_pl.lti import keys
+    from lti_pl.models.base import utcnow
+
+    if not _KEY_MATERIAL:
+        key = keys.generate_key(utcnow())
+        _KEY_MATERIAL.append((key.kid, key.private_pem, dict(key.public_jwk)))
+    return _KEY_MATERIAL[0]
 
 
 @pytest.fixture
@@ -118,7 +162,7 @@ def platform(app: Flask, db_session: Any, tool_jwks: dict[str, Any]) -> Iterator
     """A running platform emulator, registered with the tool."""
     from lti_pl.services.platforms import import_registrations
 
-    emulator = PlatformEmulator(tool_jwks=lambda: tool_jwks).start()
+    emulator = PlatformEmulator(tool_jwks=lambda: tool_jwks, shared_key=True).start()
     with app.app_context():
         import_registrations(emulator.registration())
         db_session.commit()

@@ -7,11 +7,21 @@ the source of truth, so the queue only wakes workers and needs no delivery guara
 
 from __future__ import annotations
 
+import logging
+import signal
+import threading
 import time
+from types import FrameType
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
+
+logger = logging.getLogger(__name__)
+
+#: Entries per polling cycle: each cycle reads the clock once (leases, backoff and Retry-After
+#: are computed from it), so a cycle stays short.
+CYCLE_LIMIT = 50
 
 
 @click.command("worker")
@@ -19,29 +29,85 @@ from flask.cli import with_appcontext
 @click.option("--once", is_flag=True, help="Run one polling cycle and exit.")
 @with_appcontext
 def command(poll: float, once: bool) -> None:
-    """Run the grade worker until interrupted."""
-    from lti_pl.web.background import RQ_QUEUE, push_once
-
+    """Run the grade worker until SIGTERM or Ctrl-C (it stops after the current cycle)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     redis_url = app.config.get("LTI_PL_REDIS_URL")
     if redis_url and not once:
-        from redis import Redis
-        from rq import Queue, Worker
-
-        connection = Redis.from_url(redis_url)
-        click.echo(f"grade worker: RQ queue {RQ_QUEUE}")
-        # A safety net: whatever was queued while no worker listened is sent first.
-        push_once(app, limit=10_000)
-        Worker([Queue(RQ_QUEUE, connection=connection)], connection=connection).work(
-            with_scheduler=True
-        )
+        _run_rq(app, redis_url)
         return
+    _run_polling(app, poll, once)
+
+
+def _run_rq(app: Flask, redis_url: str) -> None:
+    from redis import Redis
+    from rq import Queue, Worker
+
+    from lti_pl.web.background import RQ_QUEUE
+
+    connection = Redis.from_url(redis_url)
+    click.echo(f"grade worker: RQ queue {RQ_QUEUE}")
+    # A safety net: whatever was queued while no worker listened is sent first.
+    _cycle(app, limit=10_000)
+    # RQ installs its own SIGTERM / SIGINT handlers (warm shutdown after the current job).
+    Worker([Queue(RQ_QUEUE, connection=connection)], connection=connection).work(
+        with_scheduler=True
+    )
+
+
+def _run_polling(app: Flask, poll: float, once: bool) -> None:
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        logger.info("grade worker stopping signal=%s", signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"grade worker: polling every {poll:g} s")
-    while True:
-        report = push_once(app, limit=500)
-        if report.attempted:
-            click.echo(f"sent={report.sent} retry_later={report.retried} failed={report.failed}")
-        if once:
-            return
-        if report.attempted < 500:
-            time.sleep(poll)
+    try:
+        while not stop.is_set():
+            attempted = _cycle(app, limit=CYCLE_LIMIT)
+            if once:
+                return
+            if attempted < CYCLE_LIMIT:
+                stop.wait(poll)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("grade worker stopped")
+
+
+def _cycle(app: Flask, *, limit: int) -> int:
+    """One polling cycle; a database or network failure is logged and the loop goes on.
+
+    The database may restart or drop connections under the worker: the cycle's session is
+    discarded (`push_once` removes it), the pool's pre-ping replaces dead connections, and
+    claimed entries whose outcome was not recorded are sent again when their lease ends.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lti_pl.web.background import push_once
+
+    try:
+        report = push_once(app, limit=limit)
+    except SQLAlchemyError as error:
+        logger.warning("grade worker: database unavailable (%s); retrying", type(error).__name__)
+        _discard_pool(app)
+        time.sleep(0.5)
+        return 0
+    if report.attempted:
+        click.echo(
+            f"sent={report.sent} retry_later={report.retried} failed={report.failed} "
+            f"superseded={report.superseded}"
+        )
+    return int(report.attempted)
+
+
+def _discard_pool(app: Flask) -> None:
+    """Drop pooled connections after a database failure (the next cycle opens fresh ones)."""
+    from lti_pl.extensions import db
+
+    with app.app_context():
+        try:
+            db.engine.dispose()
+        except Exception:  # disposing a pool of dead connections must not stop the worker
+            logger.exception("grade worker: could not reset the connection pool")

@@ -6,15 +6,14 @@ classified `ServiceError` the outbox turns into retry / fail / re-stamp decision
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lti_pl.extensions import db
 from lti_pl.lti.service_connector import LtiServiceConnector, ServiceError
 from lti_pl.lti.tool_config import DatabaseToolConf, RegistrationRecord
-from lti_pl.models.platforms import Platform
 from lti_pl.stores import Store
 
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
@@ -230,6 +229,8 @@ class ScoreDelivery:
 class AgsSender:
     """Delivers outbox scores: one connector (and token cache entry) per platform registration.
 
+    Registrations come from the tool conf's cache (read at most every 30 s), not per score.
+
     Args:
         tool_conf: registrations (signing with the tool's current key).
         store: the shared token store.
@@ -240,28 +241,50 @@ class AgsSender:
         self._tool_conf = tool_conf
         self._store = store
         self._timeout = timeout
-        self._connectors: dict[tuple[int, str | None], LtiServiceConnector] = {}
+        self._connectors: dict[
+            tuple[int, str | None], tuple[RegistrationRecord, LtiServiceConnector]
+        ] = {}
+        self._lock = threading.Lock()
 
     @property
     def token_requests(self) -> int:
         """Token requests made by this sender's connectors."""
-        return sum(c.token_requests for c in self._connectors.values())
+        return sum(c.token_requests for _, c in self._connectors.values())
 
     def client(self, platform_id: int, scopes: Sequence[str] = ()) -> AgsClient:
         """An AGS client for a platform."""
         return AgsClient(self.connector(platform_id), scopes)
 
-    def connector(self, platform_id: int) -> LtiServiceConnector:
-        """The connector of a platform (rebuilt when the signing key changes)."""
-        platform = db.session.get(Platform, platform_id)
-        if platform is None:
+    def _record(self, platform_id: int) -> RegistrationRecord:
+        record = self._tool_conf.record_for_platform(platform_id)
+        if record is None:
             raise ServiceError("The LMS registration was removed.", kind="permanent")
-        registration = self._tool_conf.registration(RegistrationRecord.of(platform))
-        key = (platform_id, registration.get_kid())
-        connector = self._connectors.get(key)
-        if connector is None:
-            connector = LtiServiceConnector(registration, self._store, self._timeout)
-            self._connectors[key] = connector
+        return record
+
+    def prepare(self, platform_ids: Iterable[int]) -> None:
+        """Read these platforms' registrations now (in the caller's transaction), not mid-send."""
+        # The signing key too: a first read mid-send would open a transaction that lasts while
+        # the LMS answers (on SQLite, BEGIN IMMEDIATE: the write lock, blocking every request).
+        self._tool_conf.signing_key()
+        for platform_id in platform_ids:
+            try:
+                self._record(platform_id)
+            except ServiceError:
+                continue  # reported when the score is sent
+
+    def connector(self, platform_id: int) -> LtiServiceConnector:
+        """The connector of a platform (rebuilt when the registration or signing key changes)."""
+        record = self._record(platform_id)
+        key = self._tool_conf.signing_key()
+        cache_key = (platform_id, key[0] if key else None)
+        with self._lock:
+            hit = self._connectors.get(cache_key)
+        if hit is not None and hit[0] == record:
+            return hit[1]
+        registration = self._tool_conf.registration(record)
+        connector = LtiServiceConnector(registration, self._store, self._timeout)
+        with self._lock:
+            self._connectors[cache_key] = (record, connector)
         return connector
 
     def __call__(self, delivery: ScoreDelivery) -> None:

@@ -176,6 +176,7 @@ class LaunchInfo:
     deep_linking: Mapping[str, Any] | None = None
     mentor_of: tuple[str, ...] = ()
     target_link_uri: str = ""
+    deployment_row_id: int | None = None  # the Deployment row, when the registration knew it
 
 
 @dataclass(frozen=True)
@@ -362,6 +363,13 @@ def _unverified_claims(id_token: str) -> dict[str, Any]:
     return data
 
 
+def _same(a: str, b: str) -> bool:
+    """Constant-time equality of two strings (bytes: compare_digest refuses non-ASCII str)."""
+    return secrets.compare_digest(
+        a.encode("utf-8", "surrogatepass"), b.encode("utf-8", "surrogatepass")
+    )
+
+
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
@@ -429,6 +437,7 @@ class Launcher:
                 "issuer": issuer,
                 "client_id": record.client_id,
                 "storage": bool(storage_target),
+                "target": storage_target or "",
                 "origin": _origin(record.auth_login_url),
             },
             STATE_TTL,
@@ -493,11 +502,11 @@ class Launcher:
             ):
                 raise LaunchError("replayed")
             raise LaunchError("unknown_state")
-        bound_by_cookie = state_cookie is not None and secrets.compare_digest(state_cookie, state)
+        bound_by_cookie = state_cookie is not None and _same(state_cookie, state)
         bound_by_storage = (
             record.get("storage")
-            and secrets.compare_digest(params.get("lti_storage_state") or "", state)
-            and secrets.compare_digest(params.get("lti_storage_nonce") or "", record["nonce"])
+            and _same(params.get("lti_storage_state") or "", state)
+            and _same(params.get("lti_storage_nonce") or "", record["nonce"])
         )
         if not (bound_by_cookie or bound_by_storage):
             raise LaunchError("state_mismatch")
@@ -518,7 +527,7 @@ class Launcher:
             # pylti1p3 lets malformed claims escape as plain exceptions: a bad message, never a 500.
             raise LaunchError("bad_message", type(error).__name__) from error
         body = launch.body()
-        if not secrets.compare_digest(str(body.get("nonce")), record["nonce"]):
+        if not _same(str(body.get("nonce")), record["nonce"]):
             raise LaunchError("nonce_mismatch")
         reg = launch.record()
         if not self._nonce_seen(reg.issuer, record["nonce"], NONCE_TTL):
@@ -575,6 +584,7 @@ def launch_info(record: RegistrationRecord, body: Mapping[str, Any]) -> LaunchIn
         issuer=record.issuer,
         client_id=record.client_id,
         deployment_id=_text(body.get(CLAIM + "deployment_id")),
+        deployment_row_id=record.deployment_rows.get(_text(body.get(CLAIM + "deployment_id"))),
         message_type=message_type,
         subject=subject[:255],
         roles=roles,

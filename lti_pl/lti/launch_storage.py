@@ -2,29 +2,55 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import bindparam, delete
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from lti_pl.extensions import db
 from lti_pl.models.platforms import UsedNonce
 from lti_pl.stores import MemoryStore, Store
 
+_UPSERT_INSERTS: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+
+
+@functools.cache
+def _upsert_statement(dialect: str) -> Any:
+    """INSERT INTO used_nonce ... ON CONFLICT DO NOTHING, built once (None: no such dialect)."""
+    if dialect not in _UPSERT_INSERTS:
+        return None
+    columns = ("issuer", "nonce", "expires_at")
+    statement = _UPSERT_INSERTS[dialect](UsedNonce.__table__)
+    return (
+        statement.values({name: bindparam(name) for name in columns})
+        .on_conflict_do_nothing()
+        .returning(UsedNonce.__table__.c.id)
+    )
+
 
 def database_nonce_store(clock: Callable[[], datetime]) -> Callable[[str, str, int], bool]:
-    """A nonce store that inserts into `used_nonce`; the unique key refuses a second use."""
+    """A nonce store that inserts into `used_nonce`; the unique key refuses a second use.
+
+    On SQLite and PostgreSQL one `INSERT ... ON CONFLICT DO NOTHING RETURNING id` per launch (a
+    returned row says the nonce was new); elsewhere an ORM insert in a savepoint.
+    """
 
     def seen_first_time(issuer: str, nonce: str, ttl: int) -> bool:
         now = clock()
         digest = hashlib.sha256(nonce.encode()).hexdigest()
+        values = {"issuer": issuer, "nonce": digest, "expires_at": now + timedelta(seconds=ttl)}
+        statement = _upsert_statement(db.session.get_bind().dialect.name)
+        if statement is not None:
+            return db.session.execute(statement, values).first() is not None
         try:
             with db.session.begin_nested():
-                db.session.add(
-                    UsedNonce(issuer=issuer, nonce=digest, expires_at=now + timedelta(seconds=ttl))
-                )
+                db.session.add(UsedNonce(**values))
         except IntegrityError:
             return False
         return True

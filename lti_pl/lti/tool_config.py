@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from pylti1p3.deployment import Deployment as LtiDeployment
@@ -33,6 +35,8 @@ class RegistrationRecord:
     key_set_url: str | None
     key_set: dict[str, Any] | None
     deployment_ids: frozenset[str]
+    # deployment_id -> Deployment row id, so a launch need not look the row up again.
+    deployment_rows: Mapping[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, platform: Platform) -> RegistrationRecord:
@@ -47,6 +51,7 @@ class RegistrationRecord:
             key_set_url=platform.key_set_url,
             key_set=platform.key_set,
             deployment_ids=frozenset(d.deployment_id for d in platform.deployments),
+            deployment_rows=MappingProxyType({d.deployment_id: d.id for d in platform.deployments}),
         )
 
 
@@ -57,11 +62,26 @@ class RegistrationCache:
         self._ttl = ttl
         self._lock = threading.Lock()
         self._by_issuer: dict[str, tuple[float, list[RegistrationRecord]]] = {}
+        self._by_id: dict[int, tuple[float, RegistrationRecord | None]] = {}
 
     def clear(self) -> None:
         """Forget everything (after an import or a registration)."""
         with self._lock:
             self._by_issuer.clear()
+            self._by_id.clear()
+
+    def for_platform(self, platform_id: int) -> RegistrationRecord | None:
+        """The registration of a platform row (None when it does not exist)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._by_id.get(platform_id)
+            if hit and hit[0] > now:
+                return hit[1]
+        platform = db.session.get(Platform, platform_id)
+        record = RegistrationRecord.of(platform) if platform is not None else None
+        with self._lock:
+            self._by_id[platform_id] = (now + self._ttl, record)
+        return record
 
     def for_issuer(self, issuer: str) -> list[RegistrationRecord]:
         """All registrations of an issuer."""
@@ -124,6 +144,10 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
     def check_iss_has_many_clients(self, iss: str) -> bool:
         """Always (see check_iss_has_one_client)."""
         return True
+
+    def record_for_platform(self, platform_id: int) -> RegistrationRecord | None:
+        """The (cached) registration of a platform row, for service calls."""
+        return self._cache.for_platform(platform_id)
 
     def find_record(self, iss: str, client_id: str | None) -> RegistrationRecord | None:
         """The registration for issuer + client_id; without a client_id, the issuer's only one."""

@@ -19,14 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import aliased
 
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
 from lti_pl.extensions import db
 from lti_pl.lti.ags import AgsClient, Score, ScoreDelivery
 from lti_pl.lti.service_connector import ServiceError
-from lti_pl.models.courses import Enrollment
+from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
 
 logger = logging.getLogger(__name__)
@@ -236,6 +236,7 @@ class RetryPolicy:
 DEFAULT_POLICY = RetryPolicy()
 AMBIGUOUS_MARK = "[maybe delivered] "
 RESTAMP_MARK = "[re-stamp] "
+LEASE_EXPIRED = "The worker stopped while sending."
 
 
 def _restamps(previous_error: str) -> int:
@@ -290,6 +291,8 @@ def claim_batch(
     wait on each other. Everywhere (SQLite included): each claim is a conditional UPDATE on the
     attempts counter, so two workers reading the same row cannot both claim it. A claim is a
     lease: a worker that dies leaves the entry SENDING until `next_attempt_at`, then it is due.
+    Such an entry (still SENDING when claimed again) may have reached the LMS before the worker
+    died, so it is marked "maybe delivered": a 409 for it then counts as delivered.
 
     Returns:
         (entry id, attempt number) pairs, in sending order.
@@ -300,11 +303,23 @@ def claim_batch(
     if db.session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True, of=GradeOutboxEntry)
     candidates = db.session.execute(
-        query.with_only_columns(GradeOutboxEntry.id, GradeOutboxEntry.attempts).limit(size)
+        query.with_only_columns(
+            GradeOutboxEntry.id,
+            GradeOutboxEntry.attempts,
+            GradeOutboxEntry.status,
+            GradeOutboxEntry.last_error,
+        ).limit(size)
     ).all()
     lease_end = now + timedelta(seconds=policy.lease)
     claims: list[tuple[int, int]] = []
-    for entry_id, attempts in candidates:
+    for entry_id, attempts, status, last_error in candidates:
+        values: dict[str, object] = {
+            "status": OutboxStatus.SENDING,
+            "attempts": attempts + 1,
+            "next_attempt_at": lease_end,
+        }
+        if status == OutboxStatus.SENDING and not last_error.startswith(AMBIGUOUS_MARK):
+            values["last_error"] = (AMBIGUOUS_MARK + (last_error or LEASE_EXPIRED))[:1000]
         claimed = db.session.execute(
             update(GradeOutboxEntry)
             .where(
@@ -313,7 +328,7 @@ def claim_batch(
                 GradeOutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
                 GradeOutboxEntry.next_attempt_at <= now,
             )
-            .values(status=OutboxStatus.SENDING, attempts=attempts + 1, next_attempt_at=lease_end)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
         if claimed.rowcount == 1:  # type: ignore[attr-defined]
@@ -323,7 +338,7 @@ def claim_batch(
 
 
 def _finish(entry_id: int, attempt: int, **values: object) -> bool:
-    """Record an outcome, only if this worker still holds the claim; commit."""
+    """Record an outcome, only if this worker still holds the claim (the caller commits)."""
     result = db.session.execute(
         update(GradeOutboxEntry)
         .where(
@@ -334,24 +349,41 @@ def _finish(entry_id: int, attempt: int, **values: object) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def _newer_sent(entry: GradeOutboxEntry) -> bool:
-    return (
-        db.session.scalar(
-            select(func.count(GradeOutboxEntry.id)).where(
-                GradeOutboxEntry.line_item_id == entry.line_item_id,
-                GradeOutboxEntry.enrollment_id == entry.enrollment_id,
-                GradeOutboxEntry.timestamp > entry.timestamp,
-                GradeOutboxEntry.status.in_(
-                    (OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)
-                ),
-            )
+def _finish_sent(claims: list[tuple[int, int]], now: datetime) -> None:
+    """Mark delivered entries sent in one statement (executemany), where the claim still holds."""
+    if not claims:
+        return
+    table = GradeOutboxEntry.__table__
+    db.session.execute(
+        update(table)
+        .where(
+            table.c.id == bindparam("claimed_id"),
+            table.c.attempts == bindparam("claimed_attempt"),
+            table.c.status == OutboxStatus.SENDING,
         )
-        or 0
-    ) > 0
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error=""),
+        [{"claimed_id": entry_id, "claimed_attempt": attempt} for entry_id, attempt in claims],
+    )
+
+
+def _newer_query(
+    line_item_id: object, enrollment_id: object, timestamp: object
+) -> Select[tuple[int]]:
+    newer = aliased(GradeOutboxEntry)
+    return select(newer.id).where(
+        newer.line_item_id == line_item_id,
+        newer.enrollment_id == enrollment_id,
+        newer.timestamp > timestamp,
+        newer.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)),
+    )
+
+
+def _newer_sent(entry: GradeOutboxEntry | _Claimed) -> bool:
+    query = _newer_query(entry.line_item_id, entry.enrollment_id, entry.timestamp)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def delivery_for(entry: GradeOutboxEntry) -> ScoreDelivery:
@@ -374,6 +406,139 @@ def delivery_for(entry: GradeOutboxEntry) -> ScoreDelivery:
     )
 
 
+@dataclass(frozen=True)
+class _Claimed:
+    """A claimed entry read for sending, as plain values (no transaction stays open)."""
+
+    entry_id: int
+    attempt: int
+    line_item_id: int
+    enrollment_id: int
+    timestamp: datetime
+    previous_error: str
+    delivery: ScoreDelivery | None  # None: a newer score of ours supersedes it
+
+
+def _load_claimed(claims: list[tuple[int, int]], now: datetime) -> list[_Claimed]:
+    """Read claimed entries with line item, course and student in one query (flushes restamps).
+
+    Entries a newer score supersedes are finished here; entries that met a 409 from a timestamp
+    we did not send get their new timestamp now, before they are sent.
+    """
+    if not claims:
+        return []
+    entry = GradeOutboxEntry
+    has_newer = _newer_query(entry.line_item_id, entry.enrollment_id, entry.timestamp).exists()
+    rows = db.session.execute(
+        select(entry, LineItem.url, Course.platform_id, Course.ags_scopes, Person.subject)
+        .add_columns(has_newer)
+        .join(LineItem, LineItem.id == entry.line_item_id)
+        .join(Course, Course.id == LineItem.course_id)
+        .join(Enrollment, Enrollment.id == entry.enrollment_id)
+        .join(Person, Person.id == Enrollment.person_id)
+        .where(entry.id.in_([entry_id for entry_id, _ in claims]))
+    ).all()
+    by_id = {row[0].id: row for row in rows}
+    loaded: list[_Claimed] = []
+    for entry_id, attempt in claims:
+        row = by_id.get(entry_id)
+        if row is None:
+            continue
+        stored, url, platform_id, ags_scopes, subject, newer = row
+        previous_error = stored.last_error
+        delivery: ScoreDelivery | None = None
+        if newer:
+            _finish(entry_id, attempt, status=OutboxStatus.SUPERSEDED)
+        else:
+            if previous_error.startswith(RESTAMP_MARK):
+                stored.timestamp = max(now, stored.timestamp + ONE_MS)
+            delivery = ScoreDelivery(
+                entry_id=entry_id,
+                platform_id=platform_id,
+                line_item_url=url,
+                score=Score(
+                    user_id=subject,
+                    score_given=stored.score_given,
+                    score_maximum=stored.score_maximum,
+                    comment=stored.comment,
+                    activity_progress=stored.activity_progress,
+                    grading_progress=stored.grading_progress,
+                    timestamp=stored.timestamp,
+                ),
+                ags_scopes=tuple(ags_scopes or ()),
+            )
+        loaded.append(
+            _Claimed(
+                entry_id,
+                attempt,
+                stored.line_item_id,
+                stored.enrollment_id,
+                stored.timestamp,
+                previous_error,
+                delivery,
+            )
+        )
+    db.session.flush()
+    return loaded
+
+
+def _push_claimed(
+    sender: Callable[[ScoreDelivery], None],
+    claims: list[tuple[int, int]],
+    *,
+    now: datetime,
+    policy: RetryPolicy,
+    rand: Callable[[], float],
+    report: PushReport,
+) -> dict[int, str]:
+    """Send a batch of claimed entries and record the outcomes, in three steps.
+
+    1. read the batch (one query) and commit: no transaction stays open while the LMS answers;
+    2. send each score;
+    3. record every outcome and commit once.
+
+    An entry is marked sent only after the LMS answered 2xx. A worker that dies in step 2 or 3
+    leaves its batch SENDING: after the lease the batch is sent again, marked "maybe delivered",
+    with the same timestamps, so the LMS keeps one score per timestamp (Moodle's 409 for a
+    timestamp it already holds then counts as delivered). At most one batch is sent twice.
+
+    Returns:
+        The new status of each entry handled (entry id -> status).
+    """
+    loaded = _load_claimed(claims, now)
+    prepare = getattr(sender, "prepare", None)
+    if prepare is not None:
+        prepare({item.delivery.platform_id for item in loaded if item.delivery})
+    db.session.commit()
+    statuses: dict[int, str] = {}
+    outcomes: list[tuple[_Claimed, ServiceError | None]] = []
+    for item in loaded:
+        if item.delivery is None:
+            statuses[item.entry_id] = OutboxStatus.SUPERSEDED
+            report.superseded += 1
+            continue
+        try:
+            sender(item.delivery)
+        except ServiceError as error:
+            outcomes.append((item, error))
+        except Exception:
+            # Leave it claimed: the lease expires and it is retried; keep the others going.
+            db.session.rollback()
+            logger.exception("score push crashed entry=%s", item.entry_id)
+            report.errors.append("internal error")
+        else:
+            outcomes.append((item, None))
+    _finish_sent([(i.entry_id, i.attempt) for i, error in outcomes if error is None], now)
+    for item, error in outcomes:
+        if error is None:
+            statuses[item.entry_id] = OutboxStatus.SENT
+            report.sent += 1
+        else:
+            statuses[item.entry_id] = _record_failure(item, error, now, policy, rand, report)
+    db.session.commit()
+    return statuses
+
+
 def push_one(
     sender: Callable[[ScoreDelivery], None],
     entry_id: int,
@@ -388,46 +553,29 @@ def push_one(
 
     409 (Moodle: the LMS holds an equal or newer timestamp) is decided as follows:
     - a newer score of ours for the same student and column exists: this one is superseded;
-    - an earlier attempt of this entry may have arrived (timeout, reset): the 409 is that
-      attempt's echo, so the entry counts as sent;
+    - an earlier attempt of this entry may have arrived (timeout, reset, a worker that died):
+      the 409 is that attempt's echo, so the entry counts as sent;
     - otherwise the LMS holds a timestamp we did not send (clock skew, another tool instance):
       the entry is re-stamped (now, or previous + 1 ms) and retried, at most
       `policy.max_restamps` times, then fails with the reason shown to the teacher.
     """
     report = report if report is not None else PushReport()
-    entry = db.session.get(GradeOutboxEntry, entry_id)
-    if entry is None:
-        return "gone"
-    if _newer_sent(entry):
-        _finish(entry_id, attempt, status=OutboxStatus.SUPERSEDED)
-        report.superseded += 1
-        return OutboxStatus.SUPERSEDED
-    previous_error = entry.last_error
-    if previous_error.startswith(RESTAMP_MARK):
-        entry.timestamp = max(now, entry.timestamp + ONE_MS)
-        db.session.commit()
-    delivery = delivery_for(entry)
-    try:
-        sender(delivery)
-    except ServiceError as error:
-        return _record_failure(entry, attempt, error, previous_error, now, policy, rand, report)
-    _finish(entry_id, attempt, status=OutboxStatus.SENT, sent_at=now, last_error="")
-    report.sent += 1
-    return OutboxStatus.SENT
+    statuses = _push_claimed(
+        sender, [(entry_id, attempt)], now=now, policy=policy, rand=rand, report=report
+    )
+    return statuses.get(entry_id, "gone")
 
 
 def _record_failure(
-    entry: GradeOutboxEntry,
-    attempt: int,
+    entry: _Claimed,
     error: ServiceError,
-    previous_error: str,
     now: datetime,
     policy: RetryPolicy,
     rand: Callable[[], float],
     report: PushReport,
 ) -> str:
     reason = str(error)[:900]
-    entry_id = entry.id
+    entry_id, attempt, previous_error = entry.entry_id, entry.attempt, entry.previous_error
     if error.kind == "conflict":
         if _newer_sent(entry):
             _finish(entry_id, attempt, status=OutboxStatus.SUPERSEDED, last_error=reason)
@@ -483,10 +631,11 @@ def push_pending(
     course_id: int | None = None,
     batch: int = 10,
 ) -> PushReport:
-    """Send due outbox entries, committing after each (a worker's unit of work).
+    """Send due outbox entries a batch at a time (a worker's unit of work, see `_push_claimed`).
 
     Args:
         sender: posts one score (e.g. `lti.ags.AgsSender`); raises `ServiceError` on failure.
+            When it has a `prepare(platform_ids)` method, that runs before sending a batch.
         now: the current time; due times, leases and backoff are computed from it.
         limit: at most this many entries in this run.
         policy: backoff, lease and attempt limits.
@@ -504,14 +653,13 @@ def push_pending(
         if not claims:
             break
         remaining -= len(claims)
-        for claim in claims:
-            try:
-                push_one(sender, *claim, now=now, policy=policy, rand=rand, report=report)
-            except Exception:
-                # Leave it claimed: the lease expires and it is retried; keep the others going.
-                db.session.rollback()
-                logger.exception("score push crashed entry=%s", claim[0])
-                report.errors.append("internal error")
+        try:
+            _push_claimed(sender, claims, now=now, policy=policy, rand=rand, report=report)
+        except Exception:
+            # Leave them claimed: the lease expires and they are retried.
+            db.session.rollback()
+            logger.exception("score push crashed entries=%s", [c[0] for c in claims])
+            report.errors.append("internal error")
     return report
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, bindparam, false, select
 from sqlalchemy.exc import IntegrityError
 
 from lti_pl.domain.errors import NotAllowedError
@@ -59,6 +59,60 @@ def _set_if_changed(row: Any, **values: Any) -> None:
             setattr(row, name, value)
 
 
+def _known_rows_query(with_link: bool) -> Select[tuple[Course, Person, Enrollment, ResourceLink]]:
+    link_match = (
+        and_(
+            ResourceLink.course_id == Course.id,
+            ResourceLink.resource_link_id == bindparam("resource_link_id"),
+        )
+        if with_link
+        else false()
+    )
+    return (
+        select(Course, Person, Enrollment, ResourceLink)
+        .select_from(Course)
+        .join(
+            Person,
+            and_(Person.issuer == bindparam("issuer"), Person.subject == bindparam("subject")),
+        )
+        .outerjoin(
+            Enrollment,
+            and_(Enrollment.course_id == Course.id, Enrollment.person_id == Person.id),
+        )
+        .outerjoin(ResourceLink, link_match)
+        .where(
+            Course.platform_id == bindparam("platform_id"),
+            Course.context_id == bindparam("context_id"),
+        )
+        .limit(1)
+    )
+
+
+# Built once: a launch only binds values (building and hashing a 4-table select costs more).
+_KNOWN_ROWS = {with_link: _known_rows_query(with_link) for with_link in (True, False)}
+
+
+def _known_rows(
+    info: LaunchInfo,
+) -> tuple[Course | None, Person | None, Enrollment | None, ResourceLink | None]:
+    """A repeat launch's course, person, enrollment and resource link, in one query.
+
+    (None, None, None, None) when the course or the person is new: the caller creates them.
+    """
+    params = {
+        "issuer": info.issuer,
+        "subject": info.subject,
+        "platform_id": info.platform_id,
+        "context_id": info.context_id,
+    }
+    if info.resource_link_id:
+        params["resource_link_id"] = info.resource_link_id
+    row = db.session.execute(_KNOWN_ROWS[bool(info.resource_link_id)], params).first()
+    if row is None:
+        return None, None, None, None
+    return row[0], row[1], row[2], row[3]
+
+
 def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     """Create or update everything the launch tells us, and return the session's identity.
 
@@ -67,27 +121,31 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     """
     if info.course_role is None:
         raise NotAllowedError("Your role in this course does not give access to this tool.")
-    deployment = db.session.scalars(
-        select(Deployment).where(
-            Deployment.platform_id == info.platform_id,
-            Deployment.deployment_id == info.deployment_id,
+    deployment_id = info.deployment_row_id
+    if deployment_id is None:
+        deployment_id = db.session.scalars(
+            select(Deployment.id).where(
+                Deployment.platform_id == info.platform_id,
+                Deployment.deployment_id == info.deployment_id,
+            )
+        ).one()
+    course, person, enrollment, link = _known_rows(info)
+    if course is None:
+        course = get_or_create(
+            select(Course).where(
+                Course.platform_id == info.platform_id, Course.context_id == info.context_id
+            ),
+            lambda: Course(
+                platform_id=info.platform_id,
+                context_id=info.context_id,
+                deployment_id=deployment_id,
+                title=info.context_title or "Untitled course",
+                method_params={},
+            ),
         )
-    ).one()
-    course = get_or_create(
-        select(Course).where(
-            Course.platform_id == info.platform_id, Course.context_id == info.context_id
-        ),
-        lambda: Course(
-            platform_id=info.platform_id,
-            context_id=info.context_id,
-            deployment_id=deployment.id,
-            title=info.context_title or "Untitled course",
-            method_params={},
-        ),
-    )
     _set_if_changed(
         course,
-        deployment_id=deployment.id,
+        deployment_id=deployment_id,
         title=info.context_title or course.title or "Untitled course",
         label=info.context_label or course.label,
     )
@@ -98,10 +156,11 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     if info.ags_scopes:
         _set_if_changed(course, ags_scopes=list(info.ags_scopes))
 
-    person = get_or_create(
-        select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
-        lambda: Person(issuer=info.issuer, subject=info.subject),
-    )
+    if person is None:
+        person = get_or_create(
+            select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
+            lambda: Person(issuer=info.issuer, subject=info.subject),
+        )
     # Names and email only when the platform sends them (privacy settings may withhold them).
     _set_if_changed(
         person,
@@ -111,38 +170,43 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             if getattr(info, a)
         },
     )
-    db.session.flush()
+    if course.id is None or person.id is None:
+        db.session.flush()
 
     role = info.course_role
-    enrollment = get_or_create(
-        select(Enrollment).where(
-            Enrollment.course_id == course.id, Enrollment.person_id == person.id
-        ),
-        lambda: Enrollment(
-            course_id=course.id, person_id=person.id, role=role, lti_roles=list(info.roles)
-        ),
-    )
+    if enrollment is None:
+        enrollment = get_or_create(
+            select(Enrollment).where(
+                Enrollment.course_id == course.id, Enrollment.person_id == person.id
+            ),
+            lambda: Enrollment(
+                course_id=course.id, person_id=person.id, role=role, lti_roles=list(info.roles)
+            ),
+        )
     _set_if_changed(enrollment, role=str(role), lti_roles=list(info.roles), status="Active")
     if enrollment.last_launch_at is None or now - enrollment.last_launch_at > LAUNCH_TOUCH_INTERVAL:
         enrollment.last_launch_at = now
 
     link_id: int | None = None
     if info.resource_link_id:
-        link = get_or_create(
-            select(ResourceLink).where(
-                ResourceLink.course_id == course.id,
-                ResourceLink.resource_link_id == info.resource_link_id,
-            ),
-            lambda: ResourceLink(course_id=course.id, resource_link_id=info.resource_link_id),
-        )
+        if link is None:
+            link = get_or_create(
+                select(ResourceLink).where(
+                    ResourceLink.course_id == course.id,
+                    ResourceLink.resource_link_id == info.resource_link_id,
+                ),
+                lambda: ResourceLink(course_id=course.id, resource_link_id=info.resource_link_id),
+            )
         _set_if_changed(
             link, title=info.resource_link_title or link.title, custom=dict(info.custom)
         )
         if info.line_item_url:
             _set_if_changed(link, line_item_url=info.line_item_url)
-        db.session.flush()
+        if link.id is None:
+            db.session.flush()
         link_id = link.id
-    db.session.flush()
+    if db.session.dirty or db.session.new:
+        db.session.flush()
     if role is CourseRole.OBSERVER and info.mentor_of:
         _link_observer(enrollment, course, info)
     return LaunchOutcome(enrollment.id, course.id, role, link_id)

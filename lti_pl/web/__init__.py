@@ -114,7 +114,12 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"session_param": SESSION_PARAM}
+        from lti_pl.web.access import current_enrollment_or_none
+
+        return {
+            "session_param": SESSION_PARAM,
+            "current_enrollment_or_none": current_enrollment_or_none,
+        }
 
     del healthz, _globals, _carry_url_session, _commit_unless_error, _security_headers
 

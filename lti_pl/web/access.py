@@ -56,6 +56,19 @@ def current_enrollment() -> Enrollment:
     return enrollment
 
 
+def current_enrollment_or_none() -> Enrollment | None:
+    """The enrollment of the course in the URL when this browser launched into it, else None.
+
+    For templates (menus by role); views use current_enrollment(), which refuses instead.
+    """
+    if not (request.view_args or {}).get("course_id"):
+        return None
+    try:
+        return current_enrollment()
+    except NotAllowedError:
+        return None
+
+
 def requires_role(*roles: CourseRole) -> Callable[[F], F]:
     """Allow only the given course roles (from the launch) to use the view."""
 

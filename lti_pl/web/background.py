@@ -38,21 +38,45 @@ def sender_for(app: Flask) -> AgsSender:
     return sender  # type: ignore[no-any-return]
 
 
+def retry_policy(app: Flask) -> grades.RetryPolicy:
+    """The outbox retry policy from the LTI_PL_GRADE_* settings (defaults: DEFAULT_POLICY)."""
+    default = grades.DEFAULT_POLICY
+    return grades.RetryPolicy(
+        base=float(app.config.get("LTI_PL_GRADE_RETRY_BASE", default.base)),
+        cap=float(app.config.get("LTI_PL_GRADE_RETRY_MAX", default.cap)),
+        max_attempts=int(app.config.get("LTI_PL_GRADE_MAX_ATTEMPTS", default.max_attempts)),
+        lease=float(app.config.get("LTI_PL_GRADE_LEASE", default.lease)),
+        max_restamps=default.max_restamps,
+    )
+
+
 def push_once(app: Flask, *, course_id: int | None = None, limit: int = 100) -> grades.PushReport:
     """Send due entries once, in a fresh app context."""
     with app.app_context():
         try:
             return grades.push_pending(
-                sender_for(app), now=utcnow(), limit=limit, course_id=course_id, rand=random.random
+                sender_for(app),
+                now=utcnow(),
+                limit=limit,
+                policy=retry_policy(app),
+                course_id=course_id,
+                rand=random.random,
             )
         finally:
             db.session.remove()
 
 
 def worker_mode(app: Flask) -> str:
-    """The worker mode: thread (in-process, default), rq (Redis wakes `lti-pl worker`), external."""
-    mode = str(app.config.get("LTI_PL_WORKER", "thread"))
-    if mode == "rq" and not app.config.get("LTI_PL_REDIS_URL"):
+    """The worker mode: thread (in-process), rq (Redis wakes `lti-pl worker`), external.
+
+    "auto" (the default) is rq when LTI_PL_REDIS_URL is set, else thread; rq without Redis
+    falls back to thread.
+    """
+    mode = str(app.config.get("LTI_PL_WORKER") or "auto")
+    has_redis = bool(app.config.get("LTI_PL_REDIS_URL"))
+    if mode == "auto":
+        return "rq" if has_redis else "thread"
+    if mode == "rq" and not has_redis:
         return "thread"
     return mode
 

@@ -98,6 +98,7 @@ def launch() -> ResponseReturnValue:
             state=state,
             nonce=pending["nonce"],
             storage_origin=pending.get("origin", ""),
+            storage_target=pending.get("target", ""),
         )
     info = launcher.complete_launch(params, cookie)
     if info.course_role is None:
@@ -133,7 +134,15 @@ def launch() -> ResponseReturnValue:
             "student.home", course_id=outcome.course_id, link=outcome.resource_link_id
         )
     response = make_response(redirect(destination, code=303))
-    response.delete_cookie(STATE_COOKIE_PREFIX + state, samesite="None", secure=True)
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    # Same attributes as when it was set: a Partitioned cookie is only removed as Partitioned.
+    response.delete_cookie(
+        STATE_COOKIE_PREFIX + state,
+        secure=secure,
+        httponly=True,
+        samesite="None" if secure else "Lax",
+        partitioned=secure,
+    )
     _after_launch_hooks(outcome)
     return response
 

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lti_pl.extensions import db
 from lti_pl.lti.ags import ALL_SCOPES, AgsSender
 from lti_pl.models.courses import Course, Enrollment, Person
-from lti_pl.models.grades import LineItem
+from lti_pl.models.grades import GradeOutboxEntry, LineItem
 from lti_pl.services import grades
 from tests.support.platform_emulator import PlatformEmulator
 
@@ -89,3 +99,251 @@ def sender_for(app: Flask, timeout: float | None = None) -> AgsSender:
     """The real AGS sender of the app (its token store and registrations)."""
     runtime = app.extensions["lti_pl"]
     return AgsSender(runtime.tool_conf, runtime.store, timeout or runtime.timeout)
+
+
+# ------------------------------------------------------------------ a tool in its own database
+# Worker tests run `lti-pl worker` as a real process: it needs a database it can open itself (a
+# SQLite file, or a scratch PostgreSQL database), not the rolled-back test transaction.
+
+
+@contextlib.contextmanager
+def scratch_database(folder: Path) -> Iterator[str]:
+    """A fresh database URL: a SQLite file in `folder`, or (PostgreSQL runs) a scratch database.
+
+    On PostgreSQL (LTI_PL_TEST_DATABASE_URL) a database named lti_pl_scratch_<random> is created
+    beside the test database and dropped afterwards.
+    """
+    base = os.environ.get("LTI_PL_TEST_DATABASE_URL", "")
+    if not base.startswith("postgresql"):
+        yield f"sqlite:///{folder / 'scratch.sqlite3'}"
+        return
+    import psycopg
+
+    admin = base.removeprefix("postgresql+psycopg://").removeprefix("postgresql://")
+    server, _, _ = admin.rpartition("/")
+    name = f"lti_pl_scratch_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"postgresql://{server}/postgres", autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgresql://{server}/{name}"
+    finally:
+        for _ in range(30):  # the database may be restarting: try for a while
+            try:
+                with psycopg.connect(
+                    f"postgresql://{server}/postgres", autocommit=True
+                ) as connection:
+                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                break
+            except psycopg.OperationalError:
+                time.sleep(1)
+
+
+def tool_environment(database_url: str, instance: Path, **settings: str) -> dict[str, str]:
+    """The environment of a tool process (`lti-pl ...`): LTI_PL_* variables only for the tool."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LTI_PL_")}
+    env.update(
+        {
+            "LTI_PL_DATABASE_URL": database_url,
+            "LTI_PL_INSTANCE_PATH": str(instance),
+            "LTI_PL_SECRET_KEY": "scratch-secret-key-for-tests-only",
+            "LTI_PL_BASE_URL": "https://tool.test",
+            "LTI_PL_REDIS_URL": "",
+            "LTI_PL_LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(settings)
+    return env
+
+
+def scratch_app(env: dict[str, str], **overrides: Any) -> Flask:
+    """An app on the scratch database with the tables and a tool key (configured like `env`)."""
+    from lti_pl import create_app
+    from lti_pl.config import config_from_env
+    from lti_pl.lti import keys
+    from lti_pl.models.base import utcnow
+
+    app = create_app(config_from_env(env) | {"WTF_CSRF_ENABLED": False} | overrides)
+    with app.app_context():
+        db.create_all()
+        if keys.current_key() is None:
+            keys.rotate(utcnow())
+        db.session.commit()
+        db.session.remove()
+    return app
+
+
+def emulator_for(app: Flask) -> PlatformEmulator:
+    """A running emulator registered in the app's database, trusting the tool's current JWKS."""
+    from lti_pl.lti import keys
+    from lti_pl.models.base import utcnow
+    from lti_pl.services.platforms import import_registrations
+
+    def tool_jwks() -> dict[str, Any]:
+        with app.app_context():
+            try:
+                return keys.public_jwks(utcnow(), timedelta(days=7))
+            finally:
+                db.session.remove()
+
+    emulator = PlatformEmulator(tool_jwks=tool_jwks, shared_key=True).start()
+    with app.app_context():
+        import_registrations(emulator.registration())
+        db.session.commit()
+        db.session.remove()
+    app.extensions["lti_pl"].registrations_changed()
+    return emulator
+
+
+@dataclass(frozen=True)
+class SeededCourse:
+    """Ids of a course made straight in the database: students and line items (url, id)."""
+
+    course_id: int
+    students: list[tuple[int, str]]  # (enrollment id, subject)
+    line_items: list[tuple[int, str]]  # (line item id, url)
+
+
+def seed_course(
+    app: Flask, emulator: PlatformEmulator, *, students: int, line_items: int
+) -> SeededCourse:
+    """A course of the emulator's platform with students and line items (no launch needed)."""
+    from lti_pl.models.platforms import Deployment, Platform
+
+    with app.app_context():
+        platform_row = db.session.scalars(
+            select(Platform).where(Platform.issuer == emulator.issuer)
+        ).one()
+        deployment = db.session.scalars(
+            select(Deployment).where(Deployment.platform_id == platform_row.id)
+        ).first()
+        assert deployment is not None
+        context = emulator.add_context("course-1")
+        course = Course(
+            platform_id=platform_row.id,
+            deployment_id=deployment.id,
+            context_id=context.id,
+            title=context.title,
+            ags_scopes=list(ALL_SCOPES),
+        )
+        people = [
+            Person(issuer=emulator.issuer, subject=f"student-{i}", name=f"Student {i:04d}")
+            for i in range(students)
+        ]
+        db.session.add_all([course, *people])
+        db.session.flush()
+        enrollments = [
+            Enrollment(course_id=course.id, person_id=p.id, role="student") for p in people
+        ]
+        items = []
+        for n in range(line_items):
+            url = f"{emulator.url}/ags/{context.id}/lineitems/item-{n}"
+            emulator.line_items[url] = {
+                "id": url,
+                "label": f"Target {n}",
+                "scoreMaximum": 4,
+                "_context": context.id,
+            }
+            items.append(
+                LineItem(
+                    course_id=course.id,
+                    url=url,
+                    label=f"Target {n}",
+                    score_maximum=4.0,
+                    passback_mode=grades.AGGREGATE,
+                    target_ids=[],
+                )
+            )
+        db.session.add_all(enrollments + items)
+        db.session.commit()
+        seeded = SeededCourse(
+            course.id,
+            [(e.id, p.subject) for e, p in zip(enrollments, people, strict=True)],
+            [(i.id, i.url) for i in items],
+        )
+        db.session.remove()
+    return seeded
+
+
+def queue_scores(
+    app: Flask,
+    course: SeededCourse,
+    scores: Iterable[tuple[int, int, float]],
+    *,
+    now: datetime,
+    chunk: int = 500,
+) -> int:
+    """Queue (line item id, enrollment id, score) through `queue_score`, committing per chunk."""
+    count = 0
+    with app.app_context():
+        items = {row.id: row for row in db.session.scalars(select(LineItem))}
+        enrollments = {row.id: row for row in db.session.scalars(select(Enrollment))}
+        for item_id, enrollment_id, value in scores:
+            grades.queue_score(
+                course_id=course.course_id,
+                line_item=items[item_id],
+                enrollment=enrollments[enrollment_id],
+                score_given=value,
+                score_maximum=4.0,
+                comment="",
+                activity_progress="Completed",
+                grading_progress="FullyGraded",
+                now=now,
+            )
+            count += 1
+            if count % chunk == 0:
+                db.session.commit()
+        db.session.commit()
+        db.session.remove()
+    return count
+
+
+def outbox_counts(app: Flask, course_id: int | None = None) -> dict[str, int]:
+    """Outbox entries per status."""
+    with app.app_context():
+        query = select(GradeOutboxEntry.status, func.count(GradeOutboxEntry.id)).group_by(
+            GradeOutboxEntry.status
+        )
+        if course_id is not None:
+            query = query.where(GradeOutboxEntry.course_id == course_id)
+        counts = {status: n for status, n in db.session.execute(query)}
+        db.session.remove()
+    return counts
+
+
+class ToolProcess:
+    """`lti-pl ARGS` as a real process; its output goes to a file (read with `output()`)."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._handle = log.open("ab")
+        command = [str(Path(sys.executable).with_name("lti-pl")), *args]
+        self.process = subprocess.Popen(
+            command, env=env, stdout=self._handle, stderr=subprocess.STDOUT
+        )
+
+    def output(self) -> str:
+        """Everything the process printed so far."""
+        return self.log.read_text(errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15.0) -> int:
+        """Send `sig` and wait; returns the exit code (killed after `timeout`)."""
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        self._handle.close()
+        return int(self.process.returncode)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 0.1) -> bool:
+    """Poll `condition` until it holds or `timeout` seconds pass; returns whether it held."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

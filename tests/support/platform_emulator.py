@@ -63,6 +63,17 @@ class _NoDelayHandler(WSGIRequestHandler):
         """Quiet: tests read what arrived from the emulator's records, not its log."""
 
 
+_SHARED_KEY: tuple[Any, dict[str, Any], str] | None = None
+
+
+def shared_rsa_key() -> tuple[Any, dict[str, Any], str]:
+    """One platform key per test session (RSA generation dominated test set-up)."""
+    global _SHARED_KEY
+    if _SHARED_KEY is None:
+        _SHARED_KEY = make_rsa_key()
+    return _SHARED_KEY
+
+
 def make_rsa_key() -> tuple[Any, dict[str, Any], str]:
     """A private key, its public JWK (with a fresh kid) and the kid."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -84,6 +95,8 @@ class Fault:
     kinds: tuple[str, ...] = ("500",)
     retry_after: int = 1
     slow_seconds: float = 3.0
+    #: Relative weights of `kinds` (None: equally likely), e.g. to keep costly "slow" ones rare.
+    weights: tuple[float, ...] | None = None
 
 
 @dataclass
@@ -120,11 +133,12 @@ class PlatformEmulator:
         deployment_id: str = "deployment-1",
         tool_jwks: Callable[[], dict[str, Any]] | None = None,
         seed: int = 7,
+        shared_key: bool = False,
     ) -> None:
         self.client_id = client_id
         self.deployment_id = deployment_id
         self._issuer = issuer
-        self.private_key, self.jwk, self.kid = make_rsa_key()
+        self.private_key, self.jwk, self.kid = shared_rsa_key() if shared_key else make_rsa_key()
         self.extra_jwks: list[dict[str, Any]] = []
         self.tool_jwks = tool_jwks
         self.random = random.Random(seed)
@@ -154,7 +168,9 @@ class PlatformEmulator:
         self._server = make_server(
             "127.0.0.1", 0, self.app, threaded=True, request_handler=_NoDelayHandler
         )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -346,7 +362,10 @@ class PlatformEmulator:
         plan = self.faults.get(area)
         if not plan or self.random.random() >= plan.rate:
             return None
-        kind = self.random.choice(plan.kinds)
+        if plan.weights is None:
+            kind = self.random.choice(plan.kinds)
+        else:
+            kind = self.random.choices(plan.kinds, weights=plan.weights)[0]
         if kind == "429":
             return Response("slow down", 429, {"Retry-After": str(plan.retry_after)})
         if kind == "slow":

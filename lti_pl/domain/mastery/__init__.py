@@ -1,5 +1,6 @@
 """The mastery engine: a student's evidence history on one target to a result."""
 
+from lti_pl.domain.mastery.batch import ScoresCalculator, prepare
 from lti_pl.domain.mastery.methods import (
     CALCULATION_METHODS,
     METHOD_DESCRIPTIONS,
@@ -19,7 +20,9 @@ __all__ = [
     "MasteryResult",
     "Observation",
     "Parameter",
+    "ScoresCalculator",
     "calculate",
     "calculation_method",
+    "prepare",
     "validate_params",
 ]

@@ -17,6 +17,20 @@ def fresh_browser(app: Any) -> Any:
     return browser
 
 
+def cookieless_login(app: Any, platform: PlatformEmulator) -> tuple[Any, dict[str, str], str]:
+    """Log in with platform storage from a cookieless browser; the platform signs a token."""
+    browser = fresh_browser(app)
+    params = platform.login_params(TOOL) | {"lti_storage_target": "_parent"}
+    login = browser.post("/lti/login", data=params, base_url=TOOL)
+    page = login.get_data(as_text=True)
+    next_url = re.search(r'data-next="([^"]+)"', page).group(1).replace("&amp;", "&")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(next_url).query).items()}
+    token = platform.sign(
+        platform.claims(nonce=query["nonce"], user_id="student-9", role="Learner")
+    )
+    return browser, query, token
+
+
 def test_login_with_storage_target_puts_state_and_nonce_into_platform_storage(
     app, client, platform
 ):
@@ -34,18 +48,7 @@ def test_login_with_storage_target_puts_state_and_nonce_into_platform_storage(
 def test_cookieless_launch_proves_state_from_storage_then_keeps_session_in_url(
     app, platform, db_session
 ):
-    browser = fresh_browser(app)
-    params = platform.login_params(TOOL) | {"lti_storage_target": "_parent"}
-    login = browser.post("/lti/login", data=params, base_url=TOOL)
-    next_url = (
-        re.search(r'data-next="([^"]+)"', login.get_data(as_text=True))
-        .group(1)
-        .replace("&amp;", "&")
-    )
-    query = {k: v[0] for k, v in parse_qs(urlsplit(next_url).query).items()}
-    token = platform.sign(
-        platform.claims(nonce=query["nonce"], user_id="student-9", role="Learner")
-    )
+    browser, query, token = cookieless_login(app, platform)
 
     # First POST: no cookie came back, so the tool asks the page to read platform storage.
     check = browser.post(
@@ -69,18 +72,7 @@ def test_cookieless_launch_proves_state_from_storage_then_keeps_session_in_url(
 
 
 def test_cookieless_launch_succeeds_with_values_from_storage(app, platform, db_session):
-    browser = fresh_browser(app)
-    params = platform.login_params(TOOL) | {"lti_storage_target": "_parent"}
-    login = browser.post("/lti/login", data=params, base_url=TOOL)
-    next_url = (
-        re.search(r'data-next="([^"]+)"', login.get_data(as_text=True))
-        .group(1)
-        .replace("&amp;", "&")
-    )
-    query = {k: v[0] for k, v in parse_qs(urlsplit(next_url).query).items()}
-    token = platform.sign(
-        platform.claims(nonce=query["nonce"], user_id="student-9", role="Learner")
-    )
+    browser, query, token = cookieless_login(app, platform)
     launch = browser.post(
         "/lti/launch",
         data={
@@ -113,3 +105,19 @@ def test_storage_values_cannot_replace_a_missing_login(app, platform: PlatformEm
         base_url=TOOL,
     )
     assert response.status_code == 400
+
+
+def test_non_ascii_storage_values_are_refused_not_a_500(app, platform, db_session):
+    browser, query, token = cookieless_login(app, platform)
+    response = browser.post(
+        "/lti/launch",
+        data={
+            "id_token": token,
+            "state": query["state"],
+            "lti_storage_state": "état",
+            "lti_storage_nonce": "nonce-é",
+        },
+        base_url=TOOL,
+    )
+    assert response.status_code == 400
+    assert "state_mismatch" in response.get_data(as_text=True)

@@ -184,3 +184,59 @@ def test_invalid_settings_change_nothing_and_show_the_reason(client, db_session)
     assert "The mastery threshold must lie on the scale." in answer.get_data(as_text=True)
     db.session.expire_all()
     assert course.scale_levels is None
+
+
+def test_recompute_course_rewrites_only_changed_records(db_session):
+    course = make_course(calculation_method="power_law")
+    students = [make_student(course) for _ in range(2)]
+    target = make_target(course)
+    other = make_target(course, calculation_method="n_mastery", method_params={"n": 2})
+    for student in students:
+        for t in (target, other):
+            make_assessment(student, t, 2, T0)
+            make_assessment(student, t, 3, T0 + timedelta(days=1))
+    first = mastery.recompute_course_report(course.id, T0)
+    assert (first.records, first.written, first.grades_changed) == (4, 4, 4)
+
+    later = T0 + timedelta(days=5)
+    again = mastery.recompute_course_report(course.id, later)
+    assert (again.records, again.written, again.grades_changed) == (4, 0, 0)
+    assert {r.updated_at for r in db.session.scalars(select(MasteryRecord))} == {T0}
+
+    make_assessment(students[0], other, 4, T0 + timedelta(days=2))
+    changed = mastery.recompute_course_report(course.id, later)
+    assert (changed.records, changed.written, changed.grades_changed) == (4, 1, 1)
+    record = db.session.scalars(
+        select(MasteryRecord).where(
+            MasteryRecord.enrollment_id == students[0].id, MasteryRecord.target_id == other.id
+        )
+    ).one()
+    assert (record.is_mastered, record.evidence_count, record.updated_at) == (True, 3, later)
+    assert record.details == {"params": {"n": 2.0}}
+
+
+def test_recompute_course_equals_calculate_for_every_method(db_session):
+    methods = ["latest", "highest", "average", "mode", "decaying_average"]
+    methods += ["weighted_average", "power_law", "n_mastery", "bkt"]
+    course = make_course()
+    students = [make_student(course) for _ in range(3)]
+    targets = [make_target(course, calculation_method=m) for m in methods]
+    for i, student in enumerate(students):
+        for j, target in enumerate(targets):
+            # Two assessments on the same day: the older id comes first, as in `recompute`.
+            for k in range(i + 2):
+                make_assessment(
+                    student, target, (i * 3 + j + k * 2) % 5, T0 + timedelta(days=k // 2)
+                )
+    mastery.recompute_course(course.id, T0)
+    batched = {
+        (r.enrollment_id, r.target_id): (r.score, r.label, r.explanation, r.next_score_to_master)
+        for r in db.session.scalars(select(MasteryRecord))
+    }
+    db.session.expire_all()
+    single = {}
+    for s in students:
+        for t in targets:
+            r = mastery.recompute(s.id, t.id, now=T0)
+            single[(s.id, t.id)] = (r.score, r.label, r.explanation, r.next_score_to_master)
+    assert batched == single

@@ -1,0 +1,312 @@
+"""The grade worker as it runs in production: `lti-pl grades push`, `lti-pl worker` as a real
+process (polling, and RQ with the local Redis), and the in-process thread woken by a request.
+
+The worker processes get their own database (a SQLite file, or a scratch PostgreSQL database on
+the PostgreSQL run) and reach the emulator, which runs in this test process, over 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lti_pl import create_app
+from lti_pl.config import config_from_env
+from lti_pl.extensions import db
+from lti_pl.models.grades import LineItem
+from lti_pl.models.targets import LearningTarget
+from lti_pl.web import background
+from tests.conftest import HttpsClient
+from tests.support.grades import (
+    ToolProcess,
+    emulator_for,
+    graded_course,
+    outbox_counts,
+    queue_scores,
+    scratch_app,
+    scratch_database,
+    seed_course,
+    tool_environment,
+    wait_until,
+)
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+REDIS_URL = os.environ.get("LTI_PL_TEST_REDIS_URL")
+needs_redis = pytest.mark.skipif(not REDIS_URL, reason="LTI_PL_TEST_REDIS_URL not set")
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+
+
+@pytest.fixture
+def scratch(tmp_path: Path):
+    """(database URL, instance folder) of a tool database that worker processes can open."""
+    with scratch_database(tmp_path) as url:
+        yield url, tmp_path / "instance"
+
+
+def every_score(course, value=3.0):
+    return [
+        (item_id, enrollment_id, value)
+        for item_id, _ in course.line_items
+        for enrollment_id, _ in course.students
+    ]
+
+
+def arrived_everywhere(emulator, course, value=3.0) -> bool:
+    return all(
+        len(emulator.final_scores(url)) == len(course.students)
+        and all(s["scoreGiven"] == value for s in emulator.final_scores(url).values())
+        for _, url in course.line_items
+    )
+
+
+# ---------------------------------------------------------------------------- lti-pl grades push
+def test_grades_push_command_sends_due_scores_and_reports_counts(app, client, platform, runner):
+    from lti_pl.services import grades
+
+    course = graded_course(client, platform, students=3)
+    item = course.line_item()
+    course_id, item_url, context_id = course.course.id, item.url, course.course.context_id
+    for student in course.students:
+        grades.queue_score(
+            course_id=course_id,
+            line_item=item,
+            enrollment=student,
+            score_given=2.0,
+            score_maximum=4.0,
+            comment="",
+            activity_progress="Completed",
+            grading_progress="FullyGraded",
+            now=NOW,
+        )
+    db.session.commit()
+    del platform.line_items[item_url]  # deleted in the LMS: 404, failed for good
+
+    first = runner.invoke(args=["grades", "push", "--course", str(course_id)])
+
+    assert first.exit_code == 0, first.output
+    assert "sent=0 retry_later=0 failed=3 superseded=0" in first.output
+    platform.line_items[item_url] = {
+        "id": item_url,
+        "label": "Mastery",
+        "scoreMaximum": 100,
+        "_context": context_id,
+    }
+    assert client.post(f"/courses/{course_id}/teach/grades/retry-all").status_code == 303
+
+    second = runner.invoke(args=["grades", "push"])
+
+    assert second.exit_code == 0, second.output
+    assert "sent=3 " in second.output
+    assert set(platform.final_scores(item_url)) == {"student-0", "student-1", "student-2"}
+    page = client.get(f"/courses/{course_id}/teach/grades").get_data(as_text=True)
+    assert "Sent: 3" in page
+    assert "Failed: 0" in page
+
+
+# ------------------------------------------------------------------------- lti-pl worker (poll)
+def test_polling_worker_process_sends_queued_scores_and_stops_on_sigterm(scratch, tmp_path):
+    url, instance = scratch
+    env = tool_environment(url, instance, LTI_PL_HTTP_TIMEOUT="2")
+    app = scratch_app(env)
+    emulator = emulator_for(app)
+    try:
+        course = seed_course(app, emulator, students=4, line_items=2)
+        worker = ToolProcess(["worker", "--poll", "0.2"], env, tmp_path / "worker.log")
+        try:
+            assert wait_until(lambda: "polling every" in worker.output(), 30), worker.output()
+            queue_scores(app, course, every_score(course), now=NOW)
+
+            assert wait_until(lambda: arrived_everywhere(emulator, course), 30), worker.output()
+            assert wait_until(lambda: outbox_counts(app) == {"sent": 8}, 10), outbox_counts(app)
+        finally:
+            code = worker.stop(signal.SIGTERM)
+        assert code == 0, worker.output()
+        assert "grade worker stopped" in worker.output()
+        assert all(r["status"] == 200 for r in emulator.score_requests)
+        assert len(emulator.score_requests) == 8  # each score sent once
+    finally:
+        emulator.stop()
+        with app.app_context():
+            db.engine.dispose()
+
+
+# --------------------------------------------------------------------------- lti-pl worker (RQ)
+@needs_redis
+def test_rq_worker_process_sends_scores_when_a_course_push_is_enqueued(scratch, tmp_path):
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url, instance = scratch
+    env = tool_environment(url, instance, LTI_PL_HTTP_TIMEOUT="2", LTI_PL_REDIS_URL=REDIS_URL)
+    app = scratch_app(env)
+    assert background.worker_mode(app) == "rq"  # "auto" with Redis
+    connection = Redis.from_url(REDIS_URL)
+    queue = Queue(background.RQ_QUEUE, connection=connection)
+    queue.empty()
+    emulator = emulator_for(app)
+    try:
+        course = seed_course(app, emulator, students=3, line_items=2)
+        worker = ToolProcess(["worker"], env, tmp_path / "worker.log")
+        try:
+            assert wait_until(lambda: "RQ queue" in worker.output(), 30), worker.output()
+            assert wait_until(
+                lambda: any(
+                    w.queue_names() == [background.RQ_QUEUE]
+                    for w in Worker.all(connection=connection)
+                ),
+                30,
+            ), worker.output()
+            queue_scores(app, course, every_score(course, 1.0), now=NOW)
+            background.enqueue_course_push(app, course.course_id)
+
+            assert wait_until(lambda: arrived_everywhere(emulator, course, 1.0), 60), (
+                worker.output()
+            )
+            assert wait_until(lambda: outbox_counts(app) == {"sent": 6}, 10), outbox_counts(app)
+        finally:
+            code = worker.stop(signal.SIGTERM, timeout=30)
+        assert code == 0, worker.output()
+        assert len(emulator.score_requests) == 6
+    finally:
+        emulator.stop()
+        queue.empty()
+        with app.app_context():
+            db.engine.dispose()
+
+
+# ------------------------------------------------------------------ the in-process worker thread
+def test_worker_thread_started_by_the_hooks_wakes_after_a_request_queued_a_score(scratch):
+    url, instance = scratch
+    env = tool_environment(url, instance, LTI_PL_HTTP_TIMEOUT="2")
+    app = scratch_app(env, TESTING=True, LTI_PL_WORKER="auto")
+    app.test_client_class = HttpsClient
+    assert background.worker_mode(app) == "thread"  # "auto" without Redis
+    emulator = emulator_for(app)
+    # Polls only every 10 minutes: a score arriving within the test came from the wake-up.
+    worker = background.start_worker(app, poll_interval=600)
+    try:
+        assert worker is not None
+        assert app.extensions["lti_pl_worker_hooks"]["start"]() is worker  # serve's hook
+        assert worker.is_running
+        teacher = app.test_client()
+        launch = emulator.launch(teacher, role="Instructor", user_id="teacher-1")
+        course_id = int(launch.headers["Location"].split("/courses/")[1].split("/")[0])
+        created = teacher.post(
+            f"/courses/{course_id}/teach/targets",
+            data={"statement": "I can balance equations", "unit": "Reactions"},
+        )
+        assert created.status_code == 303
+        with app.app_context():
+            target_id = db.session.scalars(select(LearningTarget.id)).one()
+            db.session.remove()
+        line_item_url = f"{emulator.url}/ags/course-1/lineitems/target1"
+        emulator.line_items[line_item_url] = {
+            "id": line_item_url,
+            "label": "Balance",
+            "scoreMaximum": 100,
+            "_context": "course-1",
+        }
+        student = app.test_client()
+        emulator.launch(
+            student,
+            role="Learner",
+            user_id="student-1",
+            name="Sam Student",
+            resource_link_id="link-target-1",
+            custom={"lti_pl_target": str(target_id)},
+            **{
+                AGS: {
+                    "scope": [
+                        "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                        "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                    ],
+                    "lineitems": f"{emulator.url}/ags/course-1/lineitems",
+                    "lineitem": line_item_url,
+                }
+            },
+        )
+        with app.app_context():
+            assert db.session.scalars(select(LineItem.url)).all() == [line_item_url]
+            db.session.remove()
+
+        sent = student.post(
+            f"/courses/{course_id}/learn/targets/{target_id}/evidence",
+            data={"kind": "text", "text": "2 H2 + O2 -> 2 H2O", "ready": "1"},
+        )
+
+        assert sent.status_code == 303
+        assert wait_until(lambda: "student-1" in emulator.final_scores(line_item_url), 20)
+        score = emulator.final_scores(line_item_url)["student-1"]
+        assert (score["activityProgress"], score["gradingProgress"]) == ("Submitted", "Pending")
+        assert wait_until(lambda: outbox_counts(app) == {"sent": 1}, 10), outbox_counts(app)
+    finally:
+        worker.stop()
+        emulator.stop()
+        with app.app_context():
+            db.engine.dispose()
+    assert not worker.is_running
+
+
+# ------------------------------------------------------------------------------ LTI_PL_WORKER
+@pytest.mark.parametrize(
+    ("setting", "redis_url", "mode"),
+    [
+        pytest.param(None, None, "thread", id="auto-without-redis-is-thread"),
+        pytest.param(None, "redis://127.0.0.1:6379/15", "rq", id="auto-with-redis-is-rq"),
+        pytest.param("rq", None, "thread", id="rq-without-redis-falls-back-to-thread"),
+        pytest.param("thread", "redis://127.0.0.1:6379/15", "thread", id="thread-forced"),
+        pytest.param("external", None, "external", id="external"),
+    ],
+)
+def test_worker_mode_defaults_to_auto(tmp_path, setting, redis_url, mode):
+    environ = {"LTI_PL_INSTANCE_PATH": str(tmp_path), "LTI_PL_SECRET_KEY": "x" * 32}
+    if setting is not None:
+        environ["LTI_PL_WORKER"] = setting
+    if redis_url is not None:
+        environ["LTI_PL_REDIS_URL"] = redis_url
+    config = config_from_env(environ)
+    assert config["LTI_PL_WORKER"] == (setting or "auto")
+    config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    assert background.worker_mode(create_app(config)) == mode
+    started = background.start_worker(create_app(config))
+    assert (started is not None) == (mode == "thread")
+    if started is not None:
+        started.stop()
+
+
+@needs_redis
+def test_auto_mode_with_redis_wakes_rq_after_a_retry_request(app, client, platform):
+    from redis import Redis
+    from rq import Queue
+
+    assert background.worker_mode(app) == "rq"
+    course = graded_course(client, platform, students=1)
+    queue = Queue(background.RQ_QUEUE, connection=Redis.from_url(REDIS_URL))
+    queue.empty()
+
+    answer = client.post(f"/courses/{course.course.id}/teach/grades/retry-all")
+
+    assert answer.status_code == 303
+    assert f"push-course-{course.course.id}" in queue.job_ids
+    queue.empty()
+
+
+def test_retry_policy_comes_from_the_grade_settings(tmp_path):
+    environ = {
+        "LTI_PL_INSTANCE_PATH": str(tmp_path),
+        "LTI_PL_SECRET_KEY": "x" * 32,
+        "LTI_PL_GRADE_RETRY_BASE": "0.25",
+        "LTI_PL_GRADE_RETRY_MAX": "3",
+        "LTI_PL_GRADE_MAX_ATTEMPTS": "40",
+        "LTI_PL_GRADE_LEASE": "9",
+    }
+    config = config_from_env(environ) | {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"
+    }
+    policy = background.retry_policy(create_app(config))
+    assert (policy.base, policy.cap, policy.max_attempts, policy.lease) == (0.25, 3.0, 40, 9.0)

@@ -1,0 +1,87 @@
+"""What every browser journey checks on the pages it reaches: axe, width, screenshots."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.conftest import AXE, SCREENSHOTS
+
+SERIOUS = ("serious", "critical")
+_AXE_SOURCE: str | None = None
+
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {
+    iframes: false,
+    resultTypes: ["violations"],
+    runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}
+  });
+  return result.violations
+    .filter(v => ["serious", "critical"].includes(v.impact))
+    .map(v => ({id: v.id, impact: v.impact, help: v.help,
+                nodes: v.nodes.slice(0, 5)
+                  .map(n => n.target.join(" ") + " :: " + n.failureSummary)}));
+}"""
+
+
+def axe_source() -> str:
+    global _AXE_SOURCE
+    if _AXE_SOURCE is None:
+        _AXE_SOURCE = AXE.read_text(encoding="utf-8")
+    return _AXE_SOURCE
+
+
+def tool_frame(page: Any) -> Any:
+    """The tool's iframe inside the sandbox's launch page (a Frame, for evaluate)."""
+    frame = page.frame(name="tool_frame")
+    assert frame is not None, "the launch page has no tool iframe"
+    return frame
+
+
+def assert_accessible(target: Any, where: str) -> None:
+    """axe-core on the page or frame: no serious or critical violation.
+
+    The script goes in through the DevTools protocol (evaluate), not a <script> tag: the tool's
+    CSP (script-src 'self') stays on, as a person's browser has it.
+    """
+    if not target.evaluate("() => typeof window.axe !== 'undefined'"):
+        target.evaluate(axe_source() + "\n;undefined")
+    violations = target.evaluate(AXE_RUN)
+    assert violations == [], f"{where}: accessibility violations: {violations}"
+
+
+def assert_no_horizontal_scroll(target: Any, width: int, where: str) -> None:
+    """The document is no wider than the viewport (1 px of rounding allowed)."""
+    scroll_width = target.evaluate("() => document.scrollingElement.scrollWidth")
+    assert scroll_width <= width + 1, f"{where}: {scroll_width}px wide at a {width}px viewport"
+
+
+def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
+    """Save a screenshot to artifacts/screenshots/<name>.png."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{re.sub(r'[^a-z0-9_-]+', '-', name.lower())}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def launch(page: Any, sandbox_url: str, person: str, *, activity: str | None = None) -> Any:
+    """Open the sandbox course page, press "Launch as <person>"; returns the tool frame locator."""
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.on("pageerror", lambda e: messages.append(str(e)))
+    page.goto(sandbox_url + "/")
+    if activity is not None:
+        page.get_by_label("Open activity").select_option(label=activity)
+    page.get_by_role("button", name=re.compile(rf"^Launch as {re.escape(person)} ")).click()
+    frame = page.frame_locator("#tool-frame")
+    try:
+        frame.locator("h1").first.wait_for()
+    except Exception as error:
+        inner = page.frame(name="tool_frame")
+        url = inner.url if inner else "?"
+        text = inner.locator("body").inner_text()[:500] if inner else ""
+        raise AssertionError(
+            f"the launch did not open a tool page: {url}: {text!r} console: {messages}"
+        ) from error
+    return frame

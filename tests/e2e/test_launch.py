@@ -1,0 +1,115 @@
+"""Launches from the sandbox LMS into the tool, in an iframe, with and without cookies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.support import (
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    launch,
+    screenshot,
+    tool_frame,
+)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_sandbox_course_page_lists_people_and_says_it_is_a_sandbox(live: Any, page: Any) -> None:
+    page.goto(live.sandbox_url + "/")
+    expect(page.get_by_role("note")).to_contain_text("SANDBOX LMS")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sandbox: Grade 7 Science")
+    buttons = page.get_by_role("button", name="Launch as")
+    expect(buttons).to_have_count(27)  # a teacher, 25 students, a parent
+    expect(page.get_by_role("button", name="Launch as Ms Rivera (Teacher)")).to_be_visible()
+    assert_accessible(page, "sandbox course page")
+    screenshot(page, "sandbox-course")
+
+
+def test_teacher_launch_opens_the_teacher_view_inside_the_lms_iframe(live: Any, page: Any) -> None:
+    frame = launch(page, live.sandbox_url, "Ms Rivera")
+    expect(page.locator("#launched-as")).to_contain_text("Ms Rivera")
+    expect(frame.get_by_role("heading", level=1)).to_have_text("Sandbox: Grade 7 Science")
+    expect(frame.get_by_text("Teacher view")).to_be_visible()
+    expect(frame.get_by_role("note")).to_contain_text("sandbox LMS")
+    assert "/teach/" in tool_frame(page).url
+    assert_accessible(tool_frame(page), "teacher home")
+    assert_accessible(page, "sandbox launch page")
+    screenshot(page, "teacher-home-in-lms")
+
+
+def test_student_launch_opens_the_student_view(live: Any, page: Any) -> None:
+    frame = launch(page, live.sandbox_url, "Ben Okafor")
+    expect(frame.get_by_text("Student view")).to_be_visible()
+    expect(frame.get_by_role("heading", name="My learning targets")).to_be_visible()
+    assert "/learn/" in tool_frame(page).url
+    assert_accessible(tool_frame(page), "student home")
+
+
+def test_parent_launch_opens_the_observer_view(live: Any, page: Any) -> None:
+    frame = launch(page, live.sandbox_url, "Luis Alvarez")
+    expect(frame.get_by_text("Observer view")).to_be_visible()
+    assert_accessible(tool_frame(page), "observer home")
+
+
+def test_launch_with_every_cookie_blocked_keeps_the_session_through_platform_storage(
+    live: Any, playwright: Any, tmp_path: Path
+) -> None:
+    """Chromium's own content setting blocks all cookies; the tool must never receive one.
+
+    The tool proves the login state through the sandbox's storage frame (lti.put_data /
+    lti.get_data) and then carries the session in its URLs.
+    """
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    (profile / "Default" / "Preferences").write_text(
+        json.dumps({"profile": {"default_content_setting_values": {"cookies": 2}}})
+    )
+    live.cookies.clear()
+    context = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS
+    )
+    try:
+        context.set_default_timeout(15_000)
+        page = context.new_page()
+        frame = launch(page, live.sandbox_url, "Chloe Martin")
+        expect(frame.get_by_text("Student view")).to_be_visible()
+        # A second page inside the tool: the session travels in the URL, not a cookie.
+        frame.get_by_role("link", name="See all my targets").click()
+        expect(frame.get_by_role("heading", level=1)).to_have_text("My learning targets")
+        assert "/learn/targets" in tool_frame(page).url
+        assert "lti_pl_s=" in tool_frame(page).url
+        assert context.cookies() == []
+    finally:
+        context.close()
+    seen = list(live.cookies.requests)
+    assert any(path == "/lti/launch" for _, path, _ in seen)
+    assert [r for r in seen if r[2]] == [], "the tool received a cookie"
+    # Both launch POSTs arrived: the first asked the browser to prove its state from storage.
+    assert sum(1 for m, path, _ in seen if (m, path) == ("POST", "/lti/launch")) == 2
+
+
+@pytest.mark.parametrize("width", [360])
+def test_pages_fit_a_phone_width(live: Any, browser: Any, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 740})
+    try:
+        page = context.new_page()
+        page.goto(live.sandbox_url + "/")
+        assert_no_horizontal_scroll(page, width, "sandbox course page")
+        page.goto(live.sandbox_url + "/gradebook")
+        assert_no_horizontal_scroll(page, width, "sandbox gradebook")
+        frame = launch(page, live.sandbox_url, "Dev Patel")
+        expect(frame.get_by_text("Student view")).to_be_visible()
+        # The tool's page opened on its own (as on a phone's LMS app), at 360 px.
+        page.goto(tool_frame(page).url)
+        expect(page.get_by_text("Student view")).to_be_visible()
+        assert_no_horizontal_scroll(page, width, "student home")
+        screenshot(page, f"student-home-{width}px")
+    finally:
+        context.close()
