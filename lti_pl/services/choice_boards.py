@@ -6,6 +6,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -29,12 +30,14 @@ from lti_pl.domain.choice_boards import (
     validate_board,
 )
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from lti_pl.domain.evidence import safe_filename
 from lti_pl.domain.profiles import normalize_interests
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.choice_boards import Activity, ActivityAssignment, ActivityProgress, ChoiceBoard
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.targets import LearningTarget, Unit
+from lti_pl.services import uploads
 from lti_pl.services.profiles import course_students, target_in_course
 
 logger = logging.getLogger(__name__)
@@ -42,6 +45,14 @@ _E = TypeVar("_E", Modality, Readiness, StationType, Requirement)
 
 #: Activities a student doing them counts as relearning the board's target.
 RELEARNING_READINESS = frozenset({Readiness.PRACTICE, Readiness.RETEACH})
+
+#: Activity files are stored in this subfolder of the upload folder.
+ACTIVITY_FILES_SUBFOLDER = "activities"
+
+
+def activity_files_folder(upload_folder: str) -> str:
+    """Where activity files are stored, given the upload folder (LTI_PL_UPLOAD_FOLDER)."""
+    return str(Path(upload_folder) / ACTIVITY_FILES_SUBFOLDER)
 
 
 def activity_view(activity: Activity) -> ActivityView:
@@ -261,28 +272,98 @@ def save_activity(
     form: ActivityInput,
     *,
     now: datetime,
+    upload: uploads.IncomingFile | None = None,
+    limits: uploads.UploadLimits | None = None,
+    remove_file: bool = False,
 ) -> Activity:
-    """Add an activity at the end of a board, or change one.
+    """Add an activity at the end of a board, or change one, with an optional file.
+
+    A new upload (checked like evidence files: type, content, size; stored under a random name
+    in the activity subfolder of `limits.folder`) replaces the activity's file; `remove_file`
+    drops it. A replaced file is deleted from disk once no activity (e.g. a copy) uses it.
 
     Raises:
-        InvalidInputError: a field breaks a rule, or a published board would break one.
+        InvalidInputError: a field breaks a rule (field "file" for a refused upload), or a
+            published board would break one. Nothing is stored then.
         NotFoundError: the board or activity is not in the course.
     """
     board = get_board(actor.course_id, board_id)
     values = _parse_activity(form)
-    if activity_id is None:
-        position = max((a.position for a in board.activities), default=-1) + 1
-        activity = Activity(position=position, **values)
-        board.activities.append(activity)
-    else:
-        activity = get_activity(actor.course_id, board_id, activity_id)
-        for key, value in values.items():
-            setattr(activity, key, value)
-    board.updated_at = now
-    if board.is_published:
-        _validate(board)
-    db.session.flush()
+    existing = get_activity(actor.course_id, board_id, activity_id) if activity_id else None
+    folder = activity_files_folder(limits.folder) if limits is not None else ""
+    stored: uploads.StoredFile | None = None
+    if upload is not None and upload.filename:
+        if limits is None:
+            raise InvalidInputError("Files cannot be uploaded here.", field="file")
+        stored = uploads.save_upload(
+            upload, folder, max_bytes=limits.max_bytes, allowed_types=limits.allowed_types
+        )
+        values.update(
+            filename=safe_filename(upload.filename),
+            stored_name=stored.stored_name,
+            content_type=stored.content_type,
+        )
+    elif remove_file:
+        values.update(filename="", stored_name="", content_type="")
+    previous = existing.stored_name if existing is not None else ""
+    try:
+        if existing is None:
+            position = max((a.position for a in board.activities), default=-1) + 1
+            activity = Activity(position=position, **values)
+            board.activities.append(activity)
+        else:
+            activity = existing
+            for key, value in values.items():
+                setattr(activity, key, value)
+        board.updated_at = now
+        if board.is_published:
+            _validate(board)
+        db.session.flush()
+    except BaseException:
+        if stored is not None:
+            uploads.remove(folder, stored.stored_name)
+        raise
+    if folder and previous and previous != activity.stored_name:
+        _remove_unused_file(folder, previous)
+    if stored is not None:
+        logger.info("activity file stored activity=%s size=%s", activity.id, stored.size)
     return activity
+
+
+def _remove_unused_file(folder: str, stored_name: str) -> None:
+    """Delete a stored activity file from disk unless another activity (a copy) still uses it."""
+    in_use = db.session.scalars(
+        select(Activity.id).where(Activity.stored_name == stored_name).limit(1)
+    ).first()
+    if in_use is None:
+        uploads.remove(folder, stored_name)
+
+
+def activity_file(actor: Enrollment, activity_id: int, upload_folder: str) -> uploads.DownloadFile:
+    """The file of an activity, for the course's teachers, students and observers.
+
+    Students and observers see files of published boards only.
+
+    Raises:
+        NotFoundError: the activity is not in the actor's course (or not visible), has no file,
+            or the file is gone from disk.
+    """
+    activity = db.session.get(Activity, activity_id)
+    board = activity.board if activity is not None else None
+    if (
+        activity is None
+        or board is None
+        or board.course_id != actor.course_id
+        or (actor.role != CourseRole.TEACHER.value and not board.is_published)
+        or not activity.stored_name
+    ):
+        raise NotFoundError("That activity file is not in this course.")
+    return uploads.download(
+        activity_files_folder(upload_folder),
+        activity.stored_name,
+        activity.content_type,
+        activity.filename,
+    )
 
 
 def delete_activity(actor: Enrollment, board_id: int, activity_id: int, *, now: datetime) -> None:

@@ -7,7 +7,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -32,6 +31,7 @@ from lti_pl.models.targets import LearningTarget
 from lti_pl.services import mastery, uploads
 from lti_pl.services.courses import course_scale, reassessment_policy
 from lti_pl.services.targets import get_target, list_targets
+from lti_pl.services.uploads import UploadLimits as UploadLimits
 
 logger = logging.getLogger(__name__)
 
@@ -43,21 +43,6 @@ PRACTICE = "practice_activity"
 TEACHER = "teacher"
 STUDENT = "student"
 OBSERVER = "observer"
-
-
-@dataclass(frozen=True)
-class UploadLimits:
-    """Where uploads go and what they may be (from the app config, passed in by the view).
-
-    Attributes:
-        folder: the upload folder (LTI_PL_UPLOAD_FOLDER).
-        max_bytes: the largest file (LTI_PL_MAX_UPLOAD_BYTES).
-        allowed_types: accepted content types.
-    """
-
-    folder: str
-    max_bytes: int
-    allowed_types: frozenset[str] = uploads.ALLOWED_TYPES
 
 
 def _require(actor: Enrollment, role: str) -> None:
@@ -503,19 +488,8 @@ def get_evidence(actor: Enrollment, evidence_id: int) -> Evidence:
     return evidence
 
 
-@dataclass(frozen=True)
-class EvidenceFile:
-    """A stored file ready to serve.
-
-    Attributes:
-        path: where it is on disk.
-        content_type: the stored, checked type.
-        download_name: the safe name to offer.
-    """
-
-    path: Path
-    content_type: str
-    download_name: str
+#: A stored evidence file ready to serve (path, content type, download name).
+EvidenceFile = uploads.DownloadFile
 
 
 def evidence_file(actor: Enrollment, evidence_id: int, folder: str) -> EvidenceFile:
@@ -527,10 +501,9 @@ def evidence_file(actor: Enrollment, evidence_id: int, folder: str) -> EvidenceF
     evidence = get_evidence(actor, evidence_id)
     if evidence.kind != EvidenceKind.FILE or not evidence.stored_name:
         raise NotFoundError("This evidence has no file.")
-    path = uploads.stored_path(folder, evidence.stored_name)
-    if not path.is_file():
-        raise NotFoundError("This file is no longer available.")
-    return EvidenceFile(path, evidence.content_type, evidence.filename or "evidence")
+    return uploads.download(
+        folder, evidence.stored_name, evidence.content_type, evidence.filename or "evidence"
+    )
 
 
 @dataclass(frozen=True)

@@ -116,14 +116,11 @@ def apply_roster(course_id: int, roster: Roster, *, now: datetime, full: bool) -
     return result
 
 
-def sync_roster(
-    client: NrpsClient, course_id: int, *, now: datetime, full: bool = False
-) -> RosterSyncResult:
-    """Read the roster through NRPS and apply it (differences when a link is stored).
+def roster_source(course_id: int, *, full: bool = False) -> tuple[int, str, bool]:
+    """Where to read the roster: (platform id, URL, whether it is the full roster).
 
     Raises:
         NotFoundError: no course, or the platform gave no memberships URL.
-        ServiceError: the platform failed or refused.
     """
     course = db.session.get(Course, course_id)
     if course is None:
@@ -132,8 +129,24 @@ def sync_roster(
         raise NotFoundError("The LMS did not offer the course roster (NRPS) to this tool.")
     use_differences = bool(course.roster_differences_url) and not full
     url = (course.roster_differences_url if use_differences else None) or course.memberships_url
+    return course.platform_id, url, not use_differences
+
+
+def sync_roster(
+    client: NrpsClient, course_id: int, *, now: datetime, full: bool = False
+) -> RosterSyncResult:
+    """Read the roster through NRPS and apply it (differences when a link is stored).
+
+    Callers that own the transaction (the background job) should rather call roster_source(),
+    end the transaction, fetch, then apply_roster(): no database lock is held while the LMS answers.
+
+    Raises:
+        NotFoundError: no course, or the platform gave no memberships URL.
+        ServiceError: the platform failed or refused.
+    """
+    _, url, is_full = roster_source(course_id, full=full)
     roster = client.roster(url)
-    return apply_roster(course_id, roster, now=now, full=not use_differences)
+    return apply_roster(course_id, roster, now=now, full=is_full)
 
 
 def record_failure(course_id: int, reason: str, *, now: datetime) -> None:

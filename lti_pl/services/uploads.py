@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.errors import InvalidInputError, NotFoundError
 
 #: Extension to content type of every file type students may upload.
 ALLOWED_EXTENSIONS: Mapping[str, str] = {
@@ -48,6 +48,36 @@ class IncomingFile:
 
     filename: str
     stream: BinaryIO
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """Where uploads go and what they may be (from the app config, passed in by the view).
+
+    Attributes:
+        folder: the upload folder (LTI_PL_UPLOAD_FOLDER).
+        max_bytes: the largest file (LTI_PL_MAX_UPLOAD_BYTES).
+        allowed_types: accepted content types.
+    """
+
+    folder: str
+    max_bytes: int
+    allowed_types: frozenset[str] = ALLOWED_TYPES
+
+
+@dataclass(frozen=True)
+class DownloadFile:
+    """A stored file ready to serve as an attachment.
+
+    Attributes:
+        path: where it is on disk.
+        content_type: the stored, checked type.
+        download_name: the safe name to offer.
+    """
+
+    path: Path
+    content_type: str
+    download_name: str
 
 
 @dataclass(frozen=True)
@@ -156,3 +186,17 @@ def remove(folder: str, stored_name: str) -> None:
     """Delete a stored file if it exists."""
     with contextlib.suppress(FileNotFoundError):
         os.unlink(stored_path(folder, stored_name))
+
+
+def download(folder: str, stored_name: str, content_type: str, filename: str) -> DownloadFile:
+    """A stored file to serve, checked to exist on disk.
+
+    Raises:
+        NotFoundError: no stored name, or the file is gone.
+    """
+    if not stored_name:
+        raise NotFoundError("There is no file here.")
+    path = stored_path(folder, stored_name)
+    if not path.is_file():
+        raise NotFoundError("This file is no longer available.")
+    return DownloadFile(path, content_type, filename or "download")

@@ -153,15 +153,16 @@ def sync_roster(app: Flask, course_id: int, *, full: bool = False) -> str:
     """Sync a course roster through NRPS now; returns the status shown to the teacher."""
     from lti_pl.lti.nrps import NrpsClient
     from lti_pl.lti.service_connector import ServiceError
-    from lti_pl.models.courses import Course
     from lti_pl.services import rosters
 
-    course = db.session.get(Course, course_id)
-    if course is None:
-        return "No such course."
     try:
-        client = NrpsClient(sender_for(app).connector(course.platform_id))
-        result = rosters.sync_roster(client, course_id, now=utcnow(), full=full)
+        platform_id, url, is_full = rosters.roster_source(course_id, full=full)
+        client = NrpsClient(sender_for(app).connector(platform_id))
+        # End the read transaction before calling the LMS: on SQLite a background transaction
+        # holds the write lock, and every other request would wait for the LMS to answer.
+        db.session.commit()
+        roster = client.roster(url)
+        result = rosters.apply_roster(course_id, roster, now=utcnow(), full=is_full)
     except ServiceError as error:
         db.session.rollback()
         rosters.record_failure(course_id, str(error), now=utcnow())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.choice_boards import BoardLayout, Modality, Readiness, Requirement, StationType
@@ -11,6 +11,7 @@ from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import choice_boards, recommendations
 from lti_pl.services.profiles import course_students, course_targets
+from lti_pl.services.uploads import ALLOWED_EXTENSIONS, IncomingFile, UploadLimits
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -58,6 +59,18 @@ def _activity_form() -> choice_boards.ActivityInput:
         minutes=form.get("minutes", ""),
         station=form.get("station", ""),
         requirement=form.get("requirement", ""),
+    )
+
+
+def _upload() -> IncomingFile | None:
+    upload = request.files.get("file")
+    return IncomingFile(upload.filename or "", upload.stream) if upload else None
+
+
+def _limits() -> UploadLimits:
+    return UploadLimits(
+        folder=current_app.config["LTI_PL_UPLOAD_FOLDER"],
+        max_bytes=current_app.config["LTI_PL_MAX_UPLOAD_BYTES"],
     )
 
 
@@ -168,6 +181,8 @@ def _render_activity(
         board=board,
         activity=activity,
         choices=CHOICES,
+        extensions=sorted(ALLOWED_EXTENSIONS),
+        max_mb=current_app.config["LTI_PL_MAX_UPLOAD_BYTES"] / 1024 / 1024,
         error=error,
         form=request.form if error else None,
     )
@@ -187,7 +202,14 @@ def create_activity(course_id: int, board_id: int) -> ResponseReturnValue:
     """Add an activity at the end of the board."""
     try:
         choice_boards.save_activity(
-            current_enrollment(), board_id, None, _activity_form(), now=utcnow()
+            current_enrollment(),
+            board_id,
+            None,
+            _activity_form(),
+            now=utcnow(),
+            upload=_upload(),
+            limits=_limits(),
+            remove_file=request.form.get("remove_file") == "1",
         )
     except InvalidInputError as error:
         return _render_activity(course_id, board_id, None, error)
@@ -208,7 +230,14 @@ def update_activity(course_id: int, board_id: int, activity_id: int) -> Response
     """Save an activity."""
     try:
         choice_boards.save_activity(
-            current_enrollment(), board_id, activity_id, _activity_form(), now=utcnow()
+            current_enrollment(),
+            board_id,
+            activity_id,
+            _activity_form(),
+            now=utcnow(),
+            upload=_upload(),
+            limits=_limits(),
+            remove_file=request.form.get("remove_file") == "1",
         )
     except InvalidInputError as error:
         return _render_activity(course_id, board_id, activity_id, error)

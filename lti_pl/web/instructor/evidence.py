@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from lti_pl.services import mastery
 from lti_pl.services.courses import course_scale
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.downloads import send_attachment
 from lti_pl.web.instructor import bp
 
 
@@ -24,17 +25,7 @@ def serve_evidence_file(evidence_id: int) -> ResponseReturnValue:
     found = service.evidence_file(
         current_enrollment(), evidence_id, current_app.config["LTI_PL_UPLOAD_FOLDER"]
     )
-    response = send_file(
-        found.path,
-        mimetype=found.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=found.download_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return send_attachment(found)
 
 
 @bp.get("/assess")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from lti_pl.lti.roles import CourseRole
@@ -10,6 +10,7 @@ from lti_pl.models.base import utcnow
 from lti_pl.services import choice_boards, recommendations
 from lti_pl.services.markdown import render_markdown
 from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.downloads import send_attachment
 from lti_pl.web.student import bp
 
 
@@ -57,3 +58,13 @@ def activity_status(course_id: int, activity_id: int) -> ResponseReturnValue:
         + f"#activity-{activity_id}",
         303,
     )
+
+
+@bp.get("/activities/<int:activity_id>/file")
+@requires_role(CourseRole.STUDENT, CourseRole.OBSERVER, CourseRole.TEACHER)
+def activity_file(course_id: int, activity_id: int) -> ResponseReturnValue:
+    """Download an activity's file (an attachment with its stored type)."""
+    found = choice_boards.activity_file(
+        current_enrollment(), activity_id, current_app.config["LTI_PL_UPLOAD_FOLDER"]
+    )
+    return send_attachment(found)

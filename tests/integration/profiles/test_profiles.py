@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from lti_pl.domain.targets import DEFAULT_SCALE
 from lti_pl.models.base import utcnow
 from lti_pl.models.profiles import Goal, GoalCheckIn, LearningProfile, SelfAssessmentEntry
 from tests.support.choice_builders import assess, course, enrollment_of, launch, make_targets
@@ -94,6 +96,12 @@ def test_binder_shows_own_work_and_is_printable(app, client, platform, db_sessio
     assert page.status_code == 200
     assert "<svg" in text
     assert "<polyline" in text
+    chart = text.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
+    axis_labels = re.findall(r'<text class="axis-label"[^>]*>([^<]+)</text>', chart)
+    assert [label for label in axis_labels if not label[0].isdigit()] == [
+        level.label for level in DEFAULT_SCALE.levels
+    ]
+    assert len([label for label in axis_labels if label[0].isdigit()]) == 2  # first, last date
     assert 'aria-label="Scores on I can skill 1: 1 on' in text
     assert "<caption>Scores and feedback</caption>" in text
     assert "choice.css" in text
