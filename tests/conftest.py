@@ -58,6 +58,13 @@ def _scratch_postgres_database(url: str) -> tuple[str, Any]:
 @pytest.fixture(scope="session")
 def test_config(instance_dir: Path) -> Iterator[dict[str, Any]]:
     url = database_url(instance_dir)
+    redis_url = os.environ.get("LTI_PL_TEST_REDIS_URL")
+    if redis_url:
+        import redis
+
+        # Redis outlives test runs, while each run's database starts ids at 1 again: keys cached
+        # by an earlier run (tokens, throttles) would leak into this one.
+        redis.Redis.from_url(redis_url).flushdb()
     drop = None
     if url.startswith("postgresql"):
         url, drop = _scratch_postgres_database(url)
