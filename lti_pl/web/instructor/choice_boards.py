@@ -200,21 +200,7 @@ def new_activity(course_id: int, board_id: int) -> ResponseReturnValue:
 @requires_role(CourseRole.TEACHER)
 def create_activity(course_id: int, board_id: int) -> ResponseReturnValue:
     """Add an activity at the end of the board."""
-    try:
-        choice_boards.save_activity(
-            current_enrollment(),
-            board_id,
-            None,
-            _activity_form(),
-            now=utcnow(),
-            upload=_upload(),
-            limits=_limits(),
-            remove_file=request.form.get("remove_file") == "1",
-        )
-    except InvalidInputError as error:
-        return _render_activity(course_id, board_id, None, error)
-    flash("Activity added.")
-    return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
+    return _save_activity(course_id, board_id, None, "Activity added.")
 
 
 @bp.get("/boards/<int:board_id>/activities/<int:activity_id>")
@@ -228,6 +214,13 @@ def edit_activity(course_id: int, board_id: int, activity_id: int) -> ResponseRe
 @requires_role(CourseRole.TEACHER)
 def update_activity(course_id: int, board_id: int, activity_id: int) -> ResponseReturnValue:
     """Save an activity."""
+    return _save_activity(course_id, board_id, activity_id, "Activity saved.")
+
+
+def _save_activity(
+    course_id: int, board_id: int, activity_id: int | None, done: str
+) -> ResponseReturnValue:
+    """Create (activity_id None) or update an activity from the posted form."""
     try:
         choice_boards.save_activity(
             current_enrollment(),
@@ -241,7 +234,7 @@ def update_activity(course_id: int, board_id: int, activity_id: int) -> Response
         )
     except InvalidInputError as error:
         return _render_activity(course_id, board_id, activity_id, error)
-    flash("Activity saved.")
+    flash(done)
     return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
 
 
