@@ -8,29 +8,30 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import bindparam, delete, text
 from sqlalchemy.exc import IntegrityError
 
 from lti_pl.extensions import db
 from lti_pl.models.platforms import UsedNonce
 from lti_pl.stores import MemoryStore, Store
 
-_UPSERT_INSERTS: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+# Both dialects say "insert unless the unique key exists" the same way. A typed text() rather
+# than the dialects' insert().on_conflict_do_nothing(): those carry no cache key, so SQLAlchemy
+# would compile the statement again on every launch.
+_UPSERT_DIALECTS = frozenset({"sqlite", "postgresql"})
 
 
 @functools.cache
-def _upsert_statement(dialect: str) -> Any:
-    """INSERT INTO used_nonce ... ON CONFLICT DO NOTHING, built once (None: no such dialect)."""
-    if dialect not in _UPSERT_INSERTS:
-        return None
-    columns = ("issuer", "nonce", "expires_at")
-    statement = _UPSERT_INSERTS[dialect](UsedNonce.__table__)
-    return (
-        statement.values({name: bindparam(name) for name in columns})
-        .on_conflict_do_nothing()
-        .returning(UsedNonce.__table__.c.id)
+def _upsert_statement() -> Any:
+    """INSERT INTO used_nonce ... ON CONFLICT DO NOTHING RETURNING id, built once."""
+    table = UsedNonce.__table__
+    return text(
+        f"INSERT INTO {table.name} (issuer, nonce, expires_at) "  # noqa: S608 - our table name
+        "VALUES (:issuer, :nonce, :expires_at) ON CONFLICT DO NOTHING RETURNING id"
+    ).bindparams(
+        bindparam("issuer", type_=table.c.issuer.type),
+        bindparam("nonce", type_=table.c.nonce.type),
+        bindparam("expires_at", type_=table.c.expires_at.type),
     )
 
 
@@ -45,9 +46,8 @@ def database_nonce_store(clock: Callable[[], datetime]) -> Callable[[str, str, i
         now = clock()
         digest = hashlib.sha256(nonce.encode()).hexdigest()
         values = {"issuer": issuer, "nonce": digest, "expires_at": now + timedelta(seconds=ttl)}
-        statement = _upsert_statement(db.session.get_bind().dialect.name)
-        if statement is not None:
-            return db.session.execute(statement, values).first() is not None
+        if db.session.get_bind().dialect.name in _UPSERT_DIALECTS:
+            return db.session.execute(_upsert_statement(), values).first() is not None
         try:
             with db.session.begin_nested():
                 db.session.add(UsedNonce(**values))

@@ -30,6 +30,8 @@ class LaunchOutcome:
     course_id: int
     role: CourseRole
     resource_link_id: int | None
+    # The resource link's AGS `lineitem` URL, when the platform sent one (grades may go there).
+    line_item_url: str | None = None
 
 
 def get_or_create(query: Select[tuple[T]], create: Callable[[], T]) -> T:
@@ -188,6 +190,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         enrollment.last_launch_at = now
 
     link_id: int | None = None
+    line_item_url: str | None = None
     if info.resource_link_id:
         if link is None:
             link = get_or_create(
@@ -205,11 +208,12 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         if link.id is None:
             db.session.flush()
         link_id = link.id
+        line_item_url = link.line_item_url
     if db.session.dirty or db.session.new:
         db.session.flush()
     if role is CourseRole.OBSERVER and info.mentor_of:
         _link_observer(enrollment, course, info)
-    return LaunchOutcome(enrollment.id, course.id, role, link_id)
+    return LaunchOutcome(enrollment.id, course.id, role, link_id, line_item_url)
 
 
 def _link_observer(observer: Enrollment, course: Course, info: LaunchInfo) -> None:

@@ -155,7 +155,7 @@ def _after_launch_hooks(outcome: launches.LaunchOutcome) -> None:
 
 def _record_line_item(outcome: launches.LaunchOutcome) -> None:
     """A deep-linked resource link launched with a `lineitem` claim: remember where grades go."""
-    if outcome.resource_link_id is not None:
+    if outcome.resource_link_id is not None and outcome.line_item_url:
         grades.ensure_line_item_from_launch(
             course_id=outcome.course_id, resource_link_row_id=outcome.resource_link_id
         )

@@ -278,3 +278,33 @@ def test_refusals_are_logged_without_tokens(client, platform, caplog):
         launch_with(client, platform, _sign={"key": forger_key})
     assert "launch refused: bad_signature" in caplog.text
     assert "eyJ" not in caplog.text
+
+
+def test_repeat_launch_reads_once_writes_nothing_and_compiles_nothing(client, platform, db_session):
+    """A known student launching again: the nonce, one read of the course rows, no update.
+
+    Every statement comes from SQLAlchemy's compiled cache: a statement that cannot be cached
+    (a dialect's insert, say) would be compiled again on every launch.
+    """
+    from sqlalchemy import event
+
+    from lti_pl.extensions import db
+
+    assert platform.launch(client, role="Learner", user_id="student-9").status_code == 303
+    seen: list[tuple[str, str]] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement.split()[0].upper() + " " + statement[:80], str(context.cache_hit)))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert platform.launch(client, role="Learner", user_id="student-9").status_code == 303
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    work = [(s, hit) for s, hit in seen if s.split()[0] in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
+    inserts = [s for s, _ in work if s.startswith("INSERT")]
+    assert all("used_nonce" in s for s in inserts), work  # only the replay store writes
+    assert len(inserts) <= 1, work  # none where Redis keeps the nonces
+    assert [s for s, _ in work if s.startswith(("UPDATE", "DELETE"))] == [], work
+    assert len([s for s, _ in work if s.startswith("SELECT")]) == 1, work
+    assert all(hit.endswith("CACHE_HIT") for _, hit in work), work
