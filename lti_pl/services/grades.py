@@ -26,6 +26,7 @@ from lti_pl.domain.errors import InvalidInputError, NotFoundError
 from lti_pl.extensions import db
 from lti_pl.lti.ags import AgsClient, Score, ScoreDelivery
 from lti_pl.lti.service_connector import ServiceError
+from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
 
@@ -799,8 +800,13 @@ def record_line_item(
     tag: str = "",
     resource_link_id: str = "",
     from_launch: bool = True,
+    now: datetime | None = None,
 ) -> LineItem | None:
-    """Create or update the LineItem row of a URL; None when its target is not in the course."""
+    """Create or update the LineItem row of a URL; None when its target is not in the course.
+
+    A new row gets the students' current grades queued (`mastery.send_current_grades`): grades
+    given before the column was known reach it too.
+    """
     target_id: int | None = None
     target_ids: list[int] = []
     if passback.mode == PER_TARGET:
@@ -813,6 +819,7 @@ def record_line_item(
     item = db.session.scalars(
         select(LineItem).where(LineItem.course_id == course_id, LineItem.url == url)
     ).first()
+    created = item is None
     if item is None:
         item = LineItem(course_id=course_id, url=url)
         db.session.add(item)
@@ -829,6 +836,12 @@ def record_line_item(
     elif item.score_maximum is None:
         item.score_maximum = 100.0
     db.session.flush()
+    if created:
+        from lti_pl.services import mastery  # mastery imports this module
+
+        queued = mastery.send_current_grades(item, now=now or utcnow())
+        if queued:
+            logger.info("line item %s: %d current grades queued", item.id, queued)
     return item
 
 
@@ -859,6 +872,64 @@ def ensure_line_item_from_launch(*, course_id: int, resource_link_row_id: int) -
         label=link.title,
         resource_id=resource_id,
         tag=tag,
+        resource_link_id=link.resource_link_id,
+    )
+
+
+@dataclass(frozen=True)
+class LineItemDiscovery:
+    """What finding (or creating) a link's gradebook column through AGS needs.
+
+    Read in one transaction before any HTTP call, so no transaction stays open while the LMS
+    answers.
+    """
+
+    platform_id: int
+    scopes: tuple[str, ...]
+    line_items_url: str
+    passback: Passback
+    label: str
+    resource_link_id: str
+
+
+def line_item_discovery(course_id: int, resource_link_row_id: int) -> LineItemDiscovery | None:
+    """The AGS lookup a launched link needs, or None when there is nothing to discover.
+
+    Nothing to discover when the link asks for no grades, its launch named its line item, the
+    course has no line items URL or no `lineitem` scope, or a line item row already serves the
+    link (or, per target, the target: one gradebook column per target is enough).
+    """
+    from lti_pl.lti.ags import SCOPE_LINEITEM
+    from lti_pl.models.courses import ResourceLink
+
+    link = db.session.get(ResourceLink, resource_link_row_id)
+    if link is None or link.course_id != course_id or link.line_item_url:
+        return None
+    passback = passback_from_custom(dict(link.custom or {}))
+    course = db.session.get(Course, course_id)
+    if passback is None or course is None or not course.line_items_url:
+        return None
+    scopes = tuple(str(s) for s in course.ags_scopes or ())
+    if SCOPE_LINEITEM not in scopes:
+        return None
+    serving = LineItem.resource_link_id == link.resource_link_id
+    if passback.mode == PER_TARGET:
+        if not _valid_targets(course_id, [passback.target_id or 0]):
+            return None
+        serving = serving | (
+            (LineItem.passback_mode == PER_TARGET) & (LineItem.target_id == passback.target_id)
+        )
+    known = db.session.scalars(
+        select(LineItem.id).where(LineItem.course_id == course_id, serving).limit(1)
+    ).first()
+    if known is not None:
+        return None
+    return LineItemDiscovery(
+        platform_id=course.platform_id,
+        scopes=scopes,
+        line_items_url=course.line_items_url,
+        passback=passback,
+        label=(link.title or course.title or "lti_pl")[:255],
         resource_link_id=link.resource_link_id,
     )
 

@@ -16,8 +16,11 @@ from lti_pl.lti.launch import LaunchInfo
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment, ObserverLink, Person, ResourceLink
 from lti_pl.models.platforms import Deployment
+from lti_pl.services.grades import CUSTOM_TARGET, CUSTOM_TARGETS
 
 T = TypeVar("T")
+# Custom parameters of a deep-linked link that sends grades (see grades.passback_from_custom).
+PASSBACK_CUSTOM = (CUSTOM_TARGET, CUSTOM_TARGETS)
 # A repeat launch only rewrites last_launch_at when it is older than this: fewer writes per launch.
 LAUNCH_TOUCH_INTERVAL = timedelta(minutes=5)
 
@@ -32,6 +35,8 @@ class LaunchOutcome:
     resource_link_id: int | None
     # The resource link's AGS `lineitem` URL, when the platform sent one (grades may go there).
     line_item_url: str | None = None
+    # The link asks for grades (custom lti_pl_target[s]) but no `lineitem` claim named a column.
+    needs_line_item: bool = False
 
 
 def get_or_create(query: Select[tuple[T]], create: Callable[[], T]) -> T:
@@ -191,6 +196,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
 
     link_id: int | None = None
     line_item_url: str | None = None
+    needs_line_item = False
     if info.resource_link_id:
         if link is None:
             link = get_or_create(
@@ -209,11 +215,12 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             db.session.flush()
         link_id = link.id
         line_item_url = link.line_item_url
+        needs_line_item = not line_item_url and any(k in link.custom for k in PASSBACK_CUSTOM)
     if db.session.dirty or db.session.new:
         db.session.flush()
     if role is CourseRole.OBSERVER and info.mentor_of:
         _link_observer(enrollment, course, info)
-    return LaunchOutcome(enrollment.id, course.id, role, link_id, line_item_url)
+    return LaunchOutcome(enrollment.id, course.id, role, link_id, line_item_url, needs_line_item)
 
 
 def _link_observer(observer: Enrollment, course: Course, info: LaunchInfo) -> None:

@@ -28,6 +28,7 @@ from lti_pl.domain.mastery import MasteryResult, Observation, ScoresCalculator, 
 from lti_pl.domain.mastery.result import BKT_METHOD, format_points
 from lti_pl.domain.targets import GradeConversion, MasteryScale
 from lti_pl.extensions import db
+from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.grades import LineItem
@@ -256,6 +257,49 @@ def send_grades(
         )
         queued += 1
     return queued
+
+
+def send_current_grades(line_item: LineItem, *, now: datetime) -> int:
+    """Queue every student's current grade for a line item that just appeared.
+
+    Grades are queued when they change; a gradebook column found later (the first launch of a
+    deep-linked link, or a line item discovered through AGS) would otherwise stay empty for
+    grades given before it was known. Active students with a graded record it covers get one
+    score each; one query loads the records, aggregate line items read each student's records.
+
+    Returns:
+        How many scores were queued.
+    """
+    course = db.session.get(Course, line_item.course_id)
+    if course is None:
+        return 0
+    query = (
+        select(LearningTarget, MasteryRecord)
+        .join(MasteryRecord, MasteryRecord.target_id == LearningTarget.id)
+        .join(Enrollment, Enrollment.id == MasteryRecord.enrollment_id)
+        .where(
+            MasteryRecord.course_id == course.id,
+            MasteryRecord.grade.is_not(None),
+            Enrollment.role == str(CourseRole.STUDENT),
+            Enrollment.status == "Active",
+        )
+        .order_by(MasteryRecord.enrollment_id, LearningTarget.id)
+    )
+    if line_item.passback_mode == grades.PER_TARGET:
+        query = query.where(LearningTarget.id == line_item.target_id)
+    per_student: dict[int, list[tuple[LearningTarget, MasteryRecord]]] = defaultdict(list)
+    for target, record in db.session.execute(query).tuples():
+        per_student[record.enrollment_id].append((target, record))
+    if not per_student:
+        return 0
+    enrollments = {
+        e.id: e
+        for e in db.session.scalars(select(Enrollment).where(Enrollment.id.in_(per_student)))
+    }
+    return sum(
+        send_grades(course, enrollments[enrollment_id], changed, [line_item], now=now)
+        for enrollment_id, changed in per_student.items()
+    )
 
 
 def mark_pending(enrollment: Enrollment, target: LearningTarget, *, now: datetime) -> int:

@@ -175,13 +175,56 @@ def sync_roster(app: Flask, course_id: int, *, full: bool = False) -> str:
     return result.summary()
 
 
-def after_commit(job: Callable[[], None]) -> None:
+def discover_line_item(app: Flask, course_id: int, resource_link_row_id: int) -> str:
+    """Find (or create) through AGS the gradebook column of a link launched without one.
+
+    A deep-linked link that asks for grades but whose launch carried no `lineitem` claim (the
+    platform ignored the deep-linking line item, or an admin added the link by hand) gets a line
+    item found by (resource link, resource id, tag) or created there; the students' current
+    grades are then queued for it. Returns what happened, for the log.
+    """
+    from lti_pl.lti.service_connector import ServiceError
+
+    plan = grades.line_item_discovery(course_id, resource_link_row_id)
+    if plan is None:
+        return "nothing to discover"
+    try:
+        client = sender_for(app).client(plan.platform_id, plan.scopes)
+        db.session.commit()  # no transaction open while the LMS answers (SQLite's write lock)
+        item = grades.find_or_create_line_item(
+            client,
+            course_id=course_id,
+            line_items_url=plan.line_items_url,
+            passback=plan.passback,
+            label=plan.label,
+            score_maximum=plan.passback.score_maximum or 100.0,
+            resource_link_id=plan.resource_link_id,
+        )
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        logger.warning(
+            "line item discovery failed course=%s link=%s status=%s",
+            course_id,
+            resource_link_row_id,
+            error.status,
+        )
+        return f"Failed: {error}"
+    if item is None:
+        return "target not in the course"
+    logger.info("line item discovered course=%s line_item=%s", course_id, item.id)
+    if db.session.info.pop("lti_pl_scores_queued", None):
+        wake_grade_worker(course_id)
+    return f"line item {item.id}"
+
+
+def after_commit(job: Callable[[], object]) -> None:
     """Run `job` after this request commits: inline under TESTING, else in a thread."""
     g.setdefault("lti_pl_after_commit", []).append(job)
 
 
-def _run_after_commit(app: Flask, jobs: list[Callable[[], None]]) -> None:
-    def run(job: Callable[[], None]) -> None:
+def _run_after_commit(app: Flask, jobs: list[Callable[[], object]]) -> None:
+    def run(job: Callable[[], object]) -> None:
         with app.app_context():
             try:
                 job()

@@ -153,12 +153,35 @@ def _after_launch_hooks(outcome: launches.LaunchOutcome) -> None:
         hook(outcome)
 
 
+# A link launched without its `lineitem` claim is looked up through AGS at most this often.
+LINE_ITEM_DISCOVERY_INTERVAL = 600
+
+
 def _record_line_item(outcome: launches.LaunchOutcome) -> None:
-    """A deep-linked resource link launched with a `lineitem` claim: remember where grades go."""
-    if outcome.resource_link_id is not None and outcome.line_item_url:
+    """Remember where a deep-linked resource link's grades go.
+
+    With a `lineitem` claim the launch names the column; without one (but with custom
+    parameters asking for grades) the column is found or created through AGS after the
+    response, at most once per interval per link.
+    """
+    link_id = outcome.resource_link_id
+    if link_id is None:
+        return
+    if outcome.line_item_url:
         grades.ensure_line_item_from_launch(
-            course_id=outcome.course_id, resource_link_row_id=outcome.resource_link_id
+            course_id=outcome.course_id, resource_link_row_id=link_id
         )
+        return
+    if not outcome.needs_line_item:
+        return
+    course = db.session.get(Course, outcome.course_id)
+    origin = f"{course.platform.issuer}\n{course.context_id}" if course else ""
+    key = f"line-item-discovery:{link_id}:{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
+    if not runtime().store.add(key, 1, LINE_ITEM_DISCOVERY_INTERVAL):
+        return
+    course_id = outcome.course_id
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    background.after_commit(lambda: background.discover_line_item(app, course_id, link_id))
 
 
 def roster_throttle_key(course_id: int) -> str:
