@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import event
 
 TEMPLATES_DIR = str(Path(__file__).resolve().parent.parent / "templates")
 STATIC_DIR = str(Path(__file__).resolve().parent / "static")
@@ -31,7 +32,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
-    from sqlalchemy import event
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from lti_pl import models  # noqa: F401 - registers every table
@@ -89,6 +89,11 @@ def _init_extensions(app: Flask) -> None:
             def _on_begin(connection: Any) -> None:
                 connection.exec_driver_sql("BEGIN" if app.testing else _sqlite_begin.get())
 
+    if app.testing:
+        # Every GET the suite requests proves it reads only (or is in WRITING_GET_ENDPOINTS).
+        with app.app_context():
+            _refuse_writes_in_reading_requests(db.engine)
+
     app.extensions["lti_pl"] = build_runtime(
         app.config["LTI_PL_REDIS_URL"], app.config["LTI_PL_HTTP_TIMEOUT"], utcnow
     )
@@ -117,6 +122,34 @@ def _begin_deferred_for_reading_requests(app: Flask) -> None:
         _sqlite_begin.set("BEGIN IMMEDIATE")
 
     del _choose_sqlite_begin, _reset_sqlite_begin
+
+
+class WriteInReadingRequestError(RuntimeError):
+    """A GET wrote to the database without being listed in WRITING_GET_ENDPOINTS."""
+
+
+def _refuse_writes_in_reading_requests(engine: Any) -> None:
+    """Under TESTING, a write during a GET/HEAD/OPTIONS not in WRITING_GET_ENDPOINTS raises.
+
+    On SQLite such a request begins DEFERRED: a write there fails with "database is locked" as
+    soon as another request committed in between, which tests alone would rarely show.
+    """
+    from flask import has_request_context, request
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        if (
+            has_request_context()
+            and request.method in READING_METHODS
+            and request.endpoint not in WRITING_GET_ENDPOINTS
+            and statement.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}
+        ):
+            raise WriteInReadingRequestError(
+                f"{request.method} {request.endpoint} writes ({statement[:60]!r}); "
+                "add it to WRITING_GET_ENDPOINTS or move the write to a POST"
+            )
 
 
 def _register_web(app: Flask) -> None:
