@@ -89,8 +89,9 @@ def _init_extensions(app: Flask) -> None:
             def _on_begin(connection: Any) -> None:
                 connection.exec_driver_sql("BEGIN" if app.testing else _sqlite_begin.get())
 
-    if app.testing:
-        # Every GET the suite requests proves it reads only (or is in WRITING_GET_ENDPOINTS).
+    if app.testing or app.config.get("LTI_PL_REFUSE_GET_WRITES"):
+        # Every GET the suite requests proves it reads only (or is in WRITING_GET_ENDPOINTS);
+        # the browser tests' live server (not TESTING) turns it on with LTI_PL_REFUSE_GET_WRITES.
         with app.app_context():
             _refuse_writes_in_reading_requests(db.engine)
 
@@ -129,7 +130,7 @@ class WriteInReadingRequestError(RuntimeError):
 
 
 def _refuse_writes_in_reading_requests(engine: Any) -> None:
-    """Under TESTING, a write during a GET/HEAD/OPTIONS not in WRITING_GET_ENDPOINTS raises.
+    """A write during a GET/HEAD/OPTIONS not in WRITING_GET_ENDPOINTS raises (tests only).
 
     On SQLite such a request begins DEFERRED: a write there fails with "database is locked" as
     soon as another request committed in between, which tests alone would rarely show.

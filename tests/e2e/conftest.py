@@ -114,6 +114,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
             "LTI_PL_SANDBOX": True,
             "LTI_PL_PROXY_HOPS": 0,
             "LTI_PL_HTTP_TIMEOUT": 5.0,
+            "LTI_PL_REFUSE_GET_WRITES": True,  # a GET page that writes fails the journey
         }
     )
     prepare_tool(app, now=utcnow())
