@@ -280,7 +280,8 @@ def save_activity(
 
     A new upload (checked like evidence files: type, content, size; stored under a random name
     in the activity subfolder of `limits.folder`) replaces the activity's file; `remove_file`
-    drops it. A replaced file is deleted from disk once no activity (e.g. a copy) uses it.
+    drops it. A replaced file is deleted from disk when the transaction commits, unless another
+    activity (e.g. a copy) uses it; the new file is removed again if it does not commit.
 
     Raises:
         InvalidInputError: a field breaks a rule (field "file" for a refused upload), or a
@@ -324,19 +325,26 @@ def save_activity(
             uploads.remove(folder, stored.stored_name)
         raise
     if folder and previous and previous != activity.stored_name:
-        _remove_unused_file(folder, previous)
+        _remove_unused_files(folder, {previous})
     if stored is not None:
         logger.info("activity file stored activity=%s size=%s", activity.id, stored.size)
     return activity
 
 
-def _remove_unused_file(folder: str, stored_name: str) -> None:
-    """Delete a stored activity file from disk unless another activity (a copy) still uses it."""
-    in_use = db.session.scalars(
-        select(Activity.id).where(Activity.stored_name == stored_name).limit(1)
-    ).first()
-    if in_use is None:
-        uploads.remove(folder, stored_name)
+def _remove_unused_files(folder: str, stored_names: set[str]) -> None:
+    """Delete stored activity files once the transaction commits, unless an activity uses them.
+
+    Copies of a board share their activities' files, so a file goes only when the last activity
+    naming it does. Call it after the flush that removed or changed the rows.
+    """
+    names = stored_names - {""}
+    if not names:
+        return
+    in_use = set(
+        db.session.scalars(select(Activity.stored_name).where(Activity.stored_name.in_(names)))
+    )
+    for name in sorted(names - in_use):
+        uploads.remove_after_commit(folder, name)
 
 
 def activity_file(actor: Enrollment, activity_id: int, upload_folder: str) -> uploads.DownloadFile:
@@ -366,11 +374,23 @@ def activity_file(actor: Enrollment, activity_id: int, upload_folder: str) -> up
     )
 
 
-def delete_activity(actor: Enrollment, board_id: int, activity_id: int, *, now: datetime) -> None:
+def delete_activity(
+    actor: Enrollment, board_id: int, activity_id: int, *, now: datetime, upload_folder: str
+) -> None:
     """Remove an activity (and students' progress on it); positions close up.
+
+    Its file is deleted from disk when the transaction commits (unless a copy still uses it).
+
+    Args:
+        actor: the teacher.
+        board_id: the board.
+        activity_id: the activity.
+        now: the time of the change.
+        upload_folder: the upload folder (LTI_PL_UPLOAD_FOLDER).
 
     Raises:
         InvalidInputError: removing it would leave a published board breaking a rule.
+        NotFoundError: the activity is not on a board of the course.
     """
     board = get_board(actor.course_id, board_id)
     activity = get_activity(actor.course_id, board_id, activity_id)
@@ -381,6 +401,25 @@ def delete_activity(actor: Enrollment, board_id: int, activity_id: int, *, now: 
         _validate(board)
     board.updated_at = now
     db.session.flush()
+    _remove_unused_files(activity_files_folder(upload_folder), {activity.stored_name})
+    logger.info("activity deleted board=%s activity=%s", board.id, activity_id)
+
+
+def delete_board(actor: Enrollment, board_id: int, *, upload_folder: str) -> None:
+    """Delete a board with its activities, students' progress and assignments on them.
+
+    The activities' files are deleted from disk when the transaction commits (unless a copy of
+    the board still uses them).
+
+    Raises:
+        NotFoundError: the board is not in the actor's course.
+    """
+    board = get_board(actor.course_id, board_id)
+    stored_names = {a.stored_name for a in board.activities}
+    db.session.delete(board)
+    db.session.flush()
+    _remove_unused_files(activity_files_folder(upload_folder), stored_names)
+    logger.info("board deleted course=%s board=%s", actor.course_id, board_id)
 
 
 def move_activity(actor: Enrollment, board_id: int, activity_id: int, direction: str) -> None:

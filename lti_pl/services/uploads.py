@@ -1,14 +1,23 @@
-"""Evidence files on disk: random names, size limits, types from the name and checked content.
+"""Uploaded files on disk: random names, size limits, types from the name and checked content.
 
 A browser's declared content type is not trusted: the type comes from the file's extension,
 must be allowed, and must match the file's first bytes where the format has a signature. The
 file is stored under a random name (never the user's), and is later served back as an
 attachment with the stored type, so an upload can never run as a page of the tool.
+
+Disk follows the database: a file written during a transaction is removed again unless that
+transaction commits, and a file a deleted (or changed) row named is deleted only once the
+transaction commits. Services only flush, and the request (or command) that commits may still
+fail after them; deleting at once would lose a file whose row the rollback brings back, and
+keeping a new file would leave one no row names. The session hooks below do this for every
+SQLAlchemy session (the request's, a command's, a test's), keyed on the transaction the file
+waits on, so a rolled-back savepoint undoes its own files only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 from collections.abc import Mapping
@@ -16,7 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
+from lti_pl.extensions import db
+
+logger = logging.getLogger(__name__)
 
 #: Extension to content type of every file type students may upload.
 ALLOWED_EXTENSIONS: Mapping[str, str] = {
@@ -131,6 +146,9 @@ def save_upload(
 ) -> StoredFile:
     """Write an upload under a random name, enforcing the size limit and the type.
 
+    The file is removed again if the current database transaction (or the savepoint it was
+    written in) does not commit: a row naming it must be committed for it to stay.
+
     Raises:
         InvalidInputError: field "file": empty, too large, or a type not accepted.
     """
@@ -168,6 +186,7 @@ def save_upload(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
+    _wait_for_commit(path, is_new=True)
     return StoredFile(stored_name, content_type, size)
 
 
@@ -183,9 +202,98 @@ def stored_path(folder: str, stored_name: str) -> Path:
 
 
 def remove(folder: str, stored_name: str) -> None:
-    """Delete a stored file if it exists."""
+    """Delete a stored file now, if it exists: only for a file no row names (a refused upload).
+
+    A file that committed rows name goes through `remove_after_commit`.
+    """
     with contextlib.suppress(FileNotFoundError):
         os.unlink(stored_path(folder, stored_name))
+
+
+def remove_after_commit(folder: str, stored_name: str) -> None:
+    """Delete a stored file once the current database transaction commits.
+
+    Call it when a row naming the file is deleted or changed; if the transaction rolls back
+    (the row survives), the file stays.
+
+    Raises:
+        InvalidInputError: the name is not one we generate.
+    """
+    _wait_for_commit(stored_path(folder, stored_name), is_new=False)
+
+
+@dataclass
+class _PendingFile:
+    """A file on disk whose fate waits on a database transaction.
+
+    Attributes:
+        path: the file.
+        transaction: the innermost transaction (or savepoint) it waits on.
+        is_new: written in that transaction (removed unless it commits); otherwise a file to
+            delete once it commits.
+    """
+
+    path: Path
+    transaction: SessionTransaction
+    is_new: bool
+
+
+#: session.info key of the session's pending files.
+_PENDING_FILES = "lti_pl.pending_files"
+
+
+def _wait_for_commit(path: Path, *, is_new: bool) -> None:
+    session = db.session()
+    transaction = session.get_nested_transaction() or session.get_transaction() or session.begin()
+    session.info.setdefault(_PENDING_FILES, []).append(_PendingFile(path, transaction, is_new))
+
+
+def _unlink(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as error:
+        # The transaction has ended either way; a file left behind is only disk space.
+        logger.warning("stored file not deleted: %s", type(error).__name__)
+
+
+@event.listens_for(Session, "after_commit")
+def _files_after_commit(session: Session) -> None:
+    """A savepoint released hands its files to the enclosing transaction; a commit settles them."""
+    pending: list[_PendingFile] = session.info.get(_PENDING_FILES, [])
+    if not pending:
+        return
+    # after_commit runs before the committed transaction closes: it is still the innermost one.
+    committed = session.get_nested_transaction() or session.get_transaction()
+    parent = committed.parent if committed is not None else None
+    waiting = []
+    for item in pending:
+        if item.transaction is not committed:
+            waiting.append(item)
+        elif parent is not None:
+            item.transaction = parent
+            waiting.append(item)
+        elif not item.is_new:
+            _unlink(item.path)
+    session.info[_PENDING_FILES] = waiting
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _files_after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction that ends with files still waiting on it did not commit: undo them.
+
+    That is a rollback, or a session closed (a request's teardown) without committing: the rows
+    naming new files are gone, and rows whose files were to go are still there.
+    """
+    pending: list[_PendingFile] = session.info.get(_PENDING_FILES, [])
+    if not pending:
+        return
+    waiting = []
+    for item in pending:
+        if item.transaction is not transaction:
+            waiting.append(item)
+        elif item.is_new:
+            _unlink(item.path)
+    session.info[_PENDING_FILES] = waiting
 
 
 def download(folder: str, stored_name: str, content_type: str, filename: str) -> DownloadFile:

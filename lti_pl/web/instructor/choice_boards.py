@@ -157,6 +157,20 @@ def publish_board(course_id: int, board_id: int) -> ResponseReturnValue:
     return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
 
 
+@bp.post("/boards/<int:board_id>/delete")
+@requires_role(CourseRole.TEACHER)
+def delete_board(course_id: int, board_id: int) -> ResponseReturnValue:
+    """Delete the board, its activities and their files, and students' progress on them."""
+    if request.form.get("confirm") != "1":
+        error = InvalidInputError("Tick the box to confirm the deletion.", field="confirm")
+        return _render_board(course_id, board_id, error)
+    choice_boards.delete_board(
+        current_enrollment(), board_id, upload_folder=current_app.config["LTI_PL_UPLOAD_FOLDER"]
+    )
+    flash("Board deleted.")
+    return redirect(url_for("instructor.boards", course_id=course_id), 303)
+
+
 @bp.post("/boards/<int:board_id>/duplicate")
 @requires_role(CourseRole.TEACHER)
 def duplicate_board(course_id: int, board_id: int) -> ResponseReturnValue:
@@ -257,7 +271,13 @@ def move_activity(course_id: int, board_id: int, activity_id: int) -> ResponseRe
 def delete_activity(course_id: int, board_id: int, activity_id: int) -> ResponseReturnValue:
     """Remove an activity."""
     try:
-        choice_boards.delete_activity(current_enrollment(), board_id, activity_id, now=utcnow())
+        choice_boards.delete_activity(
+            current_enrollment(),
+            board_id,
+            activity_id,
+            now=utcnow(),
+            upload_folder=current_app.config["LTI_PL_UPLOAD_FOLDER"],
+        )
     except InvalidInputError as error:
         return _render_board(course_id, board_id, error)
     flash("Activity removed.")
