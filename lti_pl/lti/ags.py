@@ -47,9 +47,15 @@ class Score:
     grading_progress: str
     timestamp: datetime
     submitted_at: datetime | None = None
+    # Canvas: True makes the score a new submission attempt (its default), False a grade only.
+    new_submission: bool | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The score JSON of AGS 2.0 (scoreGiven omitted when None)."""
+        """The score JSON of AGS 2.0 (scoreGiven omitted when None).
+
+        With `submitted_at` it also carries AGS's `submission.submittedAt`; Canvas's submission
+        extension gets `submitted_at` and `new_submission` (other platforms ignore the key).
+        """
         body: dict[str, Any] = {
             "userId": self.user_id,
             "scoreMaximum": self.score_maximum,
@@ -61,9 +67,14 @@ class Score:
             body["scoreGiven"] = self.score_given
         if self.comment:
             body["comment"] = self.comment
+        canvas: dict[str, Any] = {}
         if self.submitted_at is not None:
-            # Canvas shows the submission time in SpeedGrader; other platforms ignore the key.
-            body[CANVAS_SUBMISSION] = {"submitted_at": iso_timestamp(self.submitted_at)}
+            body["submission"] = {"submittedAt": iso_timestamp(self.submitted_at)}
+            canvas["submitted_at"] = iso_timestamp(self.submitted_at)
+        if self.new_submission is not None:
+            canvas["new_submission"] = self.new_submission
+        if canvas:
+            body[CANVAS_SUBMISSION] = canvas
         return body
 
 

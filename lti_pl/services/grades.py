@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import aliased
@@ -402,9 +403,22 @@ def delivery_for(entry: GradeOutboxEntry) -> ScoreDelivery:
             activity_progress=entry.activity_progress,
             grading_progress=entry.grading_progress,
             timestamp=entry.timestamp,
+            **submission_fields(entry.activity_progress, entry.timestamp),
         ),
         ags_scopes=tuple(course.ags_scopes or ()),
     )
+
+
+def submission_fields(activity_progress: str, timestamp: datetime) -> dict[str, Any]:
+    """When the score is a student's submission, and whether Canvas should count it as one.
+
+    Evidence handed in (Submitted) is a new attempt at its time; a teacher's assessment
+    (Completed) grades the attempt already there, so Canvas keeps one submission per hand-in
+    instead of one per grade change (and does not mark a late grade as a late submission).
+    """
+    if activity_progress == "Submitted":
+        return {"submitted_at": timestamp, "new_submission": True}
+    return {"new_submission": False}
 
 
 @dataclass(frozen=True)
@@ -451,6 +465,7 @@ def _load_claimed(claims: list[tuple[int, int]], now: datetime) -> list[_Claimed
         if newer:
             _finish(entry_id, attempt, status=OutboxStatus.SUPERSEDED)
         else:
+            handed_in = stored.timestamp  # a restamp moves the score's time, not the hand-in's
             if previous_error.startswith(RESTAMP_MARK):
                 stored.timestamp = max(now, stored.timestamp + ONE_MS)
             delivery = ScoreDelivery(
@@ -465,6 +480,7 @@ def _load_claimed(claims: list[tuple[int, int]], now: datetime) -> list[_Claimed
                     activity_progress=stored.activity_progress,
                     grading_progress=stored.grading_progress,
                     timestamp=stored.timestamp,
+                    **submission_fields(stored.activity_progress, handed_in),
                 ),
                 ags_scopes=tuple(ags_scopes or ()),
             )

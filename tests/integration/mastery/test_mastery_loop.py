@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from lti_pl.extensions import db
+from lti_pl.lti.ags import CANVAS_SUBMISSION
 from lti_pl.models.evidence import MasteryRecord, ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
 from lti_pl.models.targets import LearningTarget
@@ -94,6 +95,12 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
     push(app)
     waiting = platform.final_scores(line_item_url)["student-1"]
     assert (waiting["activityProgress"], waiting["gradingProgress"]) == ("Submitted", "Pending")
+    # The hand-in is a submission (Canvas: a new attempt, shown with its time in SpeedGrader).
+    assert waiting["submission"]["submittedAt"] == waiting["timestamp"]
+    assert waiting[CANVAS_SUBMISSION] == {
+        "submitted_at": waiting["timestamp"],
+        "new_submission": True,
+    }
 
     # The teacher sees the request in the queue and scores it Near Mastery.
     home = client.get(f"/courses/{course_id}/teach/")
@@ -114,6 +121,9 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
     assert score["scoreMaximum"] == 100
     assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
     assert score["comment"] == "Near Mastery (2) on 'I can balance chemical equations'"
+    # The teacher's grade is not a new hand-in: Canvas keeps the student's attempt.
+    assert score[CANVAS_SUBMISSION] == {"new_submission": False}
+    assert "submission" not in score
 
     # The student sees what to relearn, asks again; the teacher's 4 raises mastery.
     mine = student.get(f"/courses/{course_id}/learn/targets/{target.id}").get_data(as_text=True)
