@@ -347,14 +347,18 @@ def _remove_unused_files(folder: str, stored_names: set[str]) -> None:
         uploads.remove_after_commit(folder, name)
 
 
-def activity_file(actor: Enrollment, activity_id: int, upload_folder: str) -> uploads.DownloadFile:
+def activity_file(
+    actor: Enrollment, activity_id: int, upload_folder: str, *, is_locked: bool = False
+) -> uploads.DownloadFile:
     """The file of an activity, for the course's teachers, students and observers.
 
-    Students and observers see files of published boards only.
+    Students and observers see files of published boards only, and a student not the file of
+    an activity their structure dial keeps from them (`is_locked`: "assigned", not assigned).
 
     Raises:
         NotFoundError: the activity is not in the actor's course (or not visible), has no file,
             or the file is gone from disk.
+        NotAllowedError: the activity is locked for the student.
     """
     activity = db.session.get(Activity, activity_id)
     board = activity.board if activity is not None else None
@@ -366,6 +370,8 @@ def activity_file(actor: Enrollment, activity_id: int, upload_folder: str) -> up
         or not activity.stored_name
     ):
         raise NotFoundError("That activity file is not in this course.")
+    if is_locked and actor.role == CourseRole.STUDENT.value:
+        raise NotAllowedError("Your teacher has not assigned this activity to you yet.")
     return uploads.download(
         activity_files_folder(upload_folder),
         activity.stored_name,

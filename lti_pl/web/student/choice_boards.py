@@ -64,7 +64,12 @@ def activity_status(course_id: int, activity_id: int) -> ResponseReturnValue:
 @requires_role(CourseRole.STUDENT, CourseRole.OBSERVER, CourseRole.TEACHER)
 def activity_file(course_id: int, activity_id: int) -> ResponseReturnValue:
     """Download an activity's file (an attachment with its stored type)."""
+    actor = current_enrollment()
     found = choice_boards.activity_file(
-        current_enrollment(), activity_id, current_app.config["LTI_PL_UPLOAD_FOLDER"]
+        actor,
+        activity_id,
+        current_app.config["LTI_PL_UPLOAD_FOLDER"],
+        is_locked=actor.role == CourseRole.STUDENT.value
+        and recommendations.is_locked_for(actor, activity_id),
     )
     return send_attachment(found)

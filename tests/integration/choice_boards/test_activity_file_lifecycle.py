@@ -291,3 +291,24 @@ def test_an_activity_file_reaches_only_members_of_its_course(
 
     assert answer.status_code == expected
     assert (answer.data == PDF) is (expected == 200)
+
+
+def test_a_student_on_the_assigned_dial_gets_only_assigned_activity_files(app, client, db_session):
+    from lti_pl.models.choice_boards import ActivityAssignment
+
+    course = make_course()
+    teacher = make_teacher(course)
+    sign_in(client, teacher)
+    _board, (assigned, other) = board_with_files(app, client, course)
+    student = make_student(course, structure="assigned")
+    db.session.add(ActivityAssignment(enrollment_id=student.id, activity_id=assigned.id))
+    db.session.commit()
+    browser = sign_in(app.test_client(), student)
+
+    assert browser.get(file_url(course.id, assigned.id)).data == PDF
+    refused = browser.get(file_url(course.id, other.id))
+    assert refused.status_code == 403
+    assert "not assigned this activity to you" in refused.get_data(as_text=True)
+
+    free = sign_in(app.test_client(), make_student(course))  # the course's default dial
+    assert free.get(file_url(course.id, other.id)).data == PDF
