@@ -18,6 +18,8 @@ MAX_TITLE_CHARS = 200
 #: Shortest and longest activity length, in minutes.
 MIN_ACTIVITY_MINUTES = 1
 MAX_ACTIVITY_MINUTES = 240
+#: Most may-dos a board may ask a student to choose (a draft may ask for more than it has yet).
+MAX_CHOOSE_N = 100
 
 
 class Modality(StrEnum):

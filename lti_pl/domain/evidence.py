@@ -19,6 +19,8 @@ MAX_TEXT_CHARS = 10_000
 MAX_URL_CHARS = 2_000
 #: Longest stored file name, extension included.
 MAX_FILENAME_CHARS = 100
+#: Longest reassessment window, in days.
+MAX_WINDOW_DAYS = 3650
 #: Sizes are shown in MB of 1024 * 1024 bytes, as operating systems show them.
 BYTES_PER_MB = 1024 * 1024
 
@@ -212,6 +214,12 @@ class ReassessmentPolicy:
             raise InvalidInputError("Reassessments cannot be fewer than 0.", field="max_attempts")
         if self.window_days is not None and self.window_days < 1:
             raise InvalidInputError("The window must be at least 1 day.", field="window_days")
+        if self.window_days is not None and self.window_days > MAX_WINDOW_DAYS:
+            # The window's end is a date: millions of days would pass the year 9999.
+            raise InvalidInputError(
+                f"The window can be at most {MAX_WINDOW_DAYS:,} days (ten years).",
+                field="window_days",
+            )
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from lti_pl.domain.choice_boards import (
     MAX_ACTIVITY_MINUTES,
+    MAX_CHOOSE_N,
     MAX_TITLE_CHARS,
     MIN_ACTIVITY_MINUTES,
     ActivityStatus,
@@ -31,6 +32,7 @@ from lti_pl.domain.choice_boards import (
 )
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
 from lti_pl.domain.evidence import safe_filename
+from lti_pl.domain.ids import parse_id
 from lti_pl.domain.profiles import normalize_interests
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
@@ -138,12 +140,16 @@ def _parse_board(course_id: int, form: BoardInput) -> dict[str, object]:
     choose_n = _int(form.choose_n or "0", "choose_n", "Type how many may-dos students choose.")
     if choose_n < 0:
         raise InvalidInputError("The number to choose cannot be negative.", field="choose_n")
+    if choose_n > MAX_CHOOSE_N:
+        raise InvalidInputError(
+            f"Students can choose at most {MAX_CHOOSE_N} may-dos.", field="choose_n"
+        )
     target_id = None
     if form.target_id:
-        target_id = target_in_course(course_id, _int(form.target_id, "target_id", "")).id
+        target_id = target_in_course(course_id, _id(form.target_id, "target_id")).id
     unit_id = None
     if form.unit_id:
-        unit = db.session.get(Unit, _int(form.unit_id, "unit_id", ""))
+        unit = db.session.get(Unit, _id(form.unit_id, "unit_id"))
         if unit is None or unit.course_id != course_id:
             raise NotFoundError("That unit is not in this course.")
         unit_id = unit.id
@@ -704,6 +710,14 @@ def _int(value: str, field: str, message: str) -> int:
         return int(str(value).strip())
     except ValueError:
         raise InvalidInputError(message or "Choose from the list.", field=field) from None
+
+
+def _id(value: str, field: str) -> int:
+    """A row id picked from a list; an id no row can have is refused like any other text."""
+    parsed = parse_id(value)
+    if parsed is None:
+        raise InvalidInputError("Choose from the list.", field=field)
+    return parsed
 
 
 def _choice(kind: type[_E], value: str, field: str, noun: str) -> _E:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -109,9 +110,12 @@ class SettingsForm:
 
 def _number(text: str, field: str, what: str) -> float:
     try:
-        return float(text.strip())
+        number = float(text.strip())
     except ValueError:
         raise InvalidInputError(f"{what} must be a number.", field=field) from None
+    if not math.isfinite(number):  # "nan" and "inf" parse, but no score or grade is either
+        raise InvalidInputError(f"{what} must be a number.", field=field)
+    return number
 
 
 def _optional_whole(text: str, field: str, what: str) -> int | None:
@@ -174,7 +178,8 @@ def update_settings(actor: Enrollment, form: SettingsForm, *, now: datetime) -> 
         table: dict[float, float] = {}
         for points, grade in form.grades.items():
             if grade.strip():
-                table[float(points)] = _number(grade, "grade_table", "Each grade")
+                level = _number(points, "grade_table", "Each grade's level")
+                table[level] = _number(grade, "grade_table", "Each grade")
         conversion = GradeConversion.from_table(table)
         stored_table = {f"{p:g}": g for p, g in table.items()}
     conversion.check(scale)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -102,7 +103,7 @@ def target_items(
             )
             for t in chosen
         ]
-    if not points or points <= 0 or points > 10_000:
+    if not math.isfinite(points) or points <= 0 or points > 10_000:  # "nan" passes <= and >
         raise InvalidInputError("Points must be between 0 and 10,000.", field="points")
     label = title.strip() or "Mastery grade"
     text = "; ".join(t.statement for t in chosen)[:1000]

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
+from lti_pl.domain.ids import parse_id
 from lti_pl.domain.profiles import GoalStatus, validate_goal
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
@@ -61,7 +62,8 @@ def create_goal(student: Enrollment, target_id: str, text: str, due: str, *, now
     """
     due_date = _parse_due(due)
     cleaned = validate_goal(text, due_date, now.date())
-    target = target_in_course(student.course_id, int(target_id)) if target_id.isdigit() else None
+    parsed_id = parse_id(target_id)
+    target = target_in_course(student.course_id, parsed_id) if parsed_id is not None else None
     goal = Goal(
         enrollment_id=student.id,
         target_id=target.id if target else None,

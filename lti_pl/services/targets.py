@@ -69,6 +69,11 @@ def clean(fields: TargetFields) -> CleanTarget:
     Raises:
         InvalidInputError: with the field at fault.
     """
+    for name in ("statement", "unit", "standard_code", "case_guid", "description"):
+        if "\x00" in getattr(fields, name):  # PostgreSQL text cannot hold NUL; a CSV can
+            raise InvalidInputError(
+                "Remove the invisible NUL character from this text.", field=name
+            )
     statement = " ".join(fields.statement.split())
     if not statement:
         raise InvalidInputError(

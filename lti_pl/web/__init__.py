@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import IO, Any
 
-from flask import Flask, Response
+from flask import Flask, Request, Response
 from flask import request as flask_request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from sqlalchemy import select, text
+from werkzeug.datastructures import MultiDict
+from werkzeug.formparser import FormDataParser
+from werkzeug.routing import IntegerConverter, Map
 
+from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.ids import MAX_ID
 from lti_pl.extensions import db
 from lti_pl.web.errors import register_error_handlers
 
@@ -68,6 +73,77 @@ def session_token(app: Flask, data: dict[str, Any]) -> str:
     return str(serializer.dumps(data))
 
 
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in our URLs names a row: a number past MAX_ID is a 404, not a database error.
+
+    Werkzeug's converter takes any number of digits; PostgreSQL refused those past the INTEGER
+    ids ("integer out of range") and the SQLite driver those past 64 bits, both with a 500.
+    """
+
+    def __init__(
+        self, url_map: Map, fixed_digits: int = 0, min: int = 0, max: int = MAX_ID
+    ) -> None:
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max)
+
+
+class NamedFieldsParser(FormDataParser):
+    """Werkzeug's form parser, leaving out multipart parts that carry no field name.
+
+    Werkzeug files such a part under the key None, which no browser sends and on which every
+    view that walks the form's keys (`key.startswith("group-")`) would fail.
+    """
+
+    def parse(  # noqa: D102
+        self,
+        stream: IO[bytes],
+        mimetype: str,
+        content_length: int | None,
+        options: dict[str, str] | None = None,
+    ) -> tuple[IO[bytes], MultiDict[str, Any], MultiDict[str, Any]]:
+        stream, form, files = super().parse(stream, mimetype, content_length, options)
+        return stream, self._named(form), self._named(files)
+
+    def _named(self, fields: MultiDict[str, Any]) -> MultiDict[str, Any]:
+        if None not in fields:
+            return fields
+        return self.cls([(k, v) for k, v in fields.items(multi=True) if k is not None])
+
+
+class BrowserRequest(Request):
+    """The request class of the app: forms parsed by NamedFieldsParser."""
+
+    form_data_parser_class = NamedFieldsParser
+
+
+#: Blueprints whose requests are checked by refuse_nul_characters (the LTI endpoints check their
+#: own input and answer with launch errors).
+CHECKED_BLUEPRINTS = frozenset({"instructor", "student", "admin"})
+NUL_MESSAGE = (
+    "The form holds an invisible NUL character, which cannot be saved. "
+    "Retype the text without it and send the form again."
+)
+
+
+def refuse_nul_characters() -> None:
+    """Refuse a request whose query, form fields or file names hold a NUL character.
+
+    No browser form sends one, but a broken or hostile client can, and PostgreSQL text cannot
+    hold it: saved, it would fail the request with a 500 instead of a reason.
+
+    Raises:
+        InvalidInputError: naming the field.
+    """
+    if flask_request.blueprint not in CHECKED_BLUEPRINTS:
+        return
+    fields = [*flask_request.args.items(multi=True), *flask_request.form.items(multi=True)]
+    fields += [
+        (key, upload.filename or "") for key, upload in flask_request.files.items(multi=True)
+    ]
+    for key, value in fields:
+        if "\x00" in key or "\x00" in value:
+            raise InvalidInputError(NUL_MESSAGE, field=key.replace("\x00", ""))
+
+
 def register_web(app: Flask) -> None:
     """Register blueprints, handlers and hooks."""
     from flask import session
@@ -75,10 +151,13 @@ def register_web(app: Flask) -> None:
     from lti_pl.web import admin, instructor, lti, student
 
     app.session_interface = CookieOrUrlSessionInterface()
+    app.request_class = BrowserRequest
+    app.url_map.converters["int"] = RowIdConverter  # before the blueprints' rules are added
     app.config.setdefault("SESSION_COOKIE_PARTITIONED", True)
     for blueprint in (lti.bp, instructor.bp, student.bp, admin.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    app.before_request(refuse_nul_characters)
 
     @app.url_defaults
     def _carry_url_session(endpoint: str, values: dict[str, Any]) -> None:

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.choice_boards import BoardLayout, Modality, Readiness, Requirement, StationType
 from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import choice_boards, recommendations
@@ -175,8 +176,7 @@ def delete_board(course_id: int, board_id: int) -> ResponseReturnValue:
 @requires_role(CourseRole.TEACHER)
 def duplicate_board(course_id: int, board_id: int) -> ResponseReturnValue:
     """Copy the board to another course the teacher teaches (or this one)."""
-    raw = request.form.get("to_course_id", "")
-    to_course_id = int(raw) if raw.isdigit() else course_id
+    to_course_id = parse_id(request.form.get("to_course_id", "")) or course_id
     copy = choice_boards.duplicate_board(current_enrollment(), board_id, to_course_id, now=utcnow())
     flash("Board copied as a draft.")
     if copy.course_id == course_id:
@@ -318,8 +318,11 @@ def save_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
     """Save the assignments; unticked boxes remove an assignment."""
     chosen: dict[int, set[int]] = {}
     for key in request.form:
-        if key.startswith("assign-") and key[7:].isdigit():
-            chosen[int(key[7:])] = {int(v) for v in request.form.getlist(key) if v.isdigit()}
+        student_id = parse_id(key.removeprefix("assign-")) if key.startswith("assign-") else None
+        if student_id is not None:
+            chosen[student_id] = {
+                i for v in request.form.getlist(key) if (i := parse_id(v)) is not None
+            }
     choice_boards.set_assignments(current_enrollment(), board_id, chosen, now=utcnow())
     flash("Assignments saved.")
     return redirect(

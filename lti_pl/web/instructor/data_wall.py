@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from lti_pl.domain.ids import parse_id
 from lti_pl.domain.profiles import StructureDial
 from lti_pl.lti.roles import CourseRole
 from lti_pl.services import data_wall, profiles
@@ -45,7 +46,7 @@ def data_wall_cell(course_id: int, enrollment_id: int, target_id: int) -> Respon
 @requires_role(CourseRole.TEACHER)
 def set_structure(course_id: int) -> ResponseReturnValue:
     """Set the structure dial of the ticked students."""
-    ids = [int(v) for v in request.form.getlist("enrollment_ids") if v.isdigit()]
+    ids = [i for v in request.form.getlist("enrollment_ids") if (i := parse_id(v)) is not None]
     students = profiles.set_structure(current_enrollment(), ids, request.form.get("structure", ""))
     flash(f"Structure changed for {len(students)} student{'s' if len(students) != 1 else ''}.")
     return redirect(url_for("instructor.data_wall", course_id=course_id), 303)

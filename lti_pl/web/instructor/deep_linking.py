@@ -8,6 +8,7 @@ from flask import current_app, render_template, request, session
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError
+from lti_pl.domain.ids import parse_id
 from lti_pl.lti.deep_linking import DeepLinkError, DeepLinkSettings, signed_response
 from lti_pl.lti.roles import CourseRole
 from lti_pl.services import deep_linking
@@ -27,7 +28,7 @@ def _request_for(course_id: int) -> dict[str, Any]:
 
 
 def _int_list(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.strip().isdigit()]
+    return [i for v in request.form.getlist(name) if (i := parse_id(v)) is not None]
 
 
 @bp.get("/deep-link")

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.ids import parse_id
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
@@ -73,7 +74,6 @@ def save_assessment(course_id: int, request_id: int) -> ResponseReturnValue:
         service.decline_request(actor, request_id, now=utcnow())
         flash("Request declined.")
         return redirect(url_for("instructor.assess_queue", course_id=course_id), 303)
-    evidence_id = request.form.get("evidence_id", "")
     try:
         service.assess(
             actor,
@@ -82,7 +82,7 @@ def save_assessment(course_id: int, request_id: int) -> ResponseReturnValue:
             score=request.form.get("score", ""),
             comment=request.form.get("comment", ""),
             rubric_notes=request.form.get("rubric_notes", ""),
-            evidence_id=int(evidence_id) if evidence_id.isdigit() else None,
+            evidence_id=parse_id(request.form.get("evidence_id", "")),
             now=utcnow(),
         )
     except InvalidInputError as error:
@@ -134,8 +134,11 @@ def save_quick_grid(course_id: int) -> ResponseReturnValue:
     cells: dict[tuple[int, int], str] = {}
     for key, value in request.form.items():
         parts = key.split("_")
-        if len(parts) == 3 and parts[0] == "score" and parts[1].isdigit() and parts[2].isdigit():
-            cells[(int(parts[1]), int(parts[2]))] = value
+        if len(parts) != 3 or parts[0] != "score":
+            continue
+        student_id, target_id = parse_id(parts[1]), parse_id(parts[2])
+        if student_id is not None and target_id is not None:
+            cells[(student_id, target_id)] = value
     try:
         saved = service.save_quick_grid(actor, cells, request.form.get("comment", ""), now=utcnow())
     except InvalidInputError as error:

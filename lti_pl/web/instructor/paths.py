@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import paths as service
@@ -27,6 +28,14 @@ def _render(course_id: int, error: InvalidInputError | None = None) -> ResponseR
     return (page, 422) if error else page
 
 
+def _position(text: str) -> int:
+    """A step's place as typed (only the order matters); 0 when it is no whole number."""
+    try:
+        return int(text)
+    except ValueError:  # also past int()'s 4,300 digits
+        return 0
+
+
 @bp.get("/path")
 @requires_role(CourseRole.TEACHER)
 def path(course_id: int) -> ResponseReturnValue:
@@ -41,16 +50,17 @@ def save_path(course_id: int) -> ResponseReturnValue:
     form = request.form
     steps = []
     for raw in form.getlist("on_path"):
-        if not raw.isdigit():
+        target_id = parse_id(raw)
+        if target_id is None:
             continue
-        target_id = int(raw)
-        position = form.get(f"position-{target_id}", "")
         steps.append(
             service.StepInput(
                 target_id=target_id,
-                position=int(position) if position.lstrip("-").isdigit() else 0,
+                position=_position(form.get(f"position-{target_id}", "")),
                 prerequisites=frozenset(
-                    int(p) for p in form.getlist(f"prerequisites-{target_id}") if p.isdigit()
+                    i
+                    for p in form.getlist(f"prerequisites-{target_id}")
+                    if (i := parse_id(p)) is not None
                 ),
             )
         )

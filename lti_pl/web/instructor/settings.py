@@ -15,6 +15,9 @@ from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
 EXTRA_LEVEL_ROWS = 2
+#: Most level rows a posted form may say it has (far more than any scale has): a bigger
+#: `level_count`, like one that is no number, is a broken form, not a loop over a trillion rows.
+MAX_LEVEL_ROWS = 100
 
 
 def _page(error: InvalidInputError | None = None) -> ResponseReturnValue:
@@ -39,6 +42,14 @@ def _page(error: InvalidInputError | None = None) -> ResponseReturnValue:
     ), (422 if error else 200)
 
 
+def _level_count(text: str) -> int:
+    """The number of level rows the form says it has; 0 (so "needs a level") if broken."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 3 or int(text) > MAX_LEVEL_ROWS:
+        return 0
+    return int(text)
+
+
 @bp.get("/settings")
 @requires_role(CourseRole.TEACHER)
 def settings(course_id: int) -> ResponseReturnValue:
@@ -58,7 +69,7 @@ def save_settings(course_id: int) -> ResponseReturnValue:
             form.get(f"level_{i}_label", ""),
             form.get(f"level_{i}_color", ""),
         )
-        for i in range(int(form.get("level_count", "0") or 0))
+        for i in range(_level_count(form.get("level_count", "")))
     ]
     grades = {
         key.removeprefix("grade_"): value

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import stations as service
@@ -18,14 +19,14 @@ from lti_pl.web.instructor import bp
 def stations(course_id: int) -> ResponseReturnValue:
     """Pick a target and a group size; see the proposed groups with a select per student."""
     actor = current_enrollment()
-    target_id = request.args.get("target_id", "")
+    target_id = parse_id(request.args.get("target_id", ""))
     size = service.parse_group_size(request.args.get("max_group_size", ""))
-    plan = service.propose(actor.course, int(target_id), size) if target_id.isdigit() else None
+    plan = service.propose(actor.course, target_id, size) if target_id is not None else None
     return render_template(
         "instructor/stations/planner.html",
         course_id=course_id,
         targets=course_targets(course_id),
-        target_id=int(target_id) if target_id.isdigit() else None,
+        target_id=target_id,
         max_group_size=size,
         plan=plan,
         saved=service.saved_plans(course_id),
@@ -38,14 +39,13 @@ def save_stations(course_id: int) -> ResponseReturnValue:
     """Save the plan with the teacher's moves."""
     form = request.form
     moves = {
-        int(key[6:]): value
+        student_id: value
         for key, value in form.items()
-        if key.startswith("group-") and key[6:].isdigit()
+        if key.startswith("group-") and (student_id := parse_id(key[6:])) is not None
     }
-    target_id = form.get("target_id", "")
     record = service.save_plan(
         current_enrollment(),
-        int(target_id) if target_id.isdigit() else 0,
+        parse_id(form.get("target_id", "")) or 0,
         service.parse_group_size(form.get("max_group_size", "")),
         form.get("title", ""),
         moves,

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.choice_boards import Modality
 from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.ids import parse_id
 from lti_pl.domain.profiles import SelfAssessment
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
@@ -46,9 +47,9 @@ def save_profile(course_id: int) -> ResponseReturnValue:
     """Save the profile."""
     form = request.form
     ratings = {
-        int(key[7:]): value
+        target_id: value
         for key, value in form.items()
-        if key.startswith("rating-") and key[7:].isdigit()
+        if key.startswith("rating-") and (target_id := parse_id(key[7:])) is not None
     }
     try:
         service.save_profile(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
 from lti_pl.extensions import db
@@ -281,6 +282,39 @@ def test_activity_form_errors_are_shown_next_to_the_field(client, platform, db_s
     page = response.get_data(as_text=True)
     assert 'id="link_url-error"' in page or 'id="minutes-error"' in page
     assert db_session.scalars(select(Activity).where(Activity.board_id == board_id)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("form", "message"),
+    [
+        ({"choose_n": str(10**12)}, "Students can choose at most 100 may-dos."),
+        ({"target_id": str(2**31)}, "Choose from the list."),
+        ({"target_id": "²"}, "Choose from the list."),
+    ],
+    ids=["choose-n-past-the-column", "target-id-past-the-column", "target-id-not-ascii"],
+)
+def test_board_numbers_no_column_can_hold_are_refused(client, platform, db_session, form, message):
+    # choose_n overflowed SQLite when the board was flushed, and a target id past 2**31 failed
+    # PostgreSQL ("integer out of range"): both were a 500.
+    course_id = launch(platform, client, "Instructor", "teacher-1")
+    response = client.post(
+        f"/courses/{course_id}/teach/boards", data={"title": "B", "layout": "menu"} | form
+    )
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert db_session.scalars(select(ChoiceBoard)).all() == []
+
+
+def test_assignments_and_copies_ignore_ids_no_row_can_have(client, platform, db_session):
+    # "²".isdigit() is True but int("²") raises: both posts failed with a 500.
+    course_id = launch(platform, client, "Instructor", "teacher-1")
+    board = build_board_over_http(client, course_id, make_target(course(course_id)).id)
+    base = f"/courses/{course_id}/teach/boards/{board.id}"
+    assigned = client.post(f"{base}/assignments", data={"assign-²": "1"})
+    assert assigned.status_code == 303
+    copied = client.post(f"{base}/duplicate", data={"to_course_id": "²"})
+    assert copied.status_code == 303
+    assert len(db_session.scalars(select(ChoiceBoard)).all()) == 2  # copied in this course
 
 
 def test_duplicate_board_to_another_course_the_teacher_teaches(client, platform, db_session):

@@ -136,6 +136,25 @@ def test_bulk_structure_change_from_the_wall(app, client, platform, db_session):
     assert bad.status_code == 422
 
 
+def test_bulk_structure_ignores_ids_no_student_can_have(app, client, platform, db_session):
+    # "²" passed isdigit() and failed int(); 2**31 failed PostgreSQL ("integer out of range").
+    course_id = launch(platform, client, "Instructor", "teacher-1")
+    launch(platform, app.test_client(), "Learner", "ana")
+    ana = enrollment_of(course_id, "ana").id
+    response = client.post(
+        f"/courses/{course_id}/teach/data-wall/structure",
+        data={"enrollment_ids": ["²", str(2**31), "9" * 5000, str(ana)], "structure": "free"},
+    )
+    assert response.status_code == 303
+    assert structure_of(ana) == "free"
+    refused = client.post(
+        f"/courses/{course_id}/teach/data-wall/structure",
+        data={"enrollment_ids": ["²", str(2**31)], "structure": "free"},
+    )
+    assert refused.status_code == 422
+    assert "Tick at least one student." in refused.get_data(as_text=True)
+
+
 def test_students_and_other_teachers_cannot_see_the_wall(app, client, platform, db_session):
     course_id = launch(platform, client, "Instructor", "teacher-1")
     (target,) = make_targets(course(course_id), 1)

@@ -118,6 +118,19 @@ def test_aggregate_link_arrives_signed_with_line_item_and_data_echo(client, plat
     assert "I can add" in item["text"]
 
 
+@pytest.mark.parametrize("points", ["nan", "inf", "-1", "10001"])
+def test_aggregate_points_off_the_range_are_refused(client, platform, points):
+    # "nan" passed `points <= 0 or points > 10_000` and was signed into the line item as NaN.
+    course_id = dl_launch(client, platform)
+    (target,) = add_targets(course_id, "I can add")
+    page = client.post(
+        f"/courses/{course_id}/teach/deep-link",
+        data={"kind": "targets", "target_ids": [target.id], "mode": "aggregate", "points": points},
+    )
+    assert page.status_code == 422
+    assert "Points must be between 0 and 10,000." in page.get_data(as_text=True)
+
+
 def test_per_target_links_one_item_per_target_with_tags(client, platform):
     course_id = dl_launch(client, platform)
     first, second = add_targets(course_id, "I can add", "I can subtract")

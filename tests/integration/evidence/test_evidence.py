@@ -17,6 +17,7 @@ from tests.support.builders import (
     make_enrollment,
     make_evidence,
     make_observer_link,
+    make_reassessment_request,
     make_student,
     make_target,
     make_teacher,
@@ -206,6 +207,40 @@ def test_quick_grid_with_one_bad_cell_saves_nothing(app, client, db_session):
     assert answer.status_code == 422
     assert "Scores go from 0 to 4" in answer.get_data(as_text=True)
     assert db.session.scalars(select(Assessment)).all() == []
+
+
+def test_quick_grid_and_assessment_ignore_ids_no_row_can_have(app, client, db_session):
+    # "²".isdigit() is True but int("²") raises: both posts failed with a 500.
+    course = make_course()
+    teacher = make_teacher(course)
+    student = make_student(course)
+    target = make_target(course)
+    ready = make_reassessment_request(student, target)
+    sign_in(client, teacher)
+    grid = client.post(
+        f"/courses/{course.id}/teach/quick-grid",
+        data={f"score_{student.id}_{target.id}": "3", f"score_²_{target.id}": "4"},
+    )
+    assert grid.status_code == 303
+    assessed = client.post(
+        f"/courses/{course.id}/teach/assess/{ready.id}", data={"score": "2", "evidence_id": "²"}
+    )
+    assert assessed.status_code == 303
+    scores = sorted(a.score for a in db.session.scalars(select(Assessment)))
+    assert scores == [2.0, 3.0]
+
+
+def test_a_refused_reflection_is_shown_when_relearning_is_not_needed(app, client, db_session):
+    # The relearning form (and so its error) only shows below mastery: a 422 with no reason.
+    course = make_course()
+    student = make_student(course)
+    target = make_target(course)
+    sign_in(client, student)
+    answer = client.post(
+        f"/courses/{course.id}/learn/targets/{target.id}/relearning", data={"reflection": ""}
+    )
+    assert answer.status_code == 422
+    assert "Write what you relearned and how." in answer.get_data(as_text=True)
 
 
 def test_student_pages_show_level_explanation_and_are_closed_to_teachers_urls(

@@ -186,6 +186,45 @@ def test_invalid_settings_change_nothing_and_show_the_reason(client, db_session)
     assert course.scale_levels is None
 
 
+VALID_SETTINGS = {
+    "level_count": "2",
+    "level_0_points": "4",
+    "level_0_label": "Top",
+    "level_0_color": "#112233",
+    "level_1_points": "0",
+    "level_1_label": "Bottom",
+    "level_1_color": "#445566",
+    "mastery_points": "4",
+    "calculation_method": "latest",
+    "grade_mode": "proportional",
+}
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"level_count": "two"}, "A mastery scale needs at least one level."),
+        ({"level_count": "9" * 12}, "A mastery scale needs at least one level."),
+        ({"level_0_points": "inf"}, "Level 1&#39;s points must be a number."),
+        ({"level_1_points": "nan"}, "Level 2&#39;s points must be a number."),
+        ({"grade_mode": "table", "grade_4": "100", "grade_x": "5"}, "Each grade&#39;s level"),
+        ({"window_days": str(10**7)}, "The window can be at most 3,650 days"),
+    ],
+    ids=["count-not-a-number", "count-huge", "inf-points", "nan-points", "grade-key", "window"],
+)
+def test_broken_settings_forms_are_refused_with_the_reason(client, db_session, changes, reason):
+    # Each was a 500: int("two"); a loop over a trillion rows; scale points Infinity / NaN stored
+    # as JSON PostgreSQL refuses; float("x") for a grade's level; and a window so long that every
+    # student page overflowed the date when it worked out "the window closes on ...".
+    course = make_course()
+    sign_in(client, make_teacher(course))
+    answer = client.post(f"/courses/{course.id}/teach/settings", data=VALID_SETTINGS | changes)
+    assert answer.status_code == 422
+    assert reason in answer.get_data(as_text=True)
+    db.session.expire_all()
+    assert course.scale_levels is None
+
+
 def test_recompute_course_rewrites_only_changed_records(db_session):
     course = make_course(calculation_method="power_law")
     students = [make_student(course) for _ in range(2)]

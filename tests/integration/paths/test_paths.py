@@ -64,6 +64,28 @@ def test_circular_prerequisites_are_refused_with_the_targets_named(client, platf
     assert db_session.scalars(select(PathStep)).all() == []
 
 
+def test_path_positions_and_ids_that_are_no_numbers_are_not_a_500(client, platform, db_session):
+    # "--5" passed `lstrip("-").isdigit()` and "²" passed isdigit(); int() refused both. A
+    # position that is no whole number counts as 0.
+    course_id = launch(platform, client, "Instructor", "teacher-1")
+    first, second = make_targets(course(course_id), 2)
+    response = client.post(
+        f"/courses/{course_id}/teach/path",
+        data={
+            "on_path": [str(first.id), str(second.id), "²", str(2**31)],
+            f"position-{first.id}": "--5",
+            f"position-{second.id}": "2",
+            f"prerequisites-{second.id}": ["²", str(first.id)],
+        },
+    )
+    assert response.status_code == 303
+    steps = db_session.scalars(select(PathStep).order_by(PathStep.position)).all()
+    assert [(s.target_id, s.prerequisites) for s in steps] == [
+        (first.id, []),
+        (second.id, [first.id]),
+    ]
+
+
 def test_students_cannot_edit_the_path(app, client, platform, db_session):
     course_id = launch(platform, client, "Instructor", "teacher-1")
     browser = app.test_client()

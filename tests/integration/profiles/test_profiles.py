@@ -42,6 +42,26 @@ def test_student_saves_profile_and_errors_show_next_to_the_field(app, client, pl
     assert rating == "getting_there"
 
 
+def test_profile_and_goal_ignore_target_ids_no_row_can_have(app, client, platform, db_session):
+    # "²".isdigit() is True but int("²") raises, and 2**31 failed PostgreSQL: each was a 500.
+    course_id = launch(platform, client, "Learner", "ana")
+    make_targets(course(course_id), 1)
+    profile = client.post(
+        f"/courses/{course_id}/learn/profile",
+        data={"interests": "chess", "rating-²": "getting_there", f"rating-{2**31}": "not_yet"},
+    )
+    assert profile.status_code == 303
+    assert db_session.scalars(select(SelfAssessmentEntry)).all() == []
+    due = (utcnow().date() + timedelta(days=14)).isoformat()
+    for target_id in ("²", str(2**31)):
+        goal = client.post(
+            f"/courses/{course_id}/learn/goals",
+            data={"text": "Master fractions", "due": due, "target_id": target_id},
+        )
+        assert goal.status_code == 303
+    assert [g.target_id for g in db_session.scalars(select(Goal))] == [None, None]
+
+
 def test_goals_check_ins_and_teacher_comments(app, client, platform, db_session):
     course_id = launch(platform, client, "Instructor", "teacher-1")
     browser = app.test_client()

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from sqlalchemy import Table, select
+from werkzeug.routing import Rule
 
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment, Person
@@ -108,6 +109,18 @@ def _takes_only_a_course(builder: Any) -> bool:
             for p in parameters[1:]
         )
     )
+
+
+def methods_of(rule: Rule) -> list[str]:
+    """The rule's methods but HEAD and OPTIONS, sorted."""
+    return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
+
+
+def build_url(app: Flask, rule: Rule, values: dict[str, Any]) -> str:
+    """The rule's path with `values` (ids need not exist: any int is built)."""
+    with app.test_request_context(base_url="https://tool.test"):
+        adapter = app.url_map.bind("tool.test", url_scheme="https")
+        return adapter.build(rule.endpoint, values, method=methods_of(rule)[0])
 
 
 def table_for(param: str) -> Table | None:

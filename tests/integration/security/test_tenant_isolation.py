@@ -16,9 +16,10 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter
 
 from lti_pl.extensions import db
-from tests.integration.security.conftest import Tenant, id_in_course
+from tests.integration.security.conftest import Tenant, build_url, id_in_course, methods_of
 
 COURSE_PREFIX = "/courses/<int:course_id>/"
 OTHER_TENANTS = ("other_course", "other_deployment", "other_platform")
@@ -31,10 +32,6 @@ def course_rules(app: Flask) -> list[Rule]:
     return sorted(rules, key=lambda r: r.rule)
 
 
-def methods_of(rule: Rule) -> list[str]:
-    return sorted((rule.methods or set()) - {"HEAD", "OPTIONS"})
-
-
 def is_teacher_rule(rule: Rule) -> bool:
     return rule.endpoint.startswith("instructor.")
 
@@ -45,13 +42,11 @@ def url_for_rule(app: Flask, rule: Rule, course_id: int, ids_from: int) -> str:
     for name, converter in rule._converters.items():
         if name == "course_id":
             continue
-        if type(converter).__name__ in {"IntegerConverter", "NumberConverter"}:
+        if isinstance(converter, NumberConverter):  # the app's row-id converter is one too
             values[name] = id_in_course(name, ids_from)
         else:
             values[name] = "x"
-    with app.test_request_context(base_url="https://tool.test"):
-        adapter = app.url_map.bind("tool.test", url_scheme="https")
-        return adapter.build(rule.endpoint, values, method=methods_of(rule)[0])
+    return build_url(app, rule, values)
 
 
 def request(client: Any, method: str, url: str) -> Any:

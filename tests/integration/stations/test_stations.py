@@ -66,3 +66,17 @@ def test_bad_group_size_is_refused(client, platform, db_session):
     course_id = launch(platform, client, "Instructor", "teacher-1")
     response = client.get(f"/courses/{course_id}/teach/stations?max_group_size=0")
     assert response.status_code == 422
+
+
+def test_ids_that_no_row_can_have_are_ignored_not_a_500(client, platform, db_session):
+    # "²".isdigit() is True but int("²") raises; so does int() of 5,000 digits.
+    course_id = launch(platform, client, "Instructor", "teacher-1")
+    (target,) = make_targets(course(course_id), 1)
+    page = client.get(f"/courses/{course_id}/teach/stations?target_id=²")
+    assert page.status_code == 200
+    response = client.post(
+        f"/courses/{course_id}/teach/stations",
+        data={"target_id": str(target.id), "group-²": "x", "group-" + "9" * 5000: "x"},
+    )
+    assert response.status_code == 303
+    assert db_session.scalars(select(StationPlanRecord)).one().target_id == target.id

@@ -120,6 +120,20 @@ def test_csv_import_reports_every_bad_row_and_changes_nothing(client, db_session
     assert statements(teacher.course_id) == ["I can keep this"]
 
 
+def test_csv_import_with_a_nul_character_is_refused_and_changes_nothing(client, db_session):
+    # PostgreSQL text cannot hold NUL: the import failed there with a 500.
+    teacher = make_teacher()
+    sign_in(client, teacher)
+    answer = client.post(
+        f"/courses/{teacher.course_id}/teach/targets/import",
+        data={"file": (io.BytesIO(b"statement\nI can add\x00 up\n"), "t.csv")},
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 422
+    assert "Row 2: Remove the invisible NUL character" in answer.get_data(as_text=True)
+    assert statements(teacher.course_id) == []
+
+
 def test_students_cannot_manage_targets(client, db_session):
     student = make_student()
     sign_in(client, student)

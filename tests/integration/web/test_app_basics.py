@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from sqlalchemy import select
+
 from lti_pl.config import config_from_env
+from lti_pl.extensions import db
+from lti_pl.models.profiles import Goal, GoalCheckIn, LearningProfile
+from tests.support.builders import T0, make_course, make_student, make_teacher, sign_in
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path):
@@ -66,3 +72,60 @@ def test_unknown_page_is_a_readable_404(client):
 
 def test_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "target_id",
+    [str(2**31), str(2**63), str(10**30)],
+    ids=["past-32-bits", "past-64-bits", "30-digits"],
+)
+def test_ids_in_urls_past_what_a_row_can_have_are_a_readable_404(client, db_session, target_id):
+    # PostgreSQL refused them ("integer out of range"), SQLite overflowed past 64 bits: a 500.
+    course = make_course()
+    sign_in(client, make_teacher(course))
+    base = f"/courses/{course.id}/teach/targets/{target_id}"
+    for response in (client.get(f"{base}/edit"), client.post(f"{base}/archive")):
+        assert response.status_code == 404
+        assert "This page does not exist." in response.get_data(as_text=True)
+
+
+def test_multipart_parts_without_a_field_name_are_ignored(client, db_session):
+    # Werkzeug files such a part under the key None; views walking the form's keys
+    # (`key.startswith("rating-")`) failed on it with a 500.
+    course = make_course()
+    student = make_student(course)
+    sign_in(client, student)
+    body = (
+        b"--b\r\nContent-Disposition: form-data\r\n\r\nno name\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="interests"\r\n\r\nchess\r\n--b--\r\n'
+    )
+    response = client.post(
+        f"/courses/{course.id}/learn/profile",
+        data=body,
+        content_type="multipart/form-data; boundary=b",
+    )
+    assert response.status_code == 303
+    profile = db.session.scalars(select(LearningProfile)).one()
+    assert profile.interests == ["chess"]
+
+
+@pytest.mark.parametrize(
+    "form",
+    [{"text": "Going well\x00"}, {"text": "Going well", "\x00": "x"}],
+    ids=["in-a-value", "in-a-name"],
+)
+def test_nul_characters_in_a_form_are_refused_with_a_reason(client, db_session, form):
+    # PostgreSQL text cannot hold NUL: the check-in failed with a 500 there.
+    course = make_course()
+    student = make_student(course)
+    goal = Goal(enrollment_id=student.id, text="Read", due=T0.date(), target_id=None)
+    db.session.add(goal)
+    db.session.commit()
+    sign_in(client, student)
+    url = f"/courses/{course.id}/learn/goals/{goal.id}/check-ins"
+    response = client.post(url, data=form)
+    assert response.status_code == 422
+    assert "invisible NUL character" in response.get_data(as_text=True)
+    answer = client.post(url, data=form, headers={"Accept": "application/json"})
+    assert answer.get_json()["error"] == "InvalidInputError"
+    assert db.session.scalars(select(GoalCheckIn)).all() == []

@@ -4,6 +4,7 @@ import pytest
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.evidence import (
+    MAX_WINDOW_DAYS,
     EvidenceKind,
     ReassessmentPolicy,
     RelearningRequirement,
@@ -260,3 +261,11 @@ def test_policy_refused_with_impossible_limits(max_attempts, window_days, field)
     with pytest.raises(InvalidInputError) as error:
         ReassessmentPolicy(max_attempts, window_days, RelearningRequirement.NONE)
     assert error.value.field == field
+
+
+def test_policy_window_is_refused_past_ten_years():
+    # Its end is a date: millions of days overflowed every student page's "closes on ...".
+    assert ReassessmentPolicy(None, MAX_WINDOW_DAYS, RelearningRequirement.NONE)
+    with pytest.raises(InvalidInputError) as error:
+        ReassessmentPolicy(None, MAX_WINDOW_DAYS + 1, RelearningRequirement.NONE)
+    assert error.value.field == "window_days"

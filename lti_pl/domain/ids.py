@@ -1,0 +1,21 @@
+"""Row ids as a browser sends them: in a URL, a form field's value or a field's name."""
+
+from __future__ import annotations
+
+#: The largest id our tables hold: their id columns are INTEGER, 32-bit signed on PostgreSQL. A
+#: bigger number names no row; passed on, PostgreSQL refuses it ("integer out of range") and, past
+#: 64 bits, the SQLite driver overflows, instead of finding nothing.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text: str) -> int | None:
+    """The row id `text` spells, or None when it spells none.
+
+    Only ASCII digits count: `str.isdigit()` also accepts "²" (which `int()` refuses) and
+    "١٢" (another script's digits), and a 5,000-digit number would make `int()` raise.
+    """
+    text = text.strip()
+    if not text or len(text) > len(str(MAX_ID)) or not (text.isascii() and text.isdigit()):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None
