@@ -174,9 +174,7 @@ def _record_line_item(outcome: launches.LaunchOutcome) -> None:
         return
     if not outcome.needs_line_item:
         return
-    course = db.session.get(Course, outcome.course_id)
-    origin = f"{course.platform.issuer}\n{course.context_id}" if course else ""
-    key = f"line-item-discovery:{link_id}:{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
+    key = throttle_key(f"line-item-discovery:{link_id}", outcome.course_id)
     if not runtime().store.add(key, 1, LINE_ITEM_DISCOVERY_INTERVAL):
         return
     course_id = outcome.course_id
@@ -184,15 +182,20 @@ def _record_line_item(outcome: launches.LaunchOutcome) -> None:
     background.after_commit(lambda: background.discover_line_item(app, course_id, link_id))
 
 
-def roster_throttle_key(course_id: int) -> str:
-    """The store key limiting roster syncs per course.
+def throttle_key(prefix: str, course_id: int) -> str:
+    """A store key limiting some background work for a course.
 
     The issuer and context are in it too: a recreated database reuses course ids, and a shared
     Redis must not keep an old course's throttle for a new one.
     """
     course = db.session.get(Course, course_id)
     origin = f"{course.platform.issuer}\n{course.context_id}" if course else ""
-    return f"roster-sync:{course_id}:{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
+    return f"{prefix}:{course_id}:{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
+
+
+def roster_throttle_key(course_id: int) -> str:
+    """The store key limiting roster syncs per course."""
+    return throttle_key("roster-sync", course_id)
 
 
 def _sync_roster_soon(outcome: launches.LaunchOutcome) -> None:
