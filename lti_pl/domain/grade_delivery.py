@@ -84,7 +84,7 @@ class RetryPolicy:
 
     def delay(self, attempts: int, rand: Callable[[], float], retry_after: float | None) -> float:
         """Seconds until the next attempt: base·2^(n-1), capped, equal jitter, ≥ Retry-After."""
-        backoff = min(self.cap, self.base * (2 ** max(0, attempts - 1)))
+        backoff = min(self.cap, self.base * 2.0 ** max(0, attempts - 1))
         jittered = backoff / 2 + rand() * backoff / 2
         return max(jittered, retry_after or 0.0)
 
@@ -165,13 +165,17 @@ def decide_failure(
         The entry's new status and retry state.
     """
     reason = failure.reason
-    keep = {"maybe_delivered": entry.maybe_delivered, "restamps": entry.restamps}
     kind = failure.kind
     if kind == FailureKind.CONFLICT:
         if entry.has_newer:
-            return Decision(OutboxStatus.SUPERSEDED, reason, **keep)
+            return Decision(
+                OutboxStatus.SUPERSEDED,
+                reason,
+                maybe_delivered=entry.maybe_delivered,
+                restamps=entry.restamps,
+            )
         if entry.maybe_delivered:
-            return Decision(OutboxStatus.SENT, "", **keep)
+            return Decision(OutboxStatus.SENT, "", maybe_delivered=True, restamps=entry.restamps)
         if entry.restamps < policy.max_restamps:
             # Re-stamped when it is sent again, after a backoff: "now" will have moved.
             return Decision(
