@@ -27,7 +27,7 @@ from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
 from lti_pl.services import line_items as columns
-from lti_pl.services.courses import target_method
+from lti_pl.services.courses import course_policy
 from lti_pl.services.line_items import PER_TARGET, Passback, save_line_item, tag_and_resource_id
 from lti_pl.services.outbox import queue_score
 
@@ -214,7 +214,7 @@ def mark_pending(enrollment: Enrollment, target: LearningTarget, *, now: datetim
             course_id=course.id,
             enrollment_id=enrollment.id,
             target_id=target.id,
-            method=target_method(target, course)[0],
+            method=course_policy(course).target_method(target)[0],
             details={},
             updated_at=now,
         )

@@ -30,7 +30,7 @@ from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
 from lti_pl.services import grade_passback
-from lti_pl.services.courses import course_scale, grade_table, target_method
+from lti_pl.services.courses import course_policy
 
 logger = logging.getLogger(__name__)
 
@@ -103,9 +103,9 @@ def recompute(
     """
     enrollment, target = _pair(enrollment_id, target_id)
     course = enrollment.course
-    scale = course_scale(course)
-    conversion = grade_table(course)
-    method, params = target_method(target, course)
+    policy = course_policy(course)
+    scale, conversion = policy.scale, policy.conversion
+    method, params = policy.target_method(target)
     assessments = db.session.scalars(
         select(Assessment)
         .where(Assessment.enrollment_id == enrollment_id, Assessment.target_id == target_id)
@@ -238,10 +238,10 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
     if course is None:
         raise NotFoundError("This course does not exist.")
     db.session.flush()
-    scale = course_scale(course)
-    conversion = grade_table(course)
+    policy = course_policy(course)
+    scale, conversion = policy.scale, policy.conversion
     methods = {
-        target.id: target_method(target, course)
+        target.id: policy.target_method(target)
         for target in db.session.scalars(
             select(LearningTarget).where(LearningTarget.course_id == course_id)
         )
