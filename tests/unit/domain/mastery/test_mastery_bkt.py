@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from lti_pl.domain.mastery import Observation, calculate
-from tests.unit.domain.mastery.reference import knowledge_probability
 from lti_pl.domain.targets import DEFAULT_SCALE
+from tests.unit.domain.mastery.reference import knowledge_probability
 
 START = datetime(2024, 9, 2, 8, 0)
 
