@@ -352,7 +352,22 @@ def power_law(ctx: ScaleContext, params: Mapping[str, float], lead: str) -> Scor
             return tidy(predict([log_of(score) for score in scores]))
         return tidy(predict([shifted_log(score) for score in scores]) - shift)
 
-    return _scale_valued(ctx, "power_law", lead, estimate, _appending(estimate))
+    def extend(scores: Sequence[float]) -> Callable[[float], float]:
+        # The logs of the history are shared by every next score tried.
+        positive = min(scores) > 0
+        ys = [log_of(score) for score in scores] if positive else []
+        shifted: list[float] = []
+
+        def after(points: float) -> float:
+            if positive and points > 0:
+                return tidy(predict([*ys, log_of(points)]))
+            if not shifted:
+                shifted.extend(shifted_log(score) for score in scores)
+            return tidy(predict([*shifted, shifted_log(points)]) - shift)
+
+        return after
+
+    return _scale_valued(ctx, "power_law", lead, estimate, extend)
 
 
 def n_mastery(ctx: ScaleContext, params: Mapping[str, float], lead: str) -> ScoresCalculator:
