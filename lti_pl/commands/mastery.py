@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import click
 
 from lti_pl.domain.errors import InvalidInputError
-from lti_pl.domain.mastery import Observation, calculate, calculation_method, validate_params
+from lti_pl.domain.mastery import Observation, calculate, validate_params
+from lti_pl.domain.mastery import method as mastery_method
 from lti_pl.domain.targets import DEFAULT_SCALE, MasteryScale
 
 #: Colour for levels given on the command line (only the label matters in the output).
@@ -63,7 +64,7 @@ def explain(
 ) -> None:
     """Print the mastery result of SCORES (oldest first) as JSON."""
     try:
-        calculation_method(method)
+        mastery_method(method)
         raw: dict[str, str] = {}
         for item in params:
             key, eq, value = item.partition("=")

@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 
 from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.mastery import METHODS, teacher_explanation
 from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
@@ -261,6 +262,8 @@ class CellDetail:
     cell: WallCell
     evidence: tuple[Evidence, ...]
     assessments: tuple[Assessment, ...]
+    #: The result explained to the teacher (the record's `explanation` speaks to the student).
+    explanation: str = ""
 
 
 def cell_detail(course: Course, enrollment_id: int, target_id: int) -> CellDetail:
@@ -290,8 +293,21 @@ def cell_detail(course: Course, enrollment_id: int, target_id: int) -> CellDetai
             .order_by(Assessment.assessed_at, Assessment.id)
         )
     )
-    cell = _cell(record, target.id, scale_of(course), is_ready=False, evidence_count=len(evidence))
-    return CellDetail(student, target, record, cell, evidence, assessments)
+    scale = scale_of(course)
+    cell = _cell(record, target.id, scale, is_ready=False, evidence_count=len(evidence))
+    explanation = ""
+    if record is not None and record.method in METHODS:
+        explanation = teacher_explanation(
+            record.method,
+            (record.details or {}).get("params", {}),
+            scale,
+            score=record.score,
+            label=record.label,
+            mastered=record.is_mastered,
+            next_score=record.next_score_to_master,
+            probability=record.probability if record.method == "bkt" else None,
+        )
+    return CellDetail(student, target, record, cell, evidence, assessments, explanation)
 
 
 def mastery_by_target(enrollment_id: int) -> dict[int, MasteryRecord]:

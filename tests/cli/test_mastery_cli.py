@@ -55,7 +55,7 @@ def test_a_custom_scale():
     ("args", "reason"),
     [
         (["--method", "median", "1"], "Unknown calculation method 'median'"),
-        (["--method", "bkt", "--param", "p_slip=0.7", "1"], "p_slip must be"),
+        (["--method", "bkt", "--param", "p_slip=0.7", "1"], "Chance of a slip must be"),
         (["--method", "latest", "--param", "weight=0.5", "1"], "has no parameter 'weight'"),
         (["--method", "latest", "--param", "weight", "1"], "must look like name=value"),
         (["--method", "latest", "five"], "score 'five' is not a number"),

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.targets import MasteryLevel, MasteryScale
@@ -77,24 +76,6 @@ class MasteryResult:
         return data
 
 
-class CalculationMethod(Protocol):
-    """A calculation method: evidence in any order, a scale and parameters to a result.
-
-    Parameters the method does not receive take their defaults; `calculate` range-checks
-    parameters before it calls a method.
-    """
-
-    def __call__(
-        self,
-        observations: Sequence[Observation],
-        scale: MasteryScale,
-        params: Mapping[str, float],
-        /,
-    ) -> MasteryResult:
-        """Compute the result."""
-        ...
-
-
 def ordered_scores(observations: Sequence[Observation], scale: MasteryScale) -> list[float]:
     """The scores oldest first, sorted stably by `assessed_at`.
 
@@ -145,27 +126,6 @@ def highest_level_below_mastery(scale: MasteryScale) -> MasteryLevel:
     return scale.levels[-1]
 
 
-def lowest_next_score(
-    scores: Sequence[float], scale: MasteryScale, is_mastered: Callable[[list[float]], bool]
-) -> float | None:
-    """The lowest scale point that, added as the newest score, makes the result mastered.
-
-    Args:
-        scores: the scores so far, oldest first.
-        scale: the scale whose level points are tried, lowest first.
-        is_mastered: whether a score history counts as mastered under the method.
-
-    Returns:
-        The points, or None if the history is already mastered or no level's points suffice.
-    """
-    if is_mastered(list(scores)):
-        return None
-    for level in reversed(scale.levels):
-        if is_mastered([*scores, level.points]):
-            return level.points
-    return None
-
-
 def outlook(scale: MasteryScale, mastered: bool, next_score: float | None) -> str:
     """The end of an explanation: what the student has reached or still needs."""
     label = mastery_level(scale).label
@@ -174,43 +134,3 @@ def outlook(scale: MasteryScale, mastered: bool, next_score: float | None) -> st
     if next_score is not None:
         return f"a {format_points(next_score)} next time would reach {label}"
     return f"it will take more than one more score to reach {label}"
-
-
-def scale_valued_result(
-    method: str,
-    observations: Sequence[Observation],
-    scale: MasteryScale,
-    estimate: Callable[[Sequence[float]], float],
-    lead: str,
-) -> MasteryResult:
-    """The result of a method whose score is a point on the scale, mastered at the threshold.
-
-    Args:
-        method: the method's name.
-        observations: the evidence, in any order.
-        scale: the target's scale.
-        estimate: the method's formula from a non-empty score history, oldest first; a formula
-            that does arithmetic passes its value through `tidy`.
-        lead: the start of the explanation, completed by the score and its level,
-            e.g. "All your scores count equally: your average is".
-
-    Returns:
-        The score clamped to the scale, its level, and the lowest next score that masters it.
-    """
-    scores = ordered_scores(observations, scale)
-
-    def score_of(history: Sequence[float]) -> float:
-        return scale.clamp(estimate(history))
-
-    next_score = lowest_next_score(
-        scores, scale, lambda history: bool(history) and scale.is_mastered(score_of(history))
-    )
-    if not scores:
-        return MasteryResult(method, None, None, False, next_score, NO_EVIDENCE)
-    score = score_of(scores)
-    level = scale.level_for(score)
-    mastered = scale.is_mastered(score)
-    explanation = (
-        f"{lead} {format_points(score)}, {level.label}; {outlook(scale, mastered, next_score)}."
-    )
-    return MasteryResult(method, score, level, mastered, next_score, explanation)

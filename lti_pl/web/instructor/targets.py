@@ -6,7 +6,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError
-from lti_pl.domain.mastery import CALCULATION_METHODS, METHOD_DESCRIPTIONS, METHOD_PARAMETERS
+from lti_pl.domain.mastery import METHODS
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import targets as service
@@ -20,7 +20,7 @@ def _fields() -> service.TargetFields:
     method = request.form.get("calculation_method", "").strip()
     params = {
         parameter.name: request.form.get(f"param_{method}_{parameter.name}", "")
-        for parameter in METHOD_PARAMETERS.get(method, ())
+        for parameter in (METHODS[method].parameters if method in METHODS else ())
     }
     return service.TargetFields(
         statement=request.form.get("statement", ""),
@@ -35,15 +35,15 @@ def _fields() -> service.TargetFields:
 
 def _form(target: object | None, error: InvalidInputError | None = None) -> ResponseReturnValue:
     enrollment = current_enrollment()
+    course_method = METHODS.get(enrollment.course.calculation_method)
     return render_template(
         "instructor/targets/form.html",
         course=enrollment.course,
+        course_method_label=course_method.label if course_method else "",
         target=target,
         values=request.form if request.method == "POST" else None,
         error=error,
-        methods=CALCULATION_METHODS,
-        descriptions=METHOD_DESCRIPTIONS,
-        parameters=METHOD_PARAMETERS,
+        methods=METHODS,
     ), (422 if error else 200)
 
 

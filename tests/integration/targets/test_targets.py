@@ -51,7 +51,7 @@ def test_invalid_target_form_is_shown_again_with_the_message_next_to_the_field(c
     assert answer.status_code == 422
     text = answer.get_data(as_text=True)
     assert 'id="p_slip-error"' in text
-    assert "p_slip must be greater than 0 and less than 0.5" in text
+    assert "Chance of a slip must be greater than 0 and less than 0.5" in text
     assert db.session.scalars(select(LearningTarget)).all() == []
 
 

@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from lti_pl.domain.mastery import Observation, calculate
-from lti_pl.domain.mastery.bkt import knowledge_probability
 from lti_pl.domain.targets import DEFAULT_SCALE
+from tests.unit.domain.mastery.reference import knowledge_probability
 
 START = datetime(2024, 9, 2, 8, 0)
 
@@ -35,9 +35,9 @@ def test_bkt_two_correct_scores_are_not_yet_mastered():
     # not mastered: the latest 4 is capped at the highest level below mastery
     assert result.level is not None
     assert result.level.label == "Near Mastery"
-    assert result.explanation.startswith(
-        "Your evidence so far gives a 91% chance that you have learned this "
-        "(95% counts as mastered)"
+    assert result.explanation == (
+        "What counts is how likely it is that you have learned this (95% means mastered): "
+        "your evidence so far gives 91%, Near Mastery; a 3 next time would reach Mastery."
     )
 
 

@@ -1,11 +1,11 @@
-"""Canvas's calculation methods and the true decaying average, values worked out by hand."""
+"""Canvas's calculation methods, mode and the windowed methods: values by hand and from Canvas."""
 
 from datetime import datetime, timedelta
 
 import pytest
 
 from lti_pl.domain.mastery import Observation, calculate
-from lti_pl.domain.targets import DEFAULT_SCALE
+from lti_pl.domain.targets import DEFAULT_SCALE, MasteryScale
 
 START = datetime(2024, 9, 2, 8, 0)
 
@@ -27,7 +27,7 @@ def test_decaying_average_weights_the_newest_score_most():
     # D3 with a 3: 0.35*2.65 + 0.65*3 = 0.9275 + 1.95 = 2.8775 < 3; with a 4: 0.9275 + 2.6 = 3.5275
     assert result.next_score_to_master == 4
     assert result.explanation == (
-        "Your latest scores count most: your decaying average is 2.65, Near Mastery; "
+        "Your recent work counts most: you are at 2.65, Near Mastery; "
         "a 4 next time would reach Mastery."
     )
 
@@ -79,7 +79,7 @@ def test_weighted_average_is_latest_against_mean_of_earlier():
     assert result.score == pytest.approx(3.125)
     assert result.mastered
     assert result.explanation.startswith(
-        "Your latest score counts 65% and your earlier scores 35%: your weighted average is 3.12"
+        "Your latest score counts 65% and your earlier scores together 35%: you are at 3.12"
     )
 
 
@@ -115,7 +115,10 @@ def test_n_mastery_below_n_caps_the_average_below_mastery():
     assert result.level is not None
     assert result.level.label == "Near Mastery"
     assert result.next_score_to_master == 3
-    assert result.explanation.startswith("You have reached Mastery 1 of the 2 times needed")
+    assert result.explanation == (
+        "You need to reach Mastery 2 times: you have reached it once so far, and you are at 2, "
+        "Near Mastery; a 3 next time would reach Mastery."
+    )
 
 
 def test_n_mastery_below_cap_keeps_the_plain_average():
@@ -221,3 +224,103 @@ def test_mode_needs_more_than_one_score_to_overturn_a_majority():
 
 def test_mode_of_one_score_is_that_score():
     assert calculate("mode", history(4), DEFAULT_SCALE).score == 4
+
+
+def test_mode_ties_can_go_to_the_higher_score_as_in_masteryconnect():
+    # MasteryConnect's mode: among equally frequent scores the higher level wins.
+    # 3 and 1 both twice, the 1 newer: the higher 3 counts
+    assert calculate("mode", history(3, 1, 3, 1), DEFAULT_SCALE, {"ties": 1}).score == 3
+    assert calculate("mode", history(1, 3, 1, 3), DEFAULT_SCALE, {"ties": 1}).score == 3
+    # a single most frequent score still wins over a higher one
+    assert calculate("mode", history(4, 2, 2), DEFAULT_SCALE, {"ties": 1}).score == 2
+
+
+def test_mode_ties_to_higher_changes_the_next_score_to_master():
+    # 2, 2, 3: with one more 3, 2 and 3 tie at two each -> 3 with ties to the higher score
+    result = calculate("mode", history(2, 2, 3), DEFAULT_SCALE, {"ties": 1})
+    assert result.score == 2
+    assert result.next_score_to_master == 3
+
+
+# The windowed methods: only the most recent `window` scores count.
+
+
+def test_recent_average_counts_only_the_last_scores():
+    result = calculate("recent_average", history(0, 0, 3, 4, 2), DEFAULT_SCALE)
+    # window 3 (default): (3 + 4 + 2) / 3 = 3; the two zeros no longer count
+    assert result.score == 3
+    assert result.mastered
+    assert result.explanation.startswith("Your last 3 scores count equally: you are at 3,")
+
+
+def test_recent_average_next_score_drops_the_oldest_of_the_window():
+    result = calculate("recent_average", history(4, 1, 2), DEFAULT_SCALE, {"window": 2})
+    # last two: (1 + 2) / 2 = 1.5; next s replaces the 1: (2 + s) / 2 >= 3 needs s = 4
+    assert result.score == 1.5
+    assert result.next_score_to_master == 4
+
+
+def test_recent_average_with_fewer_scores_than_the_window_is_the_average():
+    assert calculate("recent_average", history(2, 3), DEFAULT_SCALE, {"window": 5}).score == 2.5
+
+
+def test_recent_highest_forgets_an_old_best_score():
+    result = calculate("recent_highest", history(4, 1, 2, 2), DEFAULT_SCALE)
+    # the 4 is the fourth most recent: the best of 1, 2, 2 is 2
+    assert result.score == 2
+    assert not result.mastered
+    assert result.next_score_to_master == 3
+
+
+def test_recent_mode_of_the_last_scores_with_ties():
+    scores = history(3, 3, 3, 1, 2)
+    # last three 3, 1, 2: all once; the most recent is 2, the higher is 3
+    assert calculate("recent_mode", scores, DEFAULT_SCALE).score == 2
+    assert calculate("recent_mode", scores, DEFAULT_SCALE, {"ties": 1}).score == 3
+    assert calculate("recent_mode", scores, DEFAULT_SCALE, {"window": 5}).score == 3
+
+
+# Golden values from Canvas's own tests: instructure/canvas-lms,
+# spec/services/outcomes/student_outcome_rollup_calculation_service_spec.rb, "calculation
+# scenarios": a 0..5 outcome with mastery at 3 and the scores [1, 2, 3, 4, 5], oldest first.
+CANVAS_SCALE = MasteryScale.from_levels(
+    [(5, "Exceeds", "#127a1b"), (3, "Meets", "#0b874b"), (0, "Does Not Meet", "#e0061f")],
+    mastery_points=3,
+)
+CANVAS_SCORES = (1, 2, 3, 4, 5)
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "canvas_method", "published"),
+    [
+        # "uses highest score when calculation method is 'highest'": 5
+        ("highest", {}, "highest", 5),
+        # "calculates average across multiple assignments": 15 / 5 = 3.0
+        ("average", {}, "average", 3.0),
+        # legacy "decaying_average" 65: (5 * 0.65) + ((1+2+3+4)/4 * 0.35) = 4.125, shown 4.13
+        ("weighted_average", {"weight": 0.65}, "decaying_average", 4.13),
+        # "standard_decaying_average" 65: 1.65, 2.5275, 3.485, 4.47
+        ("decaying_average", {"weight": 0.65}, "standard_decaying_average", 4.47),
+        # "n_mastery" 3: the scores at mastery are 3, 4, 5 -> 4
+        ("n_mastery", {"n": 3}, "n_mastery", 4),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_canvas_golden_values(name, params, canvas_method, published):
+    result = calculate(name, history(*CANVAS_SCORES), CANVAS_SCALE, params)
+    assert result.score is not None
+    assert round(result.score + 1e-9, 2) == published
+
+
+def test_canvas_golden_latest():
+    # "uses latest score": [1, 2, 4, 5, 3] oldest first -> 3
+    assert calculate("latest", history(1, 2, 4, 5, 3), CANVAS_SCALE).score == 3
+
+
+def test_canvas_golden_n_mastery_not_reached():
+    # "returns no rollup when insufficient mastery attempts exist": n = 4, only 3 at mastery.
+    # Canvas shows no score; we show the capped average and say mastery is not reached.
+    result = calculate("n_mastery", history(*CANVAS_SCORES), CANVAS_SCALE, {"n": 4})
+    assert not result.mastered
+    assert result.score is not None
+    assert result.score < CANVAS_SCALE.mastery_points

@@ -7,12 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lti_pl.domain.mastery import CALCULATION_METHODS, Observation, calculate
+from lti_pl.domain.mastery import METHODS, Observation, calculate
 from lti_pl.domain.targets import MasteryScale
+from tests.unit.domain.mastery import strategies
 
 START = datetime(2024, 9, 2, 8, 0)
-SCALE_VALUED = [method for method in CALCULATION_METHODS if method != "bkt"]
-NEVER_LOWERED_BY_A_TOP_SCORE = ["decaying_average", "highest", "power_law"]
+SCALE_VALUED = [method for method in METHODS if method != "bkt"]
+NEVER_LOWERED_BY_A_TOP_SCORE = ["decaying_average", "highest", "power_law", "recent_highest"]
 
 
 def history(scores: list[float]) -> list[Observation]:
@@ -43,22 +44,8 @@ def scale_and_scores(draw: st.DrawFn, min_size: int = 0) -> tuple[MasteryScale, 
     return scale, draw(st.lists(score, min_size=min_size, max_size=12))
 
 
-@st.composite
-def params_for(draw: st.DrawFn, method: str) -> dict[str, float]:
-    open_unit = st.floats(0.01, 1.0)
-    if method in ("decaying_average", "weighted_average"):
-        return {"weight": draw(open_unit)}
-    if method == "n_mastery":
-        return {"n": draw(st.integers(1, 4))}
-    if method == "bkt":
-        return {
-            "p_init": draw(st.floats(0.0, 1.0)),
-            "p_transit": draw(st.floats(0.0, 1.0)),
-            "p_slip": draw(st.floats(0.01, 0.49)),
-            "p_guess": draw(st.floats(0.01, 0.49)),
-            "threshold": draw(open_unit),
-        }
-    return {}
+def params_for(name: str) -> st.SearchStrategy[dict[str, float]]:
+    return strategies.params_for(name, maybe_empty=False)
 
 
 @settings(deadline=None)
@@ -108,7 +95,7 @@ def test_a_top_score_never_lowers_the_result(method, case, data):
 
 @settings(deadline=None)
 @given(case=scale_and_scores(), data=st.data())
-@pytest.mark.parametrize("method", list(CALCULATION_METHODS))
+@pytest.mark.parametrize("method", list(METHODS))
 def test_next_score_to_master_is_the_lowest_that_masters(method, case, data):
     scale, scores = case
     params = data.draw(params_for(method))
@@ -132,7 +119,7 @@ def test_next_score_to_master_is_the_lowest_that_masters(method, case, data):
 
 @settings(deadline=None)
 @given(case=scale_and_scores(), seed=st.integers(0, 2**32 - 1))
-@pytest.mark.parametrize("method", list(CALCULATION_METHODS))
+@pytest.mark.parametrize("method", list(METHODS))
 def test_evidence_order_in_the_input_does_not_matter(method, case, seed):
     scale, scores = case
     observations = history(scores)
