@@ -9,6 +9,9 @@ from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment, Person
 from tests.support.grades import course_id_from
 
+# The grade, deep-linking, roster and launch suites run against every platform profile.
+pytestmark = pytest.mark.platform_profiles
+
 
 def roster_of(course_id):
     rows = db.session.scalars(select(Enrollment).where(Enrollment.course_id == course_id)).all()
