@@ -20,7 +20,7 @@ from lti_pl.extensions import db
 from tests.support.platform_emulator import PlatformEmulator
 
 TOOL_URL = "https://tool.test"
-#: Emulator profiles a module marked `platform_profiles` runs against (tests/support/platform_emulator.py).
+#: Profiles of tests/support/platform_emulator.py that `platform_profiles` tests run against.
 PLATFORM_PROFILES = ("generic", "moodle", "canvas")
 
 

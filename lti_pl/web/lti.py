@@ -100,7 +100,7 @@ def launch() -> ResponseReturnValue:
             storage_origin=pending.get("origin", ""),
             storage_target=pending.get("target", ""),
         )
-    info = launcher.complete_launch(params, cookie)
+    info = launcher.complete_launch(params, cookie, launch_url=external_url("lti.launch"))
     if info.course_role is None:
         raise LaunchError("no_role", "no known role in the launch")
     outcome = launches.provision(info, utcnow())

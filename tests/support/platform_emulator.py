@@ -211,6 +211,8 @@ class PlatformEmulator:
     ) -> None:
         self.profile = PROFILES[profile] if isinstance(profile, str) else profile
         self.client_id = client_id
+        #: The tool's base URL, for the default target_link_uri of id_tokens.
+        self.tool_url = "https://tool.test"
         self.deployment_id = deployment_id
         self._issuer = issuer
         self.private_key, self.jwk, self.kid = shared_rsa_key() if shared_key else make_rsa_key()
@@ -352,7 +354,7 @@ class PlatformEmulator:
         resource_link_id: str = "link-1",
         name: str | None = "Pat Teacher",
         email: str | None = "pat@example.edu",
-        target_link_uri: str = "",
+        target_link_uri: str | None = None,
         custom: dict[str, str] | None = None,
         deep_link_return: str | None = None,
         mentor_of: list[str] | None = None,
@@ -372,7 +374,9 @@ class PlatformEmulator:
             LTI + "message_type": message_type,
             LTI + "version": "1.3.0",
             LTI + "deployment_id": self.deployment_id,
-            LTI + "target_link_uri": target_link_uri,
+            LTI + "target_link_uri": self.tool_url + "/lti/launch"
+            if target_link_uri is None
+            else target_link_uri,
             LTI + "roles": roles,
             LTI + "context": {"id": context.id, "title": context.title, "label": context.label},
             LTI + "custom": custom or {},
@@ -472,7 +476,8 @@ class PlatformEmulator:
         user_id = claims.get("user_id", "user-1")
         login = client.post("/lti/login", data=self.login_params(tool_url, user_id=user_id))
         query = self.authorize(self.login_redirect(login))
-        body = self.claims(nonce=query["nonce"], target_link_uri=tool_url + "/lti/launch", **claims)
+        claims.setdefault("target_link_uri", tool_url + "/lti/launch")
+        body = self.claims(nonce=query["nonce"], **claims)
         return client.post(
             "/lti/launch",
             data={"id_token": self.sign(body), "state": query["state"]},
