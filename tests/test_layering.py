@@ -57,3 +57,62 @@ def test_only_the_lti_package_imports_pylti1p3():
         if name.startswith("pylti1p3")
     ]
     assert offending == []
+
+
+def module_graph(layer: str) -> dict[str, set[str]]:
+    """The layer's modules and the modules of the same layer each imports (function-local too)."""
+    prefix = f"lti_pl.{layer}"
+    graph: dict[str, set[str]] = {}
+    for path in sorted((PACKAGE / layer).rglob("*.py")):
+        module = ".".join((prefix, *path.relative_to(PACKAGE / layer).with_suffix("").parts))
+        module = module.removesuffix(".__init__")
+        tree = ast.parse(path.read_text(), filename=str(path))
+        targets: set[str] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                targets.add(node.module)
+                # `from lti_pl.services import mastery` imports the module lti_pl.services.mastery
+                targets |= {f"{node.module}.{alias.name}" for alias in node.names}
+        graph[module] = targets
+    return {
+        module: {t for t in targets if t in graph and t != module and t != prefix}
+        for module, targets in graph.items()
+    }
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of the graph (its modules in order, the first repeated), or []."""
+    state: dict[str, str] = {}
+    stack: list[str] = []
+
+    def visit(module: str) -> list[str]:
+        state[module] = "open"
+        stack.append(module)
+        for target in sorted(graph[module]):
+            if state.get(target) == "open":
+                return [*stack[stack.index(target) :], target]
+            if target not in state and (cycle := visit(target)):
+                return cycle
+        stack.pop()
+        state[module] = "done"
+        return []
+
+    for module in sorted(graph):
+        if module not in state and (cycle := visit(module)):
+            return cycle
+    return []
+
+
+def test_find_cycle_sees_a_back_edge():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": set()}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) == []
+
+
+@pytest.mark.parametrize("layer", ["services"])
+def test_import_graph_of_a_layer_is_acyclic(layer):
+    graph = module_graph(layer)
+    assert graph, f"{layer} has modules"
+    assert find_cycle(graph) == []

@@ -28,7 +28,7 @@ from lti_pl.models.evidence import (
     RelearningLog,
 )
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import mastery, uploads
+from lti_pl.services import grade_passback, mastery, uploads
 from lti_pl.services.courses import course_scale, reassessment_policy
 from lti_pl.services.targets import get_target, list_targets
 from lti_pl.services.uploads import UploadLimits as UploadLimits
@@ -208,7 +208,7 @@ def request_assessment(
     )
     db.session.add(request)
     db.session.flush()
-    mastery.mark_pending(actor, target, now=now)
+    grade_passback.mark_pending(actor, target, now=now)
     logger.info("assessment requested request=%s target=%s", request.id, target.id)
     return request
 

@@ -10,7 +10,8 @@ from lti_pl.domain.evidence import RelearningRequirement
 from lti_pl.domain.mastery import CALCULATION_METHODS, METHOD_DESCRIPTIONS, METHOD_PARAMETERS
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
-from lti_pl.services import courses as service
+from lti_pl.services import course_settings
+from lti_pl.services.courses import course_policy
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -22,17 +23,16 @@ MAX_LEVEL_ROWS = 100
 
 def _page(error: InvalidInputError | None = None) -> ResponseReturnValue:
     course = current_enrollment().course
-    scale = service.course_scale(course)
-    method, params = service.course_method(course)
+    policy = course_policy(course)
     return render_template(
         "instructor/settings/index.html",
         course=course,
-        scale=scale,
+        scale=policy.scale,
         extra_rows=EXTRA_LEVEL_ROWS,
-        method=method,
-        params=params,
-        conversion=service.grade_table(course),
-        policy=service.reassessment_policy(course),
+        method=policy.method,
+        params=policy.params,
+        conversion=policy.conversion,
+        policy=policy.reassessment,
         relearning=list(RelearningRequirement),
         methods=CALCULATION_METHODS,
         descriptions=METHOD_DESCRIPTIONS,
@@ -76,7 +76,7 @@ def save_settings(course_id: int) -> ResponseReturnValue:
         for key, value in form.items()
         if key.startswith("grade_") and key != "grade_mode"
     }
-    settings_form = service.SettingsForm(
+    settings_form = course_settings.SettingsForm(
         levels=levels,
         mastery_points=form.get("mastery_points", ""),
         calculation_method=method,
@@ -91,7 +91,9 @@ def save_settings(course_id: int) -> ResponseReturnValue:
         relearning=form.get("relearning", "none"),
     )
     try:
-        _, count = service.update_settings(current_enrollment(), settings_form, now=utcnow())
+        _, count = course_settings.update_settings(
+            current_enrollment(), settings_form, now=utcnow()
+        )
     except InvalidInputError as error:
         return _page(error)
     flash(f"Settings saved; {count} mastery results recomputed.")
