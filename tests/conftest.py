@@ -20,6 +20,24 @@ from lti_pl.extensions import db
 from tests.support.platform_emulator import PlatformEmulator
 
 TOOL_URL = "https://tool.test"
+#: Profiles of tests/support/platform_emulator.py that `platform_profiles` tests run against.
+PLATFORM_PROFILES = ("generic", "moodle", "canvas")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "platform_profiles(*names): run the tests against these emulator profiles (default: all)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize `platform` over the emulator's profiles where a test asks for them."""
+    marker = metafunc.definition.get_closest_marker("platform_profiles")
+    if marker is None or "platform" not in metafunc.fixturenames:
+        return
+    names = marker.args or PLATFORM_PROFILES
+    metafunc.parametrize("platform", names, indirect=True, ids=[f"on-{n}" for n in names])
 
 
 def database_url(tmp_root: Path) -> str:
@@ -165,11 +183,16 @@ def _tool_key_material() -> tuple[str, str, dict[str, Any]]:
 
 
 @pytest.fixture
-def platform(app: Flask, db_session: Any, tool_jwks: dict[str, Any]) -> Iterator[PlatformEmulator]:
-    """A running platform emulator, registered with the tool."""
+def platform(
+    request: pytest.FixtureRequest, app: Flask, db_session: Any, tool_jwks: dict[str, Any]
+) -> Iterator[PlatformEmulator]:
+    """A running platform emulator, registered with the tool ("generic" unless parametrized)."""
     from lti_pl.services.platforms import import_registrations
 
-    emulator = PlatformEmulator(tool_jwks=lambda: tool_jwks, shared_key=True).start()
+    profile = getattr(request, "param", "generic")
+    emulator = PlatformEmulator(
+        tool_jwks=lambda: tool_jwks, shared_key=True, profile=profile
+    ).start()
     with app.app_context():
         import_registrations(emulator.registration())
         db_session.commit()

@@ -67,9 +67,12 @@ class DeepLinkSettings:
             accept_types=tuple(t for t in types if isinstance(t, str))
             if isinstance(types, list)
             else (),
-            # Absent flags are read as "no": one item, no line item (the conservative reading).
+            # An absent accept_multiple is read as "no": one item (the conservative reading).
             accept_multiple=flag("accept_multiple", False),
-            accept_lineitem=flag("accept_lineitem", False),
+            # An absent accept_lineitem means "no assumption" (LTI Deep Linking 2.0 §4.4.1):
+            # the line item goes in unless the platform says false. Moodle 4.5 sends no flag
+            # and creates the activity's grade item from it (mod/lti/locallib.php).
+            accept_lineitem=flag("accept_lineitem", True),
             data=raw.get("data"),
             has_data="data" in raw,
         )

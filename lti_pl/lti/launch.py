@@ -68,6 +68,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "The launch asked for an address outside this tool.",
         "Check the target link URI in the LMS configuration (it must be this tool's URL).",
     ),
+    "missing_target": (
+        "The launch did not say which page of the tool to open (no target_link_uri).",
+        "The LMS must send the target link URI (LTI 1.3 core, §5.4): the tool's …/lti/launch URL.",
+    ),
     "missing_token": (
         "The launch arrived without an id_token or state.",
         "Open the tool again from your course; if it persists the LMS is misconfigured.",
@@ -479,13 +483,16 @@ class Launcher:
             return None
         return record
 
-    def complete_launch(self, params: Mapping[str, str], state_cookie: str | None) -> LaunchInfo:
+    def complete_launch(
+        self, params: Mapping[str, str], state_cookie: str | None, *, launch_url: str
+    ) -> LaunchInfo:
         """Validate a launch (the POST to redirect_uri) and consume its state and nonce.
 
         Args:
             params: the form: id_token, state, and lti_storage_state / lti_storage_nonce when the
                 browser proved its state from platform storage instead of a cookie.
             state_cookie: the value of this state's cookie, when the browser sent it.
+            launch_url: our launch URL; the id_token's target_link_uri must name it.
         """
         id_token = params.get("id_token") or ""
         state = params.get("state") or ""
@@ -533,7 +540,33 @@ class Launcher:
         if not self._nonce_seen(reg.issuer, record["nonce"], NONCE_TTL):
             raise LaunchError("replayed")
         self.store.set(nonce_key(reg.issuer, record["nonce"]), 1, NONCE_TTL)
-        return launch_info(reg, body)
+        info = launch_info(reg, body)
+        check_target_link_uri(info, launch_url)
+        return info
+
+
+def _launch_address(url: str) -> tuple[str, str, str]:
+    """(scheme, host[:port], path) of a URL, compared without query, fragment or final slash."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/")
+
+
+def check_target_link_uri(info: LaunchInfo, launch_url: str) -> None:
+    """The target_link_uri claim names our launch URL (required on a resource-link launch).
+
+    A query string is allowed (a platform may add one); another path or host is not.
+
+    Raises:
+        LaunchError: missing_target when a resource-link launch has none, bad_target when it
+            names another address.
+    """
+    target = info.target_link_uri
+    if not target:
+        if info.message_type == RESOURCE_LINK_REQUEST:
+            raise LaunchError("missing_target")
+        return
+    if _launch_address(target) != _launch_address(launch_url):
+        raise LaunchError("bad_target", "target_link_uri")
 
 
 def _reason_for(message: str) -> str:

@@ -37,6 +37,9 @@ class LaunchOutcome:
     line_item_url: str | None = None
     # The link asks for grades (custom lti_pl_target[s]) but no `lineitem` claim named a column.
     needs_line_item: bool = False
+    # The course's roster can be read: this launch or an earlier one carried the NRPS claim
+    # (Moodle leaves it out until the tool is used in the course).
+    roster_offered: bool = False
 
 
 def get_or_create(query: Select[tuple[T]], create: Callable[[], T]) -> T:
@@ -220,7 +223,15 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         db.session.flush()
     if role is CourseRole.OBSERVER and info.mentor_of:
         _link_observer(enrollment, course, info)
-    return LaunchOutcome(enrollment.id, course.id, role, link_id, line_item_url, needs_line_item)
+    return LaunchOutcome(
+        enrollment.id,
+        course.id,
+        role,
+        link_id,
+        line_item_url,
+        needs_line_item,
+        roster_offered=bool(course.memberships_url),
+    )
 
 
 def _link_observer(observer: Enrollment, course: Course, info: LaunchInfo) -> None:

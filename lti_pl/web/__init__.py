@@ -147,6 +147,7 @@ def refuse_nul_characters() -> None:
 def register_web(app: Flask) -> None:
     """Register blueprints, handlers and hooks."""
     from flask import session
+    from flask_wtf.csrf import generate_csrf
 
     from lti_pl.web import admin, instructor, lti, student
 
@@ -162,6 +163,10 @@ def register_web(app: Flask) -> None:
     @app.url_defaults
     def _carry_url_session(endpoint: str, values: dict[str, Any]) -> None:
         if is_url_session() and endpoint != "static" and SESSION_PARAM not in values:
+            # A URL carries a snapshot of the session: the CSRF secret must be in it before the
+            # first URL is rendered, or the first form's action (rendered before its
+            # csrf_token()) carries a session without the secret and its POST fails with 400.
+            generate_csrf()
             values[SESSION_PARAM] = session_token(app, dict(session))
 
     @app.after_request

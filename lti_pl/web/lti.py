@@ -100,7 +100,7 @@ def launch() -> ResponseReturnValue:
             storage_origin=pending.get("origin", ""),
             storage_target=pending.get("target", ""),
         )
-    info = launcher.complete_launch(params, cookie)
+    info = launcher.complete_launch(params, cookie, launch_url=external_url("lti.launch"))
     if info.course_role is None:
         raise LaunchError("no_role", "no known role in the launch")
     outcome = launches.provision(info, utcnow())
@@ -199,8 +199,18 @@ def roster_throttle_key(course_id: int) -> str:
 
 
 def _sync_roster_soon(outcome: launches.LaunchOutcome) -> None:
-    """After a teacher launch, sync the roster in the background, at most once per interval."""
+    """After a teacher launch, sync the roster in the background, at most once per interval.
+
+    A launch into a course whose roster the LMS has not offered yet (no NRPS claim so far)
+    cannot sync: it is logged and leaves the interval's slot to the first launch that can.
+    """
     if outcome.role is not CourseRole.TEACHER:
+        return
+    if not outcome.roster_offered:
+        logger.warning(
+            "roster sync not possible yet course=%s: the launch carried no NRPS claim",
+            outcome.course_id,
+        )
         return
     interval = int(current_app.config["LTI_PL_ROSTER_SYNC_INTERVAL"])
     if not runtime().store.add(roster_throttle_key(outcome.course_id), 1, max(1, interval)):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError
@@ -76,7 +76,15 @@ def create_target(course_id: int) -> ResponseReturnValue:
     except InvalidInputError as error:
         return _form(None, error)
     flash(f"Added \u201c{target.statement}\u201d.")
+    if request.form.get("next") == "deep-link" and _deep_link_pending(course_id):
+        # Created from the deep-linking picker: back to it, so the new target can be linked.
+        return redirect(url_for("instructor.deep_link_picker", course_id=course_id), 303)
     return redirect(url_for("instructor.targets", course_id=course_id), 303)
+
+
+def _deep_link_pending(course_id: int) -> bool:
+    pending = session.get("deep_link")
+    return isinstance(pending, dict) and pending.get("course_id") == course_id
 
 
 @bp.get("/targets/<int:target_id>/edit")

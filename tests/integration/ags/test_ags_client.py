@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from lti_pl.lti.ags import ALL_SCOPES, Score
 from lti_pl.models.grades import LineItem
 from lti_pl.services import grade_passback, line_items
 from tests.support.grades import graded_course, sender_for
+
+# The grade, deep-linking, roster and launch suites run against every platform profile.
+pytestmark = pytest.mark.platform_profiles
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

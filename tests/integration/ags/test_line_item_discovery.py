@@ -24,6 +24,9 @@ from tests.support.builders import make_mastery_record, make_target
 from tests.support.grades import GradedCourse, graded_course, sender_for
 from tests.support.platform_emulator import Fault
 
+# The grade, deep-linking, roster and launch suites run against every platform profile.
+pytestmark = pytest.mark.platform_profiles
+
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 LINK = "link-target"
 

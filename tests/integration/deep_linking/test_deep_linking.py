@@ -15,6 +15,9 @@ from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
 from tests.support.grades import course_id_from
 
+# The grade, deep-linking, roster and launch suites run against every platform profile.
+pytestmark = pytest.mark.platform_profiles
+
 DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings"
 ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
 DATA = "https://purl.imsglobal.org/spec/lti-dl/claim/data"
@@ -246,3 +249,47 @@ def test_launch_of_linked_resource_records_line_item(client, platform, custom, m
         assert item.tag == f"target-{first.id}"
     else:
         assert sorted(item.target_ids) == sorted([first.id, second.id])
+
+
+@pytest.mark.platform_profiles("moodle")
+def test_moodle_request_without_accept_lineitem_gets_the_line_item_and_a_graded_activity(
+    client, platform
+):
+    # Moodle 4.5 sends no accept_lineitem: "no assumption", so the line item goes in and Moodle
+    # makes it the activity's own grade item (the old code left it out).
+    course_id = dl_launch(client, platform)
+    picker = client.get(f"/courses/{course_id}/teach/deep-link").get_data(as_text=True)
+    assert "creates no gradebook column" not in picker
+    (target,) = add_targets(course_id, "I can add")
+    page = client.post(
+        f"/courses/{course_id}/teach/deep-link",
+        data={"kind": "targets", "target_ids": [target.id], "mode": "aggregate", "points": "4"},
+    )
+    assert send_to_platform(page.get_data(as_text=True)).status_code == 200
+    (item,) = platform.deep_link_returns[-1]["claims"][ITEMS]
+    assert item["lineItem"]["scoreMaximum"] == 4.0
+    (placed,) = platform.placed_links
+    assert (
+        platform.line_items[placed["line_item_url"]]["resourceLinkId"]
+        == (placed["resource_link_id"])
+    )
+
+
+@pytest.mark.platform_profiles("moodle")
+def test_picker_in_a_new_course_leads_to_a_new_target_and_back(client, platform):
+    course_id = dl_launch(client, platform)
+    picker = client.get(f"/courses/{course_id}/teach/deep-link").get_data(as_text=True)
+    assert "no learning targets yet" in picker
+    link = unescape(re.search(r'id="picker-new-target" href="([^"]+)"', picker).group(1))
+    form = client.get(link)
+    assert form.status_code == 200
+    assert 'name="next" value="deep-link"' in form.get_data(as_text=True)
+    created = client.post(
+        f"/courses/{course_id}/teach/targets",
+        data={"statement": "I can add fractions", "calculation_method": "", "next": "deep-link"},
+    )
+    assert created.status_code == 303
+    assert created.headers["Location"].endswith(f"/courses/{course_id}/teach/deep-link")
+    again = client.get(created.headers["Location"]).get_data(as_text=True)
+    assert "I can add fractions" in again
+    assert 'name="target_ids"' in again

@@ -10,13 +10,15 @@ import pytest
 from lti_pl.models.courses import Course, Enrollment, Person
 from tests.support.platform_emulator import PlatformEmulator, make_rsa_key
 
+# The grade, deep-linking, roster and launch suites run against every platform profile.
+pytestmark = pytest.mark.platform_profiles
+
 TOOL = "https://tool.test"
 
 
 def start_login(client: Any, platform: PlatformEmulator, user_id: str = "user-1") -> dict[str, str]:
     response = client.post("/lti/login", data=platform.login_params(TOOL, user_id=user_id))
-    assert response.status_code == 302
-    return platform.authorize(response.headers["Location"])
+    return platform.authorize(platform.login_redirect(response))
 
 
 def post_launch(client: Any, token: str, state: str) -> Any:
@@ -218,6 +220,7 @@ def test_id_token_replayed_into_a_new_login_is_refused(client, platform):
     assert_refused(post_launch(client, token, second["state"]), "nonce_mismatch")
 
 
+@pytest.mark.platform_profiles("generic", "moodle")  # Canvas: platform storage is asked first
 def test_state_from_another_browser_is_refused(app, client, platform):
     query = start_login(client, platform)
     token = platform.sign(platform.claims(nonce=query["nonce"]))
@@ -308,3 +311,47 @@ def test_repeat_launch_reads_once_writes_nothing_and_compiles_nothing(client, pl
     assert [s for s, _ in work if s.startswith(("UPDATE", "DELETE"))] == [], work
     assert len([s for s, _ in work if s.startswith("SELECT")]) == 1, work
     assert all(hit.endswith("CACHE_HIT") for _, hit in work), work
+
+
+TARGET = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri"
+
+
+def test_resource_link_launch_without_target_link_uri_is_refused(client, platform, db_session):
+    # LTI 1.3 core §5.4: the claim is required on a resource-link launch.
+    response = launch_with(client, platform, **{TARGET: None})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "target_link_uri" in page
+    assert db_session.query(Enrollment).count() == 0
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/lti/launch",
+        "https://tool.test/teach/anything",
+        "https://tool.test:8443/lti/launch",
+        "http://tool.test/lti/launch",
+        "not a url",
+    ],
+    ids=["other-host", "other-path", "other-port", "other-scheme", "garbage"],
+)
+def test_target_link_uri_outside_our_launch_url_is_refused(client, platform, db_session, target):
+    response = launch_with(client, platform, **{TARGET: target})
+    assert response.status_code == 400
+    assert "outside this tool" in response.get_data(as_text=True)
+    assert db_session.query(Enrollment).count() == 0
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://tool.test/lti/launch",
+        "https://TOOL.test/lti/launch/",
+        "https://tool.test/lti/launch?x=1",
+    ],
+    ids=["exact", "case-and-slash", "query"],
+)
+def test_target_link_uri_naming_our_launch_url_is_accepted(client, platform, target):
+    response = launch_with(client, platform, **{TARGET: target})
+    assert response.status_code == 303, response.get_data(as_text=True)

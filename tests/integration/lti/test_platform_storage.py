@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -121,3 +122,37 @@ def test_non_ascii_storage_values_are_refused_not_a_500(app, platform, db_sessio
     )
     assert response.status_code == 400
     assert "state_mismatch" in response.get_data(as_text=True)
+
+
+def test_first_form_of_a_page_in_a_url_session_is_accepted_with_csrf_on(app, platform, db_session):
+    # The form's action URL carries the session; it was rendered before csrf_token() put the
+    # CSRF secret into the session, so the first form of every page failed with 400.
+    app.config["WTF_CSRF_ENABLED"] = True
+    browser, query, token = cookieless_login(app, platform)
+    launch = browser.post(
+        "/lti/launch",
+        data={
+            "id_token": token,
+            "state": query["state"],
+            "lti_storage_state": query["state"],
+            "lti_storage_nonce": query["nonce"],
+        },
+        base_url=TOOL,
+    )
+    assert launch.status_code == 303
+    course_path = urlsplit(launch.headers["Location"]).path.split("/learn")[0]
+    session_param = parse_qs(urlsplit(launch.headers["Location"]).query)["lti_pl_s"][0]
+    page = browser.get(
+        f"{course_path}/learn/profile", query_string={"lti_pl_s": session_param}, base_url=TOOL
+    )
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    action = unescape(re.search(r'<form method="post" action="([^"]+)"', text).group(1))
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
+    saved = browser.post(
+        action, data={"csrf_token": csrf, "interests": "drawing, frogs"}, base_url=TOOL
+    )
+    assert saved.status_code == 303, saved.get_data(as_text=True)[:500]
+    assert "lti_pl_s=" in saved.headers["Location"]
+    again = browser.get(saved.headers["Location"], base_url=TOOL).get_data(as_text=True)
+    assert "drawing" in again

@@ -9,6 +9,9 @@ from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment, Person
 from tests.support.grades import course_id_from
 
+# The grade, deep-linking, roster and launch suites run against every platform profile.
+pytestmark = pytest.mark.platform_profiles
+
 
 def roster_of(course_id):
     rows = db.session.scalars(select(Enrollment).where(Enrollment.course_id == course_id)).all()
@@ -115,3 +118,25 @@ def test_failed_sync_is_shown_and_keeps_the_roster(client, platform, runner):
     assert course.roster_sync_status.startswith("Failed")
     assert "s0" in roster_of(course_id)
     assert db.session.scalar(select(db.func.count(Person.id))) >= 2
+
+
+@pytest.mark.platform_profiles("moodle")
+def test_first_launch_without_nrps_claim_leaves_the_sync_to_the_next_launch(
+    client, platform, caplog
+):
+    # Moodle leaves the NRPS claim out until the tool is used in the course: that launch cannot
+    # sync, must say so, and must not take the hourly slot from the next launch, which can.
+    platform.new_course("course-1", "Biology 101", tool_used=False)
+    seed(platform, n=2)
+    with caplog.at_level("WARNING", logger="lti_pl.web.lti"):
+        first = platform.launch(client, role="Instructor", user_id="teacher-1")
+    course_id = course_id_from(first)
+    assert set(roster_of(course_id)) == {"teacher-1"}
+    assert any("carried no NRPS claim" in r.getMessage() for r in caplog.records)
+    assert not any(
+        r.levelname == "INFO" and "roster synced" in r.getMessage() for r in caplog.records
+    )
+
+    platform.use_tool("course-1")  # a teacher added an activity: launches now carry NRPS
+    platform.launch(client, role="Instructor", user_id="teacher-1", resource_link_id="link-2")
+    assert set(roster_of(course_id)) == {"teacher-1", "s0", "s1", "gone", "parent"}
