@@ -40,6 +40,10 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _words(value: str) -> frozenset[str]:
+    return frozenset(w.rstrip("/") for w in value.replace(",", " ").split() if w)
+
+
 def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Flask config keys from LTI_PL_* environment variables.
 
@@ -91,6 +95,15 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_RATE_LIMIT_ENABLED": _flag(get("RATE_LIMIT_ENABLED"), default=True)
         if get("RATE_LIMIT_ENABLED")
         else None,
+        # Dynamic Registration needs an administrator's consent: a one-time link from
+        # `lti-pl platforms invite` (valid INVITE_HOURS), or an issuer on this allow-list.
+        "LTI_PL_REGISTRATION_ISSUERS": _words(get("REGISTRATION_ISSUERS")),
+        "LTI_PL_INVITE_HOURS": float(get("INVITE_HOURS", "72")),
+        # Development only: let registration fetch plain-http or private/loopback URLs.
+        "LTI_PL_REGISTRATION_ALLOW_HTTP": _flag(get("REGISTRATION_ALLOW_HTTP"), default=False),
+        "LTI_PL_REGISTRATION_ALLOW_PRIVATE": _flag(
+            get("REGISTRATION_ALLOW_PRIVATE"), default=False
+        ),
         "SESSION_COOKIE_SECURE": _flag(get("SECURE_COOKIES"), default=True),
         # CHIPS: the LMS iframe is a third-party context; browsers that partition cookies keep it.
         "SESSION_COOKIE_PARTITIONED": _flag(get("SECURE_COOKIES"), default=True),
