@@ -72,7 +72,9 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_UPLOAD_FOLDER": get("UPLOAD_FOLDER") or str(folder / "uploads"),
         "MAX_CONTENT_LENGTH": int(get("MAX_UPLOAD_MB", "10")) * 1024 * 1024 + 64 * 1024,
         "LTI_PL_MAX_UPLOAD_BYTES": int(get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
-        "LTI_PL_PROXY_HOPS": int(get("PROXY_HOPS", "1")),
+        # Proxies in front that may set X-Forwarded-For/-Proto/-Host (0: trust none; a client
+        # could otherwise choose its own IP for the rate limits and the log).
+        "LTI_PL_PROXY_HOPS": int(get("PROXY_HOPS", "0")),
         "LTI_PL_ROSTER_SYNC_INTERVAL": int(get("ROSTER_SYNC_INTERVAL", "3600")),
         "LTI_PL_KEY_GRACE_DAYS": int(get("KEY_GRACE_DAYS", "7")),
         "LTI_PL_SANDBOX": _flag(get("SANDBOX"), default=False),
@@ -89,8 +91,14 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_GRADE_LEASE": float(get("GRADE_LEASE", "120")),
         "LTI_PL_HTTP_TIMEOUT": float(get("HTTP_TIMEOUT", "10")),
         "LTI_PL_LOG_LEVEL": get("LOG_LEVEL", "INFO"),
-        # Per client IP on /lti/login and /lti/launch; flask-limiter syntax ("60/minute").
-        "LTI_PL_RATE_LIMIT_LAUNCH": get("RATE_LIMIT_LAUNCH", "60/minute"),
+        # lti_pl/ratelimit.py: refused logins + launches per client IP, all logins per client IP,
+        # valid launches per launched user; flask-limiter syntax ("60/minute"). A school behind
+        # one NAT address is never counted as one: only refusals are counted per address.
+        # (RATE_LIMIT_LAUNCH, the former single per-IP limit, is read as RATE_LIMIT_FAILED.)
+        "LTI_PL_RATE_LIMIT_FAILED": get("RATE_LIMIT_FAILED")
+        or get("RATE_LIMIT_LAUNCH", "60/minute"),
+        "LTI_PL_RATE_LIMIT_LOGIN": get("RATE_LIMIT_LOGIN", "2000/minute"),
+        "LTI_PL_RATE_LIMIT_USER": get("RATE_LIMIT_USER", "30/minute"),
         # None: on, except under TESTING (a test turns it on explicitly).
         "LTI_PL_RATE_LIMIT_ENABLED": _flag(get("RATE_LIMIT_ENABLED"), default=True)
         if get("RATE_LIMIT_ENABLED")
