@@ -112,6 +112,8 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_REGISTRATION_ALLOW_PRIVATE": _flag(
             get("REGISTRATION_ALLOW_PRIVATE"), default=False
         ),
+        # Strict-Transport-Security max-age on answers served over https (0: never sent).
+        "LTI_PL_HSTS_SECONDS": int(get("HSTS_SECONDS", "31536000")),
         "SESSION_COOKIE_SECURE": _flag(get("SECURE_COOKIES"), default=True),
         # CHIPS: the LMS iframe is a third-party context; browsers that partition cookies keep it.
         "SESSION_COOKIE_PARTITIONED": _flag(get("SECURE_COOKIES"), default=True),
