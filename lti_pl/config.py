@@ -114,6 +114,13 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         ),
         # Strict-Transport-Security max-age on answers served over https (0: never sent).
         "LTI_PL_HSTS_SECONDS": int(get("HSTS_SECONDS", "31536000")),
+        # Sessions (cookie or cookieless URL token) end after SESSION_HOURS at most, after
+        # SESSION_IDLE_MINUTES without a request, and a URL token URL_TOKEN_MINUTES after its page
+        # was rendered; a launch from the LMS starts a new session; POST /sign-out ends one.
+        "LTI_PL_SESSION_HOURS": float(get("SESSION_HOURS", "10")),
+        "LTI_PL_SESSION_IDLE_MINUTES": float(get("SESSION_IDLE_MINUTES", "90")),
+        "LTI_PL_URL_TOKEN_MINUTES": float(get("URL_TOKEN_MINUTES", "90")),
+        "PERMANENT_SESSION_LIFETIME": int(float(get("SESSION_HOURS", "10")) * 3600),
         "SESSION_COOKIE_SECURE": _flag(get("SECURE_COOKIES"), default=True),
         # CHIPS: the LMS iframe is a third-party context; browsers that partition cookies keep it.
         "SESSION_COOKIE_PARTITIONED": _flag(get("SECURE_COOKIES"), default=True),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 import threading
+import time
+from dataclasses import dataclass
 from typing import IO, Any
 
 from flask import Flask, Request, Response
@@ -40,19 +43,108 @@ class CookieOrUrlSessionInterface(SecureCookieSessionInterface):
             from_url = bool(token)
         if not token:
             return self.session_class()
+        lifetime = session_limits(app)
         try:
+            # A URL token is short-lived: it is in every link, so it can be copied.
             data = serializer.loads(
-                token, max_age=int(app.permanent_session_lifetime.total_seconds())
+                token, max_age=lifetime.url_token if from_url else lifetime.most
             )
         except Exception:
             return self.session_class()
+        if not isinstance(data, dict) or not is_session_current(app, data, time.time()):
+            return self.session_class()
+        minted = data.pop(MINTED, None)
+        if from_url and not _is_fresh_token(minted, lifetime.url_token):
+            return self.session_class()
         request.environ[URL_SESSION_FLAG] = from_url
-        return self.session_class(data)
+        opened = self.session_class(data)
+        if time.time() - float(data.get(SEEN, 0)) > SEEN_RESOLUTION:
+            opened[SEEN] = int(time.time())  # an active session stays open (idle timeout)
+        return opened
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:  # noqa: D102
         if is_url_session():
             return
+        if session and STARTED not in session:
+            stamp_session(session, time.time())
         super().save_session(app, session, response)
+
+
+#: Session keys: when it started (a launch), when it was last used, its id (for sign-out), and
+#: (URL tokens only) when the token was made.
+STARTED, SEEN, SESSION_ID, MINTED = "_started", "_seen", "_sid", "_minted"
+SEEN_RESOLUTION = 60  # seconds: the idle clock moves in minutes, not on every request
+SIGNED_OUT_PREFIX = "signed-out:"
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a session lives, in seconds (LTI_PL_SESSION_*)."""
+
+    most: int
+    idle: int
+    url_token: int
+
+
+def session_limits(app: Flask) -> SessionLimits:
+    """The configured session lifetimes."""
+    return SessionLimits(
+        most=int(float(app.config.get("LTI_PL_SESSION_HOURS", 10)) * 3600),
+        idle=int(float(app.config.get("LTI_PL_SESSION_IDLE_MINUTES", 90)) * 60),
+        url_token=int(float(app.config.get("LTI_PL_URL_TOKEN_MINUTES", 90)) * 60),
+    )
+
+
+def is_session_current(app: Flask, data: dict[str, Any], now: float) -> bool:
+    """Whether a session is within its working day, not idle too long, and not signed out."""
+    limits = session_limits(app)
+    try:
+        started = float(data[STARTED])
+        seen = float(data.get(SEEN, started))
+    except (KeyError, TypeError, ValueError):
+        return False
+    if now - started > limits.most or now - seen > limits.idle:
+        return False
+    sid = data.get(SESSION_ID)
+    store = app.extensions["lti_pl"].store
+    return not (isinstance(sid, str) and store.get(SIGNED_OUT_PREFIX + sid))
+
+
+def _is_fresh_token(minted: Any, most: int) -> bool:
+    try:
+        return 0 <= time.time() - float(minted) <= most
+    except (TypeError, ValueError):
+        return False
+
+
+def stamp_session(session: Any, now: float) -> None:
+    """Start a new session: a new id, its start and last use now."""
+    session[SESSION_ID] = secrets.token_urlsafe(12)
+    session[STARTED] = int(now)
+    session[SEEN] = int(now)
+
+
+def start_new_session() -> None:
+    """A launch from the LMS starts a new session (a new id and a new working day).
+
+    The courses this browser launched into before are kept (a teacher with two course tabs),
+    but the session's clock and id start again.
+    """
+    from flask import session
+
+    stamp_session(session, time.time())
+
+
+def end_session(app: Flask) -> None:
+    """Sign out: forget the session here and refuse its URL tokens until they would expire."""
+    from flask import session
+
+    sid = session.get(SESSION_ID)
+    if isinstance(sid, str):
+        app.extensions["lti_pl"].store.set(
+            SIGNED_OUT_PREFIX + sid, 1, session_limits(app).most + 60
+        )
+    session.clear()
 
 
 URL_SESSION_FLAG = "lti_pl.session_in_url"
@@ -70,8 +162,10 @@ def use_url_session() -> None:
 
 def session_token(app: Flask, data: dict[str, Any]) -> str:
     """The signed form of a session, for URL sessions."""
+    if data and STARTED not in data:
+        stamp_session(data, time.time())
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    return str(serializer.dumps(data))
+    return str(serializer.dumps({**data, MINTED: int(time.time())}))
 
 
 class RowIdConverter(IntegerConverter):

@@ -32,7 +32,7 @@ from lti_pl.lti.runtime import LtiRuntime
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course
 from lti_pl.services import grades, launches, registration
-from lti_pl.web import background, use_url_session
+from lti_pl.web import background, start_new_session, use_url_session
 from lti_pl.web.access import remember_launch
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ def launch() -> ResponseReturnValue:
         raise LaunchError("no_role", "no known role in the launch")
     outcome = launches.provision(info, utcnow())
     session.permanent = True
+    start_new_session()  # a relaunch from the LMS starts a new session (id and working day)
     remember_launch(outcome.course_id, outcome.enrollment_id, outcome.role)
     if cookie is None:
         use_url_session()
