@@ -121,6 +121,9 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_SESSION_IDLE_MINUTES": float(get("SESSION_IDLE_MINUTES", "90")),
         "LTI_PL_URL_TOKEN_MINUTES": float(get("URL_TOKEN_MINUTES", "90")),
         "PERMANENT_SESSION_LIFETIME": int(float(get("SESSION_HOURS", "10")) * 3600),
+        # GET /metrics (Prometheus): with a token, for `Authorization: Bearer <token>`; without,
+        # only from loopback and not through a proxy.
+        "LTI_PL_METRICS_TOKEN": get("METRICS_TOKEN"),
         "SESSION_COOKIE_SECURE": _flag(get("SECURE_COOKIES"), default=True),
         # CHIPS: the LMS iframe is a third-party context; browsers that partition cookies keep it.
         "SESSION_COOKIE_PARTITIONED": _flag(get("SECURE_COOKIES"), default=True),

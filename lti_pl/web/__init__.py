@@ -243,13 +243,13 @@ def register_web(app: Flask) -> None:
     """Register blueprints, handlers and hooks."""
     from flask import session
 
-    from lti_pl.web import admin, instructor, lti, student
+    from lti_pl.web import admin, instructor, lti, metrics, student
 
     app.session_interface = CookieOrUrlSessionInterface()
     app.request_class = BrowserRequest
     app.url_map.converters["int"] = RowIdConverter  # before the blueprints' rules are added
     app.config.setdefault("SESSION_COOKIE_PARTITIONED", True)
-    for blueprint in (lti.bp, instructor.bp, student.bp, admin.bp):
+    for blueprint in (lti.bp, instructor.bp, student.bp, admin.bp, metrics.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.before_request(refuse_nul_characters)
