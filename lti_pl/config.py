@@ -74,6 +74,9 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_MAX_UPLOAD_BYTES": int(get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
         # Proxies in front that may set X-Forwarded-For/-Proto/-Host (0: trust none; a client
         # could otherwise choose its own IP for the rate limits and the log).
+        # Upload quotas: the files one student keeps in a course, and all files of a course.
+        "LTI_PL_STUDENT_QUOTA_BYTES": int(float(get("STUDENT_QUOTA_MB", "250")) * 1024 * 1024),
+        "LTI_PL_COURSE_QUOTA_BYTES": int(float(get("COURSE_QUOTA_MB", "10000")) * 1024 * 1024),
         "LTI_PL_PROXY_HOPS": int(get("PROXY_HOPS", "0")),
         "LTI_PL_ROSTER_SYNC_INTERVAL": int(get("ROSTER_SYNC_INTERVAL", "3600")),
         "LTI_PL_KEY_GRACE_DAYS": int(get("KEY_GRACE_DAYS", "7")),
