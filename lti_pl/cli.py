@@ -102,6 +102,33 @@ def platforms_import(file: Path) -> None:
         )
 
 
+@platforms.command("invite")
+@click.option(
+    "--hours", type=float, default=None, help="How long the link works (LTI_PL_INVITE_HOURS)."
+)
+@with_appcontext
+def platforms_invite(hours: float | None) -> None:
+    """Create a one-time Dynamic Registration link to paste into the LMS."""
+    from datetime import timedelta
+
+    from lti_pl.schema import ensure_schema
+    from lti_pl.services import registration
+
+    valid = hours if hours is not None else float(current_app.config["LTI_PL_INVITE_HOURS"])
+    if not 0 < valid <= 24 * 90:
+        fail("--hours must be between 0 and 2160")
+    ensure_schema()
+    invite, secret = registration.create_invite(utcnow(), timedelta(hours=valid))
+    db.session.commit()
+    base = current_app.config["LTI_PL_BASE_URL"] or "https://YOUR-TOOL-HOST"
+    click.echo(f"{base}/lti/register/{secret}")
+    click.echo(
+        f"one registration, until {invite.expires_at:%Y-%m-%d %H:%M} UTC: paste it as the "
+        "LMS's dynamic registration (tool) URL",
+        err=True,
+    )
+
+
 @platforms.command("list")
 @with_appcontext
 def platforms_list() -> None:

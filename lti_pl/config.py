@@ -40,6 +40,10 @@ def _flag(value: str | None, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _words(value: str) -> frozenset[str]:
+    return frozenset(w.rstrip("/") for w in value.replace(",", " ").split() if w)
+
+
 def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Flask config keys from LTI_PL_* environment variables.
 
@@ -68,7 +72,12 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_UPLOAD_FOLDER": get("UPLOAD_FOLDER") or str(folder / "uploads"),
         "MAX_CONTENT_LENGTH": int(get("MAX_UPLOAD_MB", "10")) * 1024 * 1024 + 64 * 1024,
         "LTI_PL_MAX_UPLOAD_BYTES": int(get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
-        "LTI_PL_PROXY_HOPS": int(get("PROXY_HOPS", "1")),
+        # Proxies in front that may set X-Forwarded-For/-Proto/-Host (0: trust none; a client
+        # could otherwise choose its own IP for the rate limits and the log).
+        # Upload quotas: the files one student keeps in a course, and all files of a course.
+        "LTI_PL_STUDENT_QUOTA_BYTES": int(float(get("STUDENT_QUOTA_MB", "250")) * 1024 * 1024),
+        "LTI_PL_COURSE_QUOTA_BYTES": int(float(get("COURSE_QUOTA_MB", "10000")) * 1024 * 1024),
+        "LTI_PL_PROXY_HOPS": int(get("PROXY_HOPS", "0")),
         "LTI_PL_ROSTER_SYNC_INTERVAL": int(get("ROSTER_SYNC_INTERVAL", "3600")),
         "LTI_PL_KEY_GRACE_DAYS": int(get("KEY_GRACE_DAYS", "7")),
         "LTI_PL_SANDBOX": _flag(get("SANDBOX"), default=False),
@@ -86,12 +95,39 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_GRADE_LEASE": float(get("GRADE_LEASE", "120")),
         "LTI_PL_HTTP_TIMEOUT": float(get("HTTP_TIMEOUT", "10")),
         "LTI_PL_LOG_LEVEL": get("LOG_LEVEL", "INFO"),
-        # Per client IP on /lti/login and /lti/launch; flask-limiter syntax ("60/minute").
-        "LTI_PL_RATE_LIMIT_LAUNCH": get("RATE_LIMIT_LAUNCH", "60/minute"),
+        # lti_pl/ratelimit.py: refused logins + launches per client IP, all logins per client IP,
+        # valid launches per launched user; flask-limiter syntax ("60/minute"). A school behind
+        # one NAT address is never counted as one: only refusals are counted per address.
+        # (RATE_LIMIT_LAUNCH, the former single per-IP limit, is read as RATE_LIMIT_FAILED.)
+        "LTI_PL_RATE_LIMIT_FAILED": get("RATE_LIMIT_FAILED")
+        or get("RATE_LIMIT_LAUNCH", "60/minute"),
+        "LTI_PL_RATE_LIMIT_LOGIN": get("RATE_LIMIT_LOGIN", "2000/minute"),
+        "LTI_PL_RATE_LIMIT_USER": get("RATE_LIMIT_USER", "30/minute"),
         # None: on, except under TESTING (a test turns it on explicitly).
         "LTI_PL_RATE_LIMIT_ENABLED": _flag(get("RATE_LIMIT_ENABLED"), default=True)
         if get("RATE_LIMIT_ENABLED")
         else None,
+        # Dynamic Registration needs an administrator's consent: a one-time link from
+        # `lti-pl platforms invite` (valid INVITE_HOURS), or an issuer on this allow-list.
+        "LTI_PL_REGISTRATION_ISSUERS": _words(get("REGISTRATION_ISSUERS")),
+        "LTI_PL_INVITE_HOURS": float(get("INVITE_HOURS", "72")),
+        # Development only: let registration fetch plain-http or private/loopback URLs.
+        "LTI_PL_REGISTRATION_ALLOW_HTTP": _flag(get("REGISTRATION_ALLOW_HTTP"), default=False),
+        "LTI_PL_REGISTRATION_ALLOW_PRIVATE": _flag(
+            get("REGISTRATION_ALLOW_PRIVATE"), default=False
+        ),
+        # Strict-Transport-Security max-age on answers served over https (0: never sent).
+        "LTI_PL_HSTS_SECONDS": int(get("HSTS_SECONDS", "31536000")),
+        # Sessions (cookie or cookieless URL token) end after SESSION_HOURS at most, after
+        # SESSION_IDLE_MINUTES without a request, and a URL token URL_TOKEN_MINUTES after its page
+        # was rendered; a launch from the LMS starts a new session; POST /sign-out ends one.
+        "LTI_PL_SESSION_HOURS": float(get("SESSION_HOURS", "10")),
+        "LTI_PL_SESSION_IDLE_MINUTES": float(get("SESSION_IDLE_MINUTES", "90")),
+        "LTI_PL_URL_TOKEN_MINUTES": float(get("URL_TOKEN_MINUTES", "90")),
+        "PERMANENT_SESSION_LIFETIME": int(float(get("SESSION_HOURS", "10")) * 3600),
+        # GET /metrics (Prometheus): with a token, for `Authorization: Bearer <token>`; without,
+        # only from loopback and not through a proxy.
+        "LTI_PL_METRICS_TOKEN": get("METRICS_TOKEN"),
         "SESSION_COOKIE_SECURE": _flag(get("SECURE_COOKIES"), default=True),
         # CHIPS: the LMS iframe is a third-party context; browsers that partition cookies keep it.
         "SESSION_COOKIE_PARTITIONED": _flag(get("SECURE_COOKIES"), default=True),

@@ -1,13 +1,21 @@
 """LTI Dynamic Registration 1.0 (as Canvas and Moodle 4.x run it), on pylti1p3's helper.
 
-The platform opens `/lti/register?openid_configuration=…&registration_token=…`; we read its
-OpenID configuration (with the token as Bearer), check that it names the issuer it was fetched
+The platform opens `/lti/register/<invite>?openid_configuration=…&registration_token=…`; we read
+its OpenID configuration (with the token as Bearer), check that it names the issuer it was fetched
 from, POST our client registration with the same token, and return what to store. Nothing here
 writes to the database: a failure at any step leaves nothing half-stored.
+
+Every URL the caller or the platform names is checked against a `UrlPolicy` before it is fetched
+(https only, no private, loopback or link-local address unless configured) and redirects are not
+followed: the registration page must not let anyone make the tool fetch an internal address.
+Every refusal carries a reason code for the log; the page shows one text for all of them, so the
+answer does not tell a reachable address from an unreachable one.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,8 +37,77 @@ SCOPES = (
 CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email")
 
 
+#: What the registration page says for every refusal or failure (no oracle on reachability).
+REFUSED_MESSAGE = (
+    "This registration was refused. Ask the administrator of this tool for a new registration link "
+    "(`lti-pl platforms invite`), then start the registration again from your LMS."
+)
+
+
 class RegistrationError(Exception):
-    """Registration refused or failed; the message is for the admin who started it."""
+    """Registration refused or failed; `reason` is a code for the log, the message for tests."""
+
+    def __init__(self, message: str, reason: str = "failed") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class UrlPolicy:
+    """Which URLs a registration may make the tool fetch.
+
+    Attributes:
+        allow_http: plain http is accepted (development and the test emulator only).
+        allow_private: private, loopback and link-local addresses are accepted.
+    """
+
+    allow_http: bool = False
+    allow_private: bool = False
+
+
+def _resolved_addresses(host: str, port: int) -> list[str]:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return []
+    return [str(info[4][0]) for info in infos]
+
+
+def check_url(url: Any, policy: UrlPolicy, what: str = "url") -> str:
+    """The URL, if the policy lets the tool fetch it.
+
+    Raises:
+        RegistrationError: with a reason code (`insecure_url`, `private_address`, ...).
+    """
+    if not isinstance(url, str) or len(url) > 1000:
+        raise RegistrationError(f"{what} is not a URL", "bad_url")
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError as error:
+        raise RegistrationError(f"{what} has a bad port", "bad_url") from error
+    host = parts.hostname or ""
+    if not host or parts.username or parts.password:
+        raise RegistrationError(f"{what} is not a URL", "bad_url")
+    if parts.scheme != "https" and not (parts.scheme == "http" and policy.allow_http):
+        raise RegistrationError(f"{what} must be https", "insecure_url")
+    addresses = _resolved_addresses(host, port or (443 if parts.scheme == "https" else 80))
+    if not addresses:
+        raise RegistrationError(f"{what}: the host does not resolve", "unresolved")
+    if not policy.allow_private:
+        for address in addresses:
+            ip = ipaddress.ip_address(address.split("%", 1)[0])
+            if not ip.is_global or ip.is_multicast:
+                raise RegistrationError(f"{what} names a private address", "private_address")
+    return url
+
+
+class _NoRedirectSession(TimeoutSession):
+    """A timeout session that never follows a redirect (each URL is checked before a fetch)."""
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
 
 
 @dataclass(frozen=True)
@@ -65,21 +142,21 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme.lower(), parts.netloc.lower()
 
 
-def _https_or_local(url: Any) -> bool:
-    if not isinstance(url, str):
-        return False
-    parts = urlsplit(url)
-    local = (parts.hostname or "") in {"127.0.0.1", "localhost"}
-    return bool(parts.netloc) and (parts.scheme == "https" or (parts.scheme == "http" and local))
-
-
 class ToolDynamicRegistration(DynamicRegistration):
     """pylti1p3's registration flow with our URLs, timeouts and issuer checks."""
 
     def __init__(
-        self, tool: ToolUrls, openid_configuration_url: str, token: str, timeout: float
+        self,
+        tool: ToolUrls,
+        openid_configuration_url: str,
+        token: str,
+        timeout: float,
+        policy: UrlPolicy,
+        allowed_issuers: frozenset[str] | None = None,
     ) -> None:
         self.tool = tool
+        self._policy = policy
+        self._allowed_issuers = allowed_issuers
         self.client_name = tool.name
         self.description = tool.description
         self._config_url = openid_configuration_url
@@ -88,7 +165,7 @@ class ToolDynamicRegistration(DynamicRegistration):
 
     def get_request_session(self) -> requests.Session:
         """A session with our timeout."""
-        return TimeoutSession(self._timeout)
+        return _NoRedirectSession(self._timeout)
 
     def get_initiate_login_uri(self) -> str:  # noqa: D102
         return self.tool.login_url
@@ -145,31 +222,32 @@ class ToolDynamicRegistration(DynamicRegistration):
             )
         if not response.ok:
             raise RegistrationError(
-                f"The LMS refused to share its configuration (HTTP {response.status_code}); "
-                "the registration link may have expired: start again from the LMS."
+                f"The LMS refused to share its configuration (HTTP {response.status_code}).",
+                "configuration_refused",
             )
         try:
             config = response.json()
         except ValueError as error:
-            raise RegistrationError("The LMS configuration is not JSON.") from error
+            raise RegistrationError("The LMS configuration is not JSON.", "not_json") from error
         if not isinstance(config, dict):
-            raise RegistrationError("The LMS configuration is not a JSON object.")
+            raise RegistrationError("The LMS configuration is not a JSON object.", "not_json")
         issuer = config.get("issuer")
         if not isinstance(issuer, str) or _origin(issuer) != _origin(self._config_url):
             raise RegistrationError(
-                "The LMS configuration names an issuer on another site than it was fetched "
-                "from; registration refused."
+                "The LMS configuration names an issuer on another site than it was fetched from.",
+                "issuer_elsewhere",
             )
+        if self._allowed_issuers is not None and issuer.rstrip("/") not in self._allowed_issuers:
+            raise RegistrationError("The issuer is not on the allow-list.", "issuer_not_allowed")
         for key in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
-            if not _https_or_local(config.get(key)):
-                raise RegistrationError(f"The LMS configuration lacks a valid {key}.")
-        endpoint = config.get("registration_endpoint")
-        if not _https_or_local(endpoint) or _origin(str(endpoint))[1] != _origin(issuer)[1]:
+            check_url(config.get(key), self._policy, key)
+        endpoint = check_url(config.get("registration_endpoint"), self._policy, "endpoint")
+        if _origin(endpoint)[1] != _origin(issuer)[1]:
             raise RegistrationError(
-                "The LMS registration endpoint is missing or not on the issuer's host."
+                "The LMS registration endpoint is not on the issuer's host.", "endpoint_elsewhere"
             )
         if PLATFORM_CONFIG not in config:
-            raise RegistrationError("This is not an LTI platform configuration.")
+            raise RegistrationError("This is not an LTI platform configuration.", "not_lti")
         return config
 
     def complete_registration(
@@ -178,7 +256,7 @@ class ToolDynamicRegistration(DynamicRegistration):
         """Turn the platform's answer into a registration to store."""
         client_id = openid_registration.get("client_id")
         if not isinstance(client_id, str) or not client_id:
-            raise RegistrationError("The LMS did not return a client ID.")
+            raise RegistrationError("The LMS did not return a client ID.", "no_client_id")
         tool_config = openid_registration.get(TOOL_CONFIG) or {}
         deployment = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
         platform_config = openid_configuration.get(PLATFORM_CONFIG) or {}
@@ -197,19 +275,49 @@ class ToolDynamicRegistration(DynamicRegistration):
         )
 
 
+def check_request(openid_configuration_url: str, registration_token: str) -> None:
+    """Refuse a registration request that lacks its parameters (before any consent lookup).
+
+    Raises:
+        RegistrationError: `missing_parameter`.
+    """
+    if not openid_configuration_url or not registration_token or len(registration_token) > 4096:
+        raise RegistrationError("A registration parameter is missing.", "missing_parameter")
+
+
+def issuer_origin_allowed(openid_configuration_url: str, allowed_issuers: frozenset[str]) -> bool:
+    """Whether the configuration URL is on the site of an allow-listed issuer."""
+    wanted = _origin(openid_configuration_url)
+    return any(_origin(issuer) == wanted for issuer in allowed_issuers)
+
+
 def register(
-    tool: ToolUrls, openid_configuration_url: str, registration_token: str, timeout: float
+    tool: ToolUrls,
+    openid_configuration_url: str,
+    registration_token: str,
+    timeout: float,
+    policy: UrlPolicy | None = None,
+    allowed_issuers: frozenset[str] | None = None,
 ) -> PlatformRegistration:
     """Run Dynamic Registration against a platform.
 
+    Args:
+        tool: our URLs.
+        openid_configuration_url: where the platform's configuration is.
+        registration_token: the platform's one-time token.
+        timeout: seconds per HTTP request.
+        policy: which URLs may be fetched (default: https, public addresses only).
+        allowed_issuers: when given, the issuer must be one of these.
+
     Raises:
-        RegistrationError: a reason for the admin (bad parameters, refused, unreachable).
+        RegistrationError: with a reason code (bad parameters, refused, unreachable).
     """
-    if not _https_or_local(openid_configuration_url):
-        raise RegistrationError("The openid_configuration parameter must be an https URL.")
-    if not registration_token:
-        raise RegistrationError("The registration_token parameter is missing.")
-    flow = ToolDynamicRegistration(tool, openid_configuration_url, registration_token, timeout)
+    policy = policy or UrlPolicy()
+    check_request(openid_configuration_url, registration_token)
+    check_url(openid_configuration_url, policy, "openid_configuration")
+    flow = ToolDynamicRegistration(
+        tool, openid_configuration_url, registration_token, timeout, policy, allowed_issuers
+    )
     try:
         result = flow.register()
     except RegistrationError:
@@ -217,13 +325,15 @@ def register(
     except LtiException as error:
         response = getattr(error, "response", None)
         code = getattr(response, "status_code", "?")
-        raise RegistrationError(f"The LMS refused the registration (HTTP {code}).") from error
+        raise RegistrationError(
+            f"The LMS refused the registration (HTTP {code}).", "registration_refused"
+        ) from error
     except requests.RequestException as error:
         raise RegistrationError(
-            f"The LMS could not be reached ({type(error).__name__}); try again."
+            f"The LMS could not be reached ({type(error).__name__}).", "unreachable"
         ) from error
     except (AssertionError, KeyError, TypeError, ValueError) as error:
-        raise RegistrationError("The LMS answered the registration unexpectedly.") from error
+        raise RegistrationError("The LMS answered unexpectedly.", "unexpected") from error
     if not isinstance(result, PlatformRegistration):
-        raise RegistrationError("The LMS answered the registration unexpectedly.")
+        raise RegistrationError("The LMS answered unexpectedly.", "unexpected")
     return result

@@ -28,7 +28,7 @@ from lti_pl.models.evidence import (
     RelearningLog,
 )
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grade_passback, mastery, uploads
+from lti_pl.services import grade_passback, mastery, quotas, uploads
 from lti_pl.services.courses import course_scale, reassessment_policy
 from lti_pl.services.targets import get_target, list_targets
 from lti_pl.services.uploads import UploadLimits as UploadLimits
@@ -91,6 +91,13 @@ def submit_evidence(
             upload, limits.folder, max_bytes=limits.max_bytes, allowed_types=limits.allowed_types
         )
     try:
+        if stored is not None:
+            quotas.check_evidence_quota(
+                actor,
+                stored.size,
+                student_quota=limits.student_quota_bytes,
+                course_quota=limits.course_quota_bytes,
+            )
         submission = validate_submission(
             evidence_kind,
             text,

@@ -73,11 +73,15 @@ class UploadLimits:
         folder: the upload folder (LTI_PL_UPLOAD_FOLDER).
         max_bytes: the largest file (LTI_PL_MAX_UPLOAD_BYTES).
         allowed_types: accepted content types.
+        student_quota_bytes: LTI_PL_STUDENT_QUOTA_MB in bytes.
+        course_quota_bytes: LTI_PL_COURSE_QUOTA_MB in bytes.
     """
 
     folder: str
     max_bytes: int
     allowed_types: frozenset[str] = ALLOWED_TYPES
+    student_quota_bytes: int = 0  # files one student keeps in a course (0: no quota)
+    course_quota_bytes: int = 0  # files of all students of a course (0: no quota)
 
 
 @dataclass(frozen=True)

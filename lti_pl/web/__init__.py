@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
+import threading
+import time
+from dataclasses import dataclass
 from typing import IO, Any
 
 from flask import Flask, Request, Response
@@ -39,19 +43,108 @@ class CookieOrUrlSessionInterface(SecureCookieSessionInterface):
             from_url = bool(token)
         if not token:
             return self.session_class()
+        lifetime = session_limits(app)
         try:
+            # A URL token is short-lived: it is in every link, so it can be copied.
             data = serializer.loads(
-                token, max_age=int(app.permanent_session_lifetime.total_seconds())
+                token, max_age=lifetime.url_token if from_url else lifetime.most
             )
         except Exception:
             return self.session_class()
+        if not isinstance(data, dict) or not is_session_current(app, data, time.time()):
+            return self.session_class()
+        minted = data.pop(MINTED, None)
+        if from_url and not _is_fresh_token(minted, lifetime.url_token):
+            return self.session_class()
         request.environ[URL_SESSION_FLAG] = from_url
-        return self.session_class(data)
+        opened = self.session_class(data)
+        if time.time() - float(data.get(SEEN, 0)) > SEEN_RESOLUTION:
+            opened[SEEN] = int(time.time())  # an active session stays open (idle timeout)
+        return opened
 
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:  # noqa: D102
         if is_url_session():
             return
+        if session and STARTED not in session:
+            stamp_session(session, time.time())
         super().save_session(app, session, response)
+
+
+#: Session keys: when it started (a launch), when it was last used, its id (for sign-out), and
+#: (URL tokens only) when the token was made.
+STARTED, SEEN, SESSION_ID, MINTED = "_started", "_seen", "_sid", "_minted"
+SEEN_RESOLUTION = 60  # seconds: the idle clock moves in minutes, not on every request
+SIGNED_OUT_PREFIX = "signed-out:"
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a session lives, in seconds (LTI_PL_SESSION_*)."""
+
+    most: int
+    idle: int
+    url_token: int
+
+
+def session_limits(app: Flask) -> SessionLimits:
+    """The configured session lifetimes."""
+    return SessionLimits(
+        most=int(float(app.config.get("LTI_PL_SESSION_HOURS", 10)) * 3600),
+        idle=int(float(app.config.get("LTI_PL_SESSION_IDLE_MINUTES", 90)) * 60),
+        url_token=int(float(app.config.get("LTI_PL_URL_TOKEN_MINUTES", 90)) * 60),
+    )
+
+
+def is_session_current(app: Flask, data: dict[str, Any], now: float) -> bool:
+    """Whether a session is within its working day, not idle too long, and not signed out."""
+    limits = session_limits(app)
+    try:
+        started = float(data[STARTED])
+        seen = float(data.get(SEEN, started))
+    except (KeyError, TypeError, ValueError):
+        return False
+    if now - started > limits.most or now - seen > limits.idle:
+        return False
+    sid = data.get(SESSION_ID)
+    store = app.extensions["lti_pl"].store
+    return not (isinstance(sid, str) and store.get(SIGNED_OUT_PREFIX + sid))
+
+
+def _is_fresh_token(minted: Any, most: int) -> bool:
+    try:
+        return 0 <= time.time() - float(minted) <= most
+    except (TypeError, ValueError):
+        return False
+
+
+def stamp_session(session: Any, now: float) -> None:
+    """Start a new session: a new id, its start and last use now."""
+    session[SESSION_ID] = secrets.token_urlsafe(12)
+    session[STARTED] = int(now)
+    session[SEEN] = int(now)
+
+
+def start_new_session() -> None:
+    """A launch from the LMS starts a new session (a new id and a new working day).
+
+    The courses this browser launched into before are kept (a teacher with two course tabs),
+    but the session's clock and id start again.
+    """
+    from flask import session
+
+    stamp_session(session, time.time())
+
+
+def end_session(app: Flask) -> None:
+    """Sign out: forget the session here and refuse its URL tokens until they would expire."""
+    from flask import session
+
+    sid = session.get(SESSION_ID)
+    if isinstance(sid, str):
+        app.extensions["lti_pl"].store.set(
+            SIGNED_OUT_PREFIX + sid, 1, session_limits(app).most + 60
+        )
+    session.clear()
 
 
 URL_SESSION_FLAG = "lti_pl.session_in_url"
@@ -69,8 +162,10 @@ def use_url_session() -> None:
 
 def session_token(app: Flask, data: dict[str, Any]) -> str:
     """The signed form of a session, for URL sessions."""
+    if data and STARTED not in data:
+        stamp_session(data, time.time())
     serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    return str(serializer.dumps(data))
+    return str(serializer.dumps({**data, MINTED: int(time.time())}))
 
 
 class RowIdConverter(IntegerConverter):
@@ -149,13 +244,13 @@ def register_web(app: Flask) -> None:
     from flask import session
     from flask_wtf.csrf import generate_csrf
 
-    from lti_pl.web import admin, instructor, lti, student
+    from lti_pl.web import admin, instructor, lti, metrics, student
 
     app.session_interface = CookieOrUrlSessionInterface()
     app.request_class = BrowserRequest
     app.url_map.converters["int"] = RowIdConverter  # before the blueprints' rules are added
     app.config.setdefault("SESSION_COOKIE_PARTITIONED", True)
-    for blueprint in (lti.bp, instructor.bp, student.bp, admin.bp):
+    for blueprint in (lti.bp, instructor.bp, student.bp, admin.bp, metrics.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.before_request(refuse_nul_characters)
@@ -180,15 +275,7 @@ def register_web(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        ancestors = " ".join(["'self'", *frame_ancestors(app)])
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; form-action *; base-uri 'none'; object-src 'none'; "
-            f"frame-ancestors {ancestors}",
-        )
+        set_security_headers(app, response)
         return response
 
     @app.get("/healthz")
@@ -208,22 +295,117 @@ def register_web(app: Flask) -> None:
     del healthz, _globals, _carry_url_session, _commit_unless_error, _security_headers
 
 
-def frame_ancestors(app: Flask) -> list[str]:
-    """Origins allowed to frame the tool: the registered platforms' login origins, cached."""
-    runtime = app.extensions["lti_pl"]
-    cached = runtime.store.get("frame-ancestors")
-    if cached is not None:
-        return list(cached)
+#: Browser features the tool never uses, switched off for its pages and anything they embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), interest-cohort=()"
+)
+FORM_ACTION_FLAG = "lti_pl.form_action"
+
+
+def allow_form_action(url: str) -> None:
+    """Let this response's page post a form to `url` (a platform's deep-link return URL)."""
+    origin = _origin(url)
+    if origin:
+        flask_request.environ.setdefault(FORM_ACTION_FLAG, []).append(origin)
+
+
+def set_security_headers(app: Flask, response: Response) -> None:
+    """CSP (frame-ancestors of the page's platform, form-action), HSTS over TLS and more."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    hsts = int(app.config.get("LTI_PL_HSTS_SECONDS", 31536000) or 0)
+    if flask_request.is_secure and hsts > 0:
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
+    if "Content-Security-Policy" in response.headers:
+        return
+    if 300 <= response.status_code < 400 or response.mimetype != "text/html":
+        # Not a page a browser frames: skip the lookup (a launch's redirect stays one query).
+        ancestors = ["'self'"]
+    else:
+        ancestors = ["'self'", *frame_ancestors(app)]
+    form_action = " ".join(["'self'", *flask_request.environ.get(FORM_ACTION_FLAG, [])])
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        f"script-src 'self'; form-action {form_action}; base-uri 'none'; object-src 'none'; "
+        f"frame-ancestors {' '.join(ancestors)}"
+    )
+
+
+def _origin(url: str) -> str:
     from urllib.parse import urlsplit
 
-    from lti_pl.models.platforms import Platform
+    parts = urlsplit(url)
+    if parts.scheme in {"http", "https"} and parts.netloc:
+        return f"{parts.scheme}://{parts.netloc}"
+    return ""
 
-    origins: set[str] = set()
-    for issuer, login in db.session.execute(select(Platform.issuer, Platform.auth_login_url)):
-        for url in (issuer, login):
-            parts = urlsplit(url)
-            if parts.scheme in {"http", "https"} and parts.netloc:
-                origins.add(f"{parts.scheme}://{parts.netloc}")
-    result = sorted(origins)
-    runtime.store.set("frame-ancestors", result, 60)
-    return result
+
+def frame_ancestors(app: Flask) -> list[str]:
+    """Origins allowed to frame this page.
+
+    A page of a course allows only the origins of that course's platform; other pages (the
+    launch's own pages, the configuration page) those of every registered platform.
+    """
+    origins = app.extensions.setdefault("lti_pl_frame_ancestors", PlatformOrigins())
+    course_id = (flask_request.view_args or {}).get("course_id")
+    if isinstance(course_id, int):
+        return origins.for_course(course_id)
+    return origins.everywhere()
+
+
+class PlatformOrigins:
+    """The registered platforms' origins, per platform, reloaded when the registrations change.
+
+    The registrations' version (how many platforms, the latest change) is one cheap query per
+    page, so a `lti-pl platforms import` in another process is seen by the next page of every
+    process at once, with no cache to expire.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._version: tuple[Any, ...] | None = None
+        self._by_platform: dict[int, list[str]] = {}
+        self._platform_of_course: dict[int, int | None] = {}
+
+    def _current(self) -> dict[int, list[str]]:
+        from sqlalchemy import func
+
+        from lti_pl.models.platforms import Platform
+
+        row = db.session.execute(select(func.count(Platform.id), func.max(Platform.updated_at)))
+        version = tuple(row.one())
+        with self._lock:
+            if version == self._version:
+                return self._by_platform
+        by_platform: dict[int, list[str]] = {}
+        query = select(Platform.id, Platform.issuer, Platform.auth_login_url)
+        for platform_id, issuer, login in db.session.execute(query):
+            found = {_origin(url) for url in (issuer, login)} - {""}
+            by_platform[platform_id] = sorted(found)
+        with self._lock:
+            self._version, self._by_platform = version, by_platform
+        return by_platform
+
+    def everywhere(self) -> list[str]:
+        """Every registered platform's origins."""
+        return sorted({o for found in self._current().values() for o in found})
+
+    def for_course(self, course_id: int) -> list[str]:
+        """The origins of the course's platform (none for an unknown course)."""
+        from lti_pl.models.courses import Course
+
+        by_platform = self._current()
+        with self._lock:
+            known = course_id in self._platform_of_course
+            platform_id = self._platform_of_course.get(course_id)
+        if not known:
+            course = db.session.get(Course, course_id)  # often in the session already
+            platform_id = course.platform_id if course is not None else None
+            with self._lock:
+                if len(self._platform_of_course) > 50_000:
+                    self._platform_of_course.clear()
+                if platform_id is not None:  # a course never moves to another platform
+                    self._platform_of_course[course_id] = platform_id
+        return list(by_platform.get(platform_id, [])) if platform_id is not None else []

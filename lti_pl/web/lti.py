@@ -32,7 +32,7 @@ from lti_pl.lti.runtime import LtiRuntime
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course
 from lti_pl.services import grade_passback, launches, registration
-from lti_pl.web import background, use_url_session
+from lti_pl.web import background, start_new_session, use_url_session
 from lti_pl.web.access import remember_launch
 
 logger = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ def launch() -> ResponseReturnValue:
         raise LaunchError("no_role", "no known role in the launch")
     outcome = launches.provision(info, utcnow())
     session.permanent = True
+    start_new_session()  # a relaunch from the LMS starts a new session (id and working day)
     remember_launch(outcome.course_id, outcome.enrollment_id, outcome.role)
     if cookie is None:
         use_url_session()
@@ -312,19 +313,41 @@ def config_page() -> ResponseReturnValue:
 
 
 @bp.get("/register")
-def register() -> ResponseReturnValue:
-    """LTI Dynamic Registration: register with the platform that opened this page."""
+@bp.get("/register/<invite>")
+def register(invite: str = "") -> ResponseReturnValue:
+    """LTI Dynamic Registration, with an administrator's consent (an invite or the allow-list).
+
+    Every refusal answers with the same text (the reason goes to the log): the page must not
+    tell a caller whether an address it named was reachable.
+    """
     config_url = request.args.get("openid_configuration", "")
     token = request.args.get("registration_token", "")
+    invite = invite or request.args.get("invite", "")
+    allowed: frozenset[str] = current_app.config.get("LTI_PL_REGISTRATION_ISSUERS") or frozenset()
+    policy = dynamic_registration.UrlPolicy(
+        allow_http=bool(current_app.config.get("LTI_PL_REGISTRATION_ALLOW_HTTP")),
+        allow_private=bool(current_app.config.get("LTI_PL_REGISTRATION_ALLOW_PRIVATE")),
+    )
     try:
+        dynamic_registration.check_request(config_url, token)
+        claimed = None
+        if invite:
+            claimed = registration.claim_invite(invite, utcnow())
+        elif not (allowed and dynamic_registration.issuer_origin_allowed(config_url, allowed)):
+            raise RegistrationError("No invite and not an allowed issuer.", "no_consent")
         result = dynamic_registration.register(
-            _tool_urls(), config_url, token, float(current_app.config["LTI_PL_HTTP_TIMEOUT"])
+            _tool_urls(),
+            config_url,
+            token,
+            float(current_app.config["LTI_PL_HTTP_TIMEOUT"]),
+            policy,
+            allowed_issuers=None if claimed is not None else allowed,
         )
     except RegistrationError as error:
-        logger.warning("dynamic registration refused: %s", type(error).__name__)
-        return render_template("lti/register_error.html", message=str(error)), 400
-    platform = registration.store_dynamic_registration(result)  # committed after the view
-    runtime().registrations.clear()
-    runtime().store.delete("frame-ancestors")
+        logger.warning("dynamic registration refused: %s", error.reason)
+        message = dynamic_registration.REFUSED_MESSAGE
+        return render_template("lti/register_error.html", message=message), 400
+    platform = registration.store_dynamic_registration(result, claimed)  # committed after the view
+    runtime().registrations_changed()
     logger.info("dynamic registration stored platform=%s", platform.id)
     return render_template("lti/register_done.html", platform=platform)

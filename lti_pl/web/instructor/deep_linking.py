@@ -12,6 +12,7 @@ from lti_pl.domain.ids import parse_id
 from lti_pl.lti.deep_linking import DeepLinkError, DeepLinkSettings, signed_response
 from lti_pl.lti.roles import CourseRole
 from lti_pl.services import deep_linking
+from lti_pl.web import allow_form_action
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 from lti_pl.web.lti import external_url
@@ -98,4 +99,5 @@ def deep_link_return(course_id: int) -> ResponseReturnValue:
     except DeepLinkError as error:
         return _picker(course_id, settings, InvalidInputError(str(error), field="kind"))
     session.pop("deep_link", None)
+    allow_form_action(settings.return_url)  # CSP form-action: this platform's return URL only
     return render_template("lti/deep_link_return.html", return_url=settings.return_url, jwt=token)

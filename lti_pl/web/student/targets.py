@@ -71,6 +71,8 @@ def submit_evidence(course_id: int, target_id: int) -> ResponseReturnValue:
             limits=service.UploadLimits(
                 folder=current_app.config["LTI_PL_UPLOAD_FOLDER"],
                 max_bytes=current_app.config["LTI_PL_MAX_UPLOAD_BYTES"],
+                student_quota_bytes=current_app.config.get("LTI_PL_STUDENT_QUOTA_BYTES", 0),
+                course_quota_bytes=current_app.config.get("LTI_PL_COURSE_QUOTA_BYTES", 0),
             ),
             now=now,
         )

@@ -95,16 +95,16 @@ def test_state_lives_in_redis_with_an_expiry(test_config, db_session, platform):
 
 @needs_redis
 def test_rate_limits_are_shared_between_instances(test_config, db_session, platform):
-    extra = {"LTI_PL_RATE_LIMIT_ENABLED": True, "LTI_PL_RATE_LIMIT_LAUNCH": "4/minute"}
+    extra = {"LTI_PL_RATE_LIMIT_ENABLED": True, "LTI_PL_RATE_LIMIT_FAILED": "4/minute"}
     first, second = app_on(test_config, REDIS_URL, **extra), app_on(test_config, REDIS_URL, **extra)
     first.extensions["lti_pl_limiter"].reset()
-    params = platform.login_params(TOOL)
+    params = platform.login_params(TOOL) | {"iss": "https://unknown.example"}  # refused logins
     addr = {"REMOTE_ADDR": "127.0.0.77"}
     statuses = [
         app.test_client().post("/lti/login", data=params, environ_base=addr).status_code
         for app in (first, second, first, second, first)
     ]
-    assert statuses == [302, 302, 302, 302, 429]
+    assert statuses == [400, 400, 400, 400, 429]
     first.extensions["lti_pl_limiter"].reset()
 
 

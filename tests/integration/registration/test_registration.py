@@ -15,7 +15,13 @@ TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 
 
 @pytest.fixture
-def new_platform(app, db_session, tool_jwks):
+def dev_registration(app):
+    """The emulator serves plain http on 127.0.0.1: allow that, as development would."""
+    app.config.update(LTI_PL_REGISTRATION_ALLOW_HTTP=True, LTI_PL_REGISTRATION_ALLOW_PRIVATE=True)
+
+
+@pytest.fixture
+def new_platform(app, db_session, tool_jwks, dev_registration):
     emulator = PlatformEmulator(
         client_id="dr-client-7", deployment_id="dr-deploy-1", tool_jwks=lambda: tool_jwks
     ).start()
@@ -23,9 +29,17 @@ def new_platform(app, db_session, tool_jwks):
     emulator.stop()
 
 
-def register(client, emulator, token="reg-token-1"):  # noqa: S107 - the emulator's test token
+def invite_link(runner):
+    result = runner.invoke(args=["platforms", "invite"])
+    assert result.exit_code == 0, result.output
+    link = result.stdout.strip()
+    assert link.startswith("https://tool.test/lti/register/"), link
+    return link.removeprefix("https://tool.test")
+
+
+def register(client, emulator, token="reg-token-1", path=None):  # noqa: S107 - emulator's token
     return client.get(
-        "/lti/register",
+        path or invite_link(client.application.test_cli_runner()),
         query_string={
             "openid_configuration": emulator.url + "/.well-known/openid-configuration",
             "registration_token": token,
@@ -72,19 +86,19 @@ def test_dynamic_registration_stores_platform_and_then_launches(client, new_plat
 def test_wrong_registration_token_stores_nothing(client, new_platform):
     response = register(client, new_platform, token="wrong")
     assert response.status_code == 400
-    assert "expired" in response.get_data(as_text=True)
+    assert "registration was refused" in response.get_data(as_text=True)
     assert stored(new_platform) == []
     assert new_platform.registrations == []
 
 
-def test_issuer_on_another_site_is_refused(app, db_session, tool_jwks, client):
+def test_issuer_on_another_site_is_refused(app, db_session, tool_jwks, client, dev_registration):
     emulator = PlatformEmulator(
         issuer="https://lms.example.org", tool_jwks=lambda: tool_jwks
     ).start()
     try:
         response = register(client, emulator)
         assert response.status_code == 400
-        assert "another site" in response.get_data(as_text=True)
+        assert "registration was refused" in response.get_data(as_text=True)
         assert emulator.registrations == []
         assert stored(emulator) == []
     finally:

@@ -77,9 +77,7 @@ def test_a_post_without_csrf_token_is_refused_with_a_readable_page(
 
 # ------------------------------------------------------------------------------------- CSP
 def test_csp_frames_only_registered_platforms(app, client, platform: PlatformEmulator, db_session):
-    # The list is cached for 60 s in the (possibly shared Redis) store: start from a fresh one.
-    app.extensions["lti_pl"].store.delete("frame-ancestors")
-    response = client.get("/healthz")
+    response = client.get("/")
     csp = response.headers["Content-Security-Policy"]
     directives = dict(
         [*part.strip().split(" ", 1), ""][:2] for part in csp.split(";") if part.strip()
@@ -95,8 +93,7 @@ def test_csp_frames_only_registered_platforms(app, client, platform: PlatformEmu
 
 
 def test_csp_without_platforms_allows_only_self(app, client, db_session):
-    app.extensions["lti_pl"].store.delete("frame-ancestors")
-    csp = client.get("/healthz").headers["Content-Security-Policy"]
+    csp = client.get("/").headers["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in csp
     assert "frame-ancestors 'self' " not in csp
 
@@ -121,19 +118,19 @@ def test_session_and_state_cookies_are_cross_site_secure_partitioned(client, pla
 
 # ------------------------------------------------------------------------------ rate limits
 def test_launch_rate_limit_answers_429_with_a_readable_page(test_config, db_session, platform):
-    app = app_with(test_config, LTI_PL_RATE_LIMIT_ENABLED=True, LTI_PL_RATE_LIMIT_LAUNCH="3/minute")
+    app = app_with(test_config, LTI_PL_RATE_LIMIT_ENABLED=True, LTI_PL_RATE_LIMIT_FAILED="3/minute")
     app.extensions["lti_pl_limiter"].reset()
     client = app.test_client()
-    params = platform.login_params("https://tool.test")
+    params = platform.login_params("https://tool.test") | {"iss": "https://unknown.example"}
     statuses = [client.post("/lti/login", data=params).status_code for _ in range(4)]
-    assert statuses == [302, 302, 302, 429]
+    assert statuses == [400, 400, 400, 429]
     limited = client.post("/lti/login", data=params)
     assert limited.status_code == 429
     assert "Wait a minute" in limited.get_data(as_text=True)
     assert limited.headers.get("Retry-After")
     # Other addresses have their own budget; the JWKS is not limited.
     other = client.post("/lti/login", data=params, environ_base={"REMOTE_ADDR": "127.0.0.9"})
-    assert other.status_code == 302
+    assert other.status_code == 400
     assert client.get("/lti/jwks.json").status_code == 200
     app.extensions["lti_pl_limiter"].reset()
 

@@ -32,8 +32,13 @@ def test_default_database_is_sqlite_in_the_instance_folder(tmp_path: Path):
     assert pg["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
 
 
-def test_forwarded_headers_are_honoured_behind_a_proxy(app, db_session):
-    app.config["LTI_PL_BASE_URL"] = ""
+@pytest.mark.parametrize(("hops", "reason"), [(1, "unknown_issuer"), (0, "bad_target")])
+def test_forwarded_headers_are_honoured_only_behind_a_configured_proxy(
+    test_config, db_session, hops, reason
+):
+    from lti_pl import create_app
+
+    app = create_app(test_config | {"LTI_PL_PROXY_HOPS": hops, "LTI_PL_BASE_URL": ""})
     client = app.test_client()
     response = client.post(
         "/lti/login",
@@ -49,9 +54,10 @@ def test_forwarded_headers_are_honoured_behind_a_proxy(app, db_session):
         },
         base_url="http://internal:8000",
     )
-    # The target is on the forwarded host, so the login gets as far as the unknown issuer.
+    # Trusted (one proxy configured), the target is on the forwarded host, so the login gets as
+    # far as the unknown issuer; untrusted (the default), the host is the socket's: bad target.
     assert response.status_code == 400
-    assert "unknown_issuer" in response.get_data(as_text=True)
+    assert reason in response.get_data(as_text=True)
 
 
 def test_security_headers_and_frame_ancestors_from_registered_platforms(client, platform):

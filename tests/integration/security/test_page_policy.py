@@ -1,0 +1,76 @@
+"""Per-page browser policy: frame-ancestors of the page's platform only, seen at once after an
+import by every process; HSTS over TLS; Permissions-Policy; form-action limited to the tool and
+the platform's deep-link return URL."""
+
+from __future__ import annotations
+
+import json
+
+from lti_pl import create_app
+from tests.conftest import HttpsClient
+from tests.security_support import directives
+from tests.support.platform_emulator import PlatformEmulator
+
+
+def test_a_course_page_may_be_framed_only_by_its_own_platform(client, platform, second_platform):
+    own = platform.launch(client, role="Instructor", user_id="t-a", context_id="a")
+    page = client.get(own.headers["Location"])
+    assert page.status_code == 200
+    ancestors = directives(page)["frame-ancestors"].split()
+    assert platform.url in ancestors
+    assert second_platform.url not in ancestors
+
+    other_client = client.application.test_client()
+    other = second_platform.launch(other_client, role="Instructor", user_id="t-b", context_id="b")
+    ancestors = directives(other_client.get(other.headers["Location"]))["frame-ancestors"].split()
+    assert second_platform.url in ancestors
+    assert platform.url not in ancestors
+
+
+def test_an_import_in_another_process_is_seen_by_the_next_page_at_once(
+    test_config, db_session, tool_jwks, tmp_path, runner
+):
+    """Two apps stand for two processes: the CLI's and a server's with a warm cache."""
+    server = create_app(test_config)
+    server.test_client_class = HttpsClient
+    web = server.test_client()
+    emulator = PlatformEmulator(tool_jwks=lambda: tool_jwks, client_id="late-client").start()
+    try:
+        assert emulator.url not in directives(web.get("/"))["frame-ancestors"]  # cache warm
+        config = tmp_path / "platform.json"
+        config.write_text(json.dumps(emulator.registration()))
+        result = runner.invoke(args=["platforms", "import", str(config)])
+        assert result.exit_code == 0, result.output
+        assert emulator.url in directives(web.get("/"))["frame-ancestors"].split()
+    finally:
+        emulator.stop()
+
+
+def test_hsts_only_over_tls(client, db_session):
+    assert client.get("/").headers["Strict-Transport-Security"].startswith("max-age=")
+    plain = client.get("/", base_url="http://tool.test")
+    assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_permissions_policy_switches_off_unused_features(client, db_session):
+    policy = client.get("/").headers["Permissions-Policy"]
+    for feature in ("camera=()", "microphone=()", "geolocation=()", "payment=()"):
+        assert feature in policy
+
+
+def test_forms_may_post_only_to_the_tool_by_default(client, platform):
+    assert directives(client.get("/"))["form-action"] == "'self'"
+
+
+def test_the_deep_link_return_page_may_post_to_the_platforms_return_url_only(client, platform):
+    from tests.integration.deep_linking.test_deep_linking import add_targets, dl_launch
+
+    course_id = dl_launch(client, platform)
+    (target,) = add_targets(course_id, "I can add")
+    page = client.post(
+        f"/courses/{course_id}/teach/deep-link",
+        data={"kind": "targets", "target_ids": [target.id], "mode": "aggregate", "title": "U1"},
+    )
+    assert page.status_code == 200, page.get_data(as_text=True)
+    assert "deep-link-return" in page.get_data(as_text=True)
+    assert directives(page)["form-action"].split() == ["'self'", platform.url]
