@@ -12,6 +12,22 @@
     node.textContent = new Intl.DateTimeFormat(undefined, options).format(when);
     if (node.tagName.toLowerCase() === "time") { node.setAttribute("title", iso); }
   }
+  // An evidence form's radio (name="kind") shows only the fields of the chosen kind
+  // ([data-kind-field] lists the kinds a field belongs to).
+  function showFieldsOfKind(form) {
+    var radios = form.querySelectorAll('input[type="radio"][name="kind"]');
+    var fields = form.querySelectorAll("[data-kind-field]");
+    if (!radios.length || !fields.length) { return; }
+    function update() {
+      var chosen = form.querySelector('input[type="radio"][name="kind"]:checked');
+      var kind = chosen ? chosen.value : "";
+      fields.forEach(function (field) {
+        field.hidden = field.getAttribute("data-kind-field").split(" ").indexOf(kind) < 0;
+      });
+    }
+    radios.forEach(function (radio) { radio.addEventListener("change", update); });
+    update();
+  }
   function run() {
     document.querySelectorAll("time[datetime]").forEach(function (node) {
       localize(node, node.getAttribute("datetime"));
@@ -22,6 +38,7 @@
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
     });
+    document.querySelectorAll("form").forEach(showFieldsOfKind);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", run);
