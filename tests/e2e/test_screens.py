@@ -21,6 +21,14 @@ pytestmark = pytest.mark.e2e
 
 WIDTHS = (360, 800, 1280)
 SKIP = re.compile(r"\.csv$|/file$|/data-wall|/lti/|/static/")
+MENU = """() => {
+  const nav = document.querySelector('nav[aria-label="Course menu"]');
+  if (!nav) { return null; }
+  const links = Array.from(nav.querySelectorAll("a"));
+  return {labels: links.map(a => a.textContent.trim()),
+          current: links.filter(a => a.hasAttribute("aria-current")).map(a => a.textContent.trim()),
+          navs: document.querySelectorAll("nav").length};
+}"""
 LINKS = """() => Array.from(document.querySelectorAll('a[href]'))
   .filter(a => a.target !== '_blank').map(a => a.href)"""
 
@@ -71,6 +79,7 @@ def test_every_page_keeps_words_whole_and_never_scrolls_sideways(
     assert len(urls) >= 6, f"the crawl reached too few pages: {urls}"
     print(f"{person}: {len(urls)} routes: {sorted(route(u) for u in urls)}")
     problems = []
+    menus: dict[str, list[str]] = {}  # the course menu's links -> the routes that show it
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         for url in urls:
@@ -86,7 +95,12 @@ def test_every_page_keeps_words_whole_and_never_scrolls_sideways(
                     assert_accessible(page, where)
                 except AssertionError as error:
                     problems.append(str(error)[:600])
+                menu = page.evaluate(MENU)
+                menus.setdefault(str(menu and menu["labels"]), []).append(route(url))
+                if not menu or len(menu["current"]) != 1 or menu["navs"] != 1:
+                    problems.append(f"{where}: one menu with one current page, not {menu}")
     page.context.close()
+    assert len(menus) == 1, f"the course menu differs between pages: {menus}"
     assert problems == [], "\n".join(problems)
 
 
