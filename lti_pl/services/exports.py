@@ -6,12 +6,10 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 
 from lti_pl.domain.profiles import SelfAssessment
-from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
@@ -19,7 +17,17 @@ from lti_pl.models.profiles import Goal
 from lti_pl.models.targets import LearningTarget
 from lti_pl.services.data_wall import build_wall, scale_of
 from lti_pl.services.goals import list_goals
+from lti_pl.services.level_history import (
+    LevelChart,
+    LevelStep,
+    level_chart,
+    level_history,
+    record_method,
+)
 from lti_pl.services.profiles import course_targets, profile_row, self_assessments
+
+#: What a course without a calculation method uses (as services.courses does).
+DEFAULT_METHOD = "decaying_average"
 
 DATA_WALL_COLUMNS = (
     "enrollment_id",
@@ -115,69 +123,6 @@ def evidence_csv(course: Course) -> str:
 
 
 @dataclass(frozen=True)
-class ChartPoint:
-    """One assessment on a chart: x, y in the SVG's coordinates, with its date and score."""
-
-    x: float
-    y: float
-    when: datetime
-    score: float
-
-
-@dataclass(frozen=True)
-class MasteryChart:
-    """A small line chart of one target's assessment scores over time (drawn as SVG)."""
-
-    width: int
-    height: int
-    points: tuple[ChartPoint, ...]
-    gridlines: tuple[tuple[float, str], ...]  # (y, label) per scale level
-    summary: str
-
-    @property
-    def polyline(self) -> str:
-        """The points attribute of the SVG polyline."""
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
-
-
-CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 320, 140, 24
-
-
-def mastery_chart(
-    assessments: Sequence[Assessment], scale: MasteryScale, statement: str
-) -> MasteryChart:
-    """Scores over time as chart coordinates (oldest left), with a sentence for screen readers."""
-    span = (scale.max_points - scale.min_points) or 1.0
-    inner_w = CHART_WIDTH - 2 * CHART_PAD
-    inner_h = CHART_HEIGHT - 2 * CHART_PAD
-
-    def y_of(score: float) -> float:
-        return CHART_PAD + inner_h * (1 - (scale.clamp(score) - scale.min_points) / span)
-
-    ordered = sorted(assessments, key=lambda a: (a.assessed_at, a.id))
-    points = []
-    if ordered:
-        first = ordered[0].assessed_at.timestamp()
-        total = (ordered[-1].assessed_at.timestamp() - first) or 1.0
-        for a in ordered:
-            # One assessment sits in the middle; several spread by date.
-            fraction = 0.5 if len(ordered) == 1 else (a.assessed_at.timestamp() - first) / total
-            points.append(
-                ChartPoint(CHART_PAD + inner_w * fraction, y_of(a.score), a.assessed_at, a.score)
-            )
-    gridlines = tuple((y_of(level.points), level.label) for level in scale.levels)
-    if points:
-        summary = (
-            f"Scores on {statement}: "
-            + ", ".join(f"{p.score:g} on {p.when:%d %b %Y}" for p in points)
-            + "."
-        )
-    else:
-        summary = f"No assessed scores yet on {statement}."
-    return MasteryChart(CHART_WIDTH, CHART_HEIGHT, tuple(points), gridlines, summary)
-
-
-@dataclass(frozen=True)
 class TargetReport:
     """One target in a student's report."""
 
@@ -188,7 +133,8 @@ class TargetReport:
     self_assessment: SelfAssessment | None
     assessments: tuple[Assessment, ...]
     evidence: tuple[Evidence, ...]
-    chart: MasteryChart
+    chart: LevelChart
+    steps: tuple[LevelStep, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -236,6 +182,8 @@ def student_report(student: Enrollment) -> StudentReport:
             if has_level and record and record.score is not None
             else None
         )
+        method, params = record_method(record, student.course.calculation_method or DEFAULT_METHOD)
+        steps = level_history(assessments.get(target.id, []), scale, method, params)
         reports.append(
             TargetReport(
                 target=target,
@@ -247,7 +195,8 @@ def student_report(student: Enrollment) -> StudentReport:
                 self_assessment=ratings.get(target.id),
                 assessments=tuple(assessments.get(target.id, [])),
                 evidence=tuple(evidence.get(target.id, [])),
-                chart=mastery_chart(assessments.get(target.id, []), scale, target.statement),
+                chart=level_chart(steps, scale, target.statement),
+                steps=steps,
             )
         )
     profile = profile_row(student.id)

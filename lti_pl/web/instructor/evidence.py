@@ -17,16 +17,19 @@ from lti_pl.services import mastery
 from lti_pl.services.courses import course_scale
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
-from lti_pl.web.downloads import send_attachment
+from lti_pl.web.downloads import send_attachment, send_inline_image
 from lti_pl.web.instructor import bp
 
 
-def serve_evidence_file(evidence_id: int) -> ResponseReturnValue:
-    """Send an evidence file as a download with its stored type (never rendered as a page)."""
+def serve_evidence_file(evidence_id: int, *, inline_image: bool = False) -> ResponseReturnValue:
+    """Send an evidence file as a download with its stored type (never rendered as a page).
+
+    With `inline_image`, a raster image is sent to show in the page instead (404 otherwise).
+    """
     found = service.evidence_file(
         current_enrollment(), evidence_id, current_app.config["LTI_PL_UPLOAD_FOLDER"]
     )
-    return send_attachment(found)
+    return send_inline_image(found) if inline_image else send_attachment(found)
 
 
 @bp.get("/assess")
@@ -152,3 +155,10 @@ def save_quick_grid(course_id: int) -> ResponseReturnValue:
 def evidence_download(course_id: int, evidence_id: int) -> ResponseReturnValue:
     """Download a student's evidence file."""
     return serve_evidence_file(evidence_id)
+
+
+@bp.get("/evidence/<int:evidence_id>/image")
+@requires_role(CourseRole.TEACHER)
+def evidence_image(course_id: int, evidence_id: int) -> ResponseReturnValue:
+    """A student's image evidence, to show in the page (PNG, JPEG, GIF, WebP only)."""
+    return serve_evidence_file(evidence_id, inline_image=True)

@@ -15,3 +15,10 @@ from lti_pl.web.student import bp
 def evidence_download(course_id: int, evidence_id: int) -> ResponseReturnValue:
     """Download my evidence file (or my linked student's, for observers)."""
     return serve_evidence_file(evidence_id)
+
+
+@bp.get("/evidence/<int:evidence_id>/image")
+@requires_role(CourseRole.STUDENT, CourseRole.OBSERVER)
+def evidence_image(course_id: int, evidence_id: int) -> ResponseReturnValue:
+    """My image evidence (or my linked student's), to show in the page."""
+    return serve_evidence_file(evidence_id, inline_image=True)

@@ -89,7 +89,7 @@ def test_student_report_shows_self_assessment_beside_level(app, client, platform
     assert "Got it" in text
     assert "drawing" in text
     assert 'role="img"' in text
-    assert "Scores on I can skill 1: 2 on" in text
+    assert "Level over time on I can skill 1: Near Mastery (2) on" in text
 
 
 def test_students_cannot_download_exports(app, client, platform, db_session):

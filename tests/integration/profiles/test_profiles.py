@@ -117,12 +117,17 @@ def test_binder_shows_own_work_and_is_printable(app, client, platform, db_sessio
     assert "<svg" in text
     assert "<polyline" in text
     chart = text.split('<svg class="chart"', 1)[1].split("</svg>", 1)[0]
-    axis_labels = re.findall(r'<text class="axis-label"[^>]*>([^<]+)</text>', chart)
+    axis_labels = re.findall(r'<text class="axis-label[^"]*"[^>]*>([^<]+)</text>', chart)
     assert [label for label in axis_labels if not label[0].isdigit()] == [
         level.label for level in DEFAULT_SCALE.levels
     ]
     assert len([label for label in axis_labels if label[0].isdigit()]) == 2  # first, last date
-    assert 'aria-label="Scores on I can skill 1: 1 on' in text
+    # The chart plots the level after each assessment (decaying average: 1, then 2.3), not
+    # the raw scores, and names the current level and the mastery line.
+    assert "Level over time on I can skill 1: Below Mastery (1) on" in text
+    assert "Now Near Mastery (2.3); mastery is 3." in text
+    assert 'class="mastery-line"' in chart
+    assert [float(v) for v in re.findall(r'data-value="([^"]+)"', chart)] == [1.0, 2.3]
     assert "<caption>Scores and feedback</caption>" in text
     assert "choice.css" in text
     css = app.test_client().get("/static/choice.css").get_data(as_text=True)
