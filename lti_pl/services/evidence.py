@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from lti_pl.domain.audit import AuditAction
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
 from lti_pl.domain.evidence import (
     Decision,
@@ -28,7 +29,7 @@ from lti_pl.models.evidence import (
     RelearningLog,
 )
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import mastery, uploads
+from lti_pl.services import audit, mastery, overrides, uploads
 from lti_pl.services.courses import course_scale, reassessment_policy
 from lti_pl.services.targets import get_target, list_targets
 from lti_pl.services.uploads import UploadLimits as UploadLimits
@@ -349,8 +350,14 @@ def assess(
     evidence_id: int | None = None,
     now: datetime,
     source: str = "evidence",
+    any_target: bool = False,
 ) -> Assessment:
     """Score a student's evidence on a target, resolve their pending request, recompute mastery.
+
+    The assessment's work date is the evidence's submission (the engine orders by it); the
+    assessment is audited and releases a level the teacher set by hand on this target.
+    `any_target` lets one piece of evidence be assessed on a target it was not submitted for
+    (a project that shows several targets).
 
     Raises:
         NotAllowedError: the actor is not a teacher.
@@ -361,12 +368,13 @@ def assess(
     student = _student(actor, student_id)
     target = get_target(actor, target_id)
     value = parse_score(score, course_scale(actor.course))
+    evidence = None
     if evidence_id is not None:
         evidence = db.session.get(Evidence, evidence_id)
         if (
             evidence is None
             or evidence.enrollment_id != student.id
-            or evidence.target_id != target.id
+            or (evidence.target_id != target.id and not any_target)
         ):
             raise NotFoundError("That evidence is not this student's on this target.")
     assessment = Assessment(
@@ -380,6 +388,7 @@ def assess(
         rubric_notes=rubric_notes.strip(),
         source=source,
         assessed_at=now,
+        work_done_at=evidence.submitted_at if evidence is not None else None,
     )
     db.session.add(assessment)
     for request in db.session.scalars(
@@ -392,6 +401,17 @@ def assess(
         request.status = ASSESSED
         request.resolved_at = now
     db.session.flush()
+    # New evidence releases a level the teacher set by hand (domain/overrides.py says why).
+    overrides.release_on_new_assessment(student.id, target.id, assessed_at=now, actor_id=actor.id)
+    audit.record(
+        actor.course_id,
+        actor.id,
+        AuditAction.ASSESSMENT,
+        student_id=student.id,
+        target_id=target.id,
+        detail=f"score {value:g} ({source})",
+        now=now,
+    )
     mastery.recompute(student.id, target.id, now=now, assessed=True)
     logger.info("assessed assessment=%s target=%s", assessment.id, target.id)
     return assessment

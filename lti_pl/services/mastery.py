@@ -21,11 +21,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from lti_pl.domain.errors import NotFoundError
+from lti_pl.domain.evidence_order import work_date
 from lti_pl.domain.mastery import MasteryResult, Observation, ScoresCalculator, calculate, prepare
 from lti_pl.domain.mastery.result import BKT_METHOD, format_points
+from lti_pl.domain.overrides import apply_override
 from lti_pl.domain.targets import GradeConversion, MasteryScale
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
@@ -33,7 +35,7 @@ from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grades
+from lti_pl.services import aggregates, grades, overrides
 from lti_pl.services.courses import course_method, course_scale, grade_table
 
 logger = logging.getLogger(__name__)
@@ -90,7 +92,12 @@ def _apply(
 
 
 def _observations(assessments: Iterable[Assessment]) -> list[Observation]:
-    return [Observation(a.score, a.assessed_at) for a in assessments]
+    # Ordered by when the work was done (domain/evidence_order.py), not when it was graded.
+    return [Observation(a.score, work_date(a.work_done_at, a.assessed_at)) for a in assessments]
+
+
+#: The order of a pair's scores: the work's date, else the assessment's; ties by id.
+WORK_ORDER = (func.coalesce(Assessment.work_done_at, Assessment.assessed_at), Assessment.id)
 
 
 def _pair(enrollment_id: int, target_id: int) -> tuple[Enrollment, LearningTarget]:
@@ -127,9 +134,14 @@ def recompute(
     assessments = db.session.scalars(
         select(Assessment)
         .where(Assessment.enrollment_id == enrollment_id, Assessment.target_id == target_id)
-        .order_by(Assessment.assessed_at, Assessment.id)
+        .order_by(*WORK_ORDER)
     ).all()
-    result = calculate(method, _observations(assessments), scale, params)
+    result, override = overrides.applied(
+        calculate(method, _observations(assessments), scale, params),
+        enrollment_id,
+        target_id,
+        scale,
+    )
     record = db.session.scalars(
         select(MasteryRecord).where(
             MasteryRecord.enrollment_id == enrollment_id, MasteryRecord.target_id == target_id
@@ -143,6 +155,8 @@ def recompute(
         db.session.add(record)
     grade = result_grade(result, scale, conversion)
     _apply(record, result, grade, len(assessments), params, now)
+    if override is not None:
+        record.details = {**record.details, "override": override.points}
     db.session.flush()
     if grade is not None and (assessed or grade != previous_grade):
         line_items = [
@@ -163,38 +177,14 @@ def grade_comment(record: MasteryRecord, statement: str) -> str:
         if record.method == BKT_METHOD and record.probability is not None
         else format_points(record.score)
     )
+    if (record.details or {}).get("override") is not None:
+        value += ", set by the teacher"
     return f"{record.label} ({value}) on '{statement}'"
 
 
 def _covered_targets(course_id: int, line_item: LineItem) -> set[int] | None:
     ids = grades.aggregate_target_ids(line_item)
     return set(ids) if ids is not None else None
-
-
-def _aggregate_records(
-    course: Course, enrollment_id: int, covered: set[int] | None
-) -> list[MasteryRecord]:
-    query = (
-        select(MasteryRecord)
-        .join(LearningTarget, LearningTarget.id == MasteryRecord.target_id)
-        .where(
-            MasteryRecord.course_id == course.id,
-            MasteryRecord.enrollment_id == enrollment_id,
-            MasteryRecord.grade.is_not(None),
-        )
-    )
-    if covered is None:
-        query = query.where(LearningTarget.archived_at.is_(None))
-    else:
-        query = query.where(LearningTarget.id.in_(covered))
-    return list(db.session.scalars(query))
-
-
-def aggregate_comment(records: Sequence[MasteryRecord]) -> str:
-    """The aggregate gradebook comment: how many targets count and how many are mastered."""
-    mastered = sum(1 for r in records if r.is_mastered)
-    noun = "target" if len(records) == 1 else "targets"
-    return f"Mastery over {len(records)} assessed {noun}: {mastered} mastered."
 
 
 def send_grades(
@@ -234,16 +224,16 @@ def send_grades(
             covered = _covered_targets(course.id, line_item)
             if covered is not None and not covered & changed_ids:
                 continue
-            records = _aggregate_records(course, enrollment.id, covered)
-            if not records and grading_progress == FULLY_GRADED:
+            # The course's rule (assessed targets only, or all) and its comment.
+            total = aggregates.aggregate_for(course, enrollment.id, line_item)
+            if not total.assessed and grading_progress == FULLY_GRADED:
                 continue
-            grades_ = [r.grade for r in records if r.grade is not None]
             score = (
-                round(sum(grades_) / len(grades_) / 100 * line_item.score_maximum, 4)
-                if grades_
-                else None
+                None
+                if total.percent is None
+                else round(total.percent / 100 * line_item.score_maximum, 4)
             )
-            comment = aggregate_comment(records)
+            comment = total.comment
         grades.queue_score(
             course_id=course.id,
             line_item=line_item,
@@ -449,7 +439,7 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
     }
     calculators: dict[int, ScoresCalculator] = {}
     details: dict[int, dict[str, object]] = {}
-    # Scores only, per student and target, oldest first with ties by id (as `recompute` orders
+    # Scores only, per student and target, by work date with ties by id (as `recompute` orders
     # them): the engine's fast path takes them in this order, so no dates are read or parsed.
     # Table columns, not ORM attributes: the rows skip the ORM's per-row loading.
     assessment = Assessment.__table__.c
@@ -457,7 +447,10 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
         select(assessment.enrollment_id, assessment.target_id, assessment.score)
         .where(assessment.course_id == course_id)
         .order_by(
-            assessment.enrollment_id, assessment.target_id, assessment.assessed_at, assessment.id
+            assessment.enrollment_id,
+            assessment.target_id,
+            func.coalesce(assessment.work_done_at, assessment.assessed_at),
+            assessment.id,
         )
     )
     histories: dict[tuple[int, int], list[float]] = {}
@@ -487,6 +480,7 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
     changed: dict[int, list[int]] = defaultdict(list)
     recomputed = 0
     no_scores: list[float] = []
+    held = overrides.course_overrides(course_id)
     for pair in sorted(histories.keys() | existing.keys()):
         enrollment_id, target_id = pair
         if target_id not in methods:
@@ -498,8 +492,13 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
             details[target_id] = {"params": dict(params)}
         scores = histories.get(pair, no_scores)
         result = calculate_scores(scores)
+        pair_details = details[target_id]
+        override = held.get(pair)
+        if override is not None:
+            result = apply_override(result, override, scale)
+            pair_details = {**pair_details, "override": override.points}
         grade = result_grade(result, scale, conversion)
-        values = _result_values(result, grade, len(scores), details[target_id])
+        values = _result_values(result, grade, len(scores), pair_details)
         recomputed += 1
         known = existing.get(pair)
         if known is None:
