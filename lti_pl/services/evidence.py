@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -29,7 +29,8 @@ from lti_pl.models.evidence import (
     RelearningLog,
 )
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import audit, mastery, overrides, uploads
+from lti_pl.models.teaching import MasteryOverride
+from lti_pl.services import audit, descriptors, mastery, overrides, relearning, uploads
 from lti_pl.services.courses import course_scale, reassessment_policy
 from lti_pl.services.targets import get_target, list_targets
 from lti_pl.services.uploads import UploadLimits as UploadLimits
@@ -132,6 +133,12 @@ def _last_assessment(enrollment_id: int, target_id: int) -> Assessment | None:
         .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
         .limit(1)
     ).first()
+
+
+def last_assessed_at(enrollment_id: int, target_id: int) -> datetime | None:
+    """When the student was last assessed on the target (None: never)."""
+    last = _last_assessment(enrollment_id, target_id)
+    return last.assessed_at if last is not None else None
 
 
 def request_decision(student: Enrollment, target: LearningTarget, *, now: datetime) -> Decision:
@@ -537,6 +544,9 @@ class TargetProgress:
         assessments: their assessments (scores and feedback), newest first.
         decision: whether they may say "I'm ready" now, and why (not).
         needs_relearning: assessed below mastery.
+        relearning: what they logged to relearn, newest first (target page only).
+        overrides: levels the teacher set by hand, newest first (target page only).
+        levels: the scale's levels with the target's descriptions (target page only).
     """
 
     target: LearningTarget
@@ -545,6 +555,9 @@ class TargetProgress:
     assessments: list[Assessment]
     decision: Decision
     needs_relearning: bool
+    relearning: list[relearning.RelearningEntry] = field(default_factory=list)
+    overrides: list[MasteryOverride] = field(default_factory=list)
+    levels: list[descriptors.DescribedLevel] = field(default_factory=list)
 
 
 def student_progress(student: Enrollment, *, now: datetime) -> list[TargetProgress]:
@@ -576,11 +589,17 @@ def target_progress(student: Enrollment, target_id: int, *, now: datetime) -> Ta
     """
     target = get_target(student, target_id)
     record = mastery.records_for(student.id).get(target.id)
+    assessments = assessments_for(student.id, target.id)
     return TargetProgress(
         target=target,
         record=record,
         evidence=evidence_for(student.id, target.id),
-        assessments=assessments_for(student.id, target.id),
+        assessments=assessments,
         decision=request_decision(student, target, now=now),
         needs_relearning=bool(record and record.score is not None and not record.is_mastered),
+        relearning=relearning.for_target(
+            student.id, target.id, assessments[0].assessed_at if assessments else None
+        ),
+        overrides=overrides.history(student.id, target.id),
+        levels=descriptors.described_levels(target.id, course_scale(student.course)),
     )

@@ -17,9 +17,13 @@ from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
 from lti_pl.models.profiles import Goal
 from lti_pl.models.targets import LearningTarget
+from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services.data_wall import build_wall, scale_of
 from lti_pl.services.goals import list_goals
+from lti_pl.services.overrides import history as override_history
 from lti_pl.services.profiles import course_targets, profile_row, self_assessments
+from lti_pl.services.relearning import RelearningEntry
+from lti_pl.services.relearning import history as relearning_history
 
 DATA_WALL_COLUMNS = (
     "enrollment_id",
@@ -189,6 +193,9 @@ class TargetReport:
     assessments: tuple[Assessment, ...]
     evidence: tuple[Evidence, ...]
     chart: MasteryChart
+    # What the student logged to relearn, and the levels the teacher set by hand, newest first.
+    relearning: tuple[RelearningEntry, ...] = ()
+    overrides: tuple[MasteryOverride, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +207,7 @@ class StudentReport:
     modalities: tuple[str, ...]
     targets: tuple[TargetReport, ...]
     goals: tuple[Goal, ...]
+    scale: MasteryScale | None = None  # the course's scale, for levels set by the teacher
 
 
 def student_report(student: Enrollment) -> StudentReport:
@@ -227,6 +235,12 @@ def student_report(student: Enrollment) -> StudentReport:
     ):
         evidence.setdefault(e.target_id, []).append(e)
     ratings = self_assessments(student.id)
+    logged = relearning_history(
+        student.id, last_assessed={t: a[-1].assessed_at for t, a in assessments.items()}
+    )
+    set_by_hand: dict[int, list[MasteryOverride]] = {}
+    for row in override_history(student.id):
+        set_by_hand.setdefault(row.target_id, []).append(row)
     reports = []
     for target in targets:
         record = records.get(target.id)
@@ -248,6 +262,8 @@ def student_report(student: Enrollment) -> StudentReport:
                 assessments=tuple(assessments.get(target.id, [])),
                 evidence=tuple(evidence.get(target.id, [])),
                 chart=mastery_chart(assessments.get(target.id, []), scale, target.statement),
+                relearning=tuple(logged.get(target.id, [])),
+                overrides=tuple(set_by_hand.get(target.id, [])),
             )
         )
     profile = profile_row(student.id)
@@ -257,4 +273,5 @@ def student_report(student: Enrollment) -> StudentReport:
         modalities=tuple(profile.modalities) if profile else (),
         targets=tuple(reports),
         goals=tuple(list_goals(student.id)),
+        scale=scale,
     )
