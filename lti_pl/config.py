@@ -76,9 +76,10 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         # "thread", "rq" (a separate `lti-pl worker` woken through Redis), or "external" (only a
         # polling `lti-pl worker` sends; requests never wake anything).
         "LTI_PL_WORKER": get("WORKER", "auto") or "auto",
-        # The grade outbox's retry policy (services.grades.RetryPolicy): seconds before the first
-        # retry (doubling with jitter up to RETRY_MAX), attempts before a score fails for good,
-        # and the lease: seconds a worker holds a claimed score before another may take it over.
+        # The grade outbox's retry policy (domain.grade_delivery.RetryPolicy): seconds before
+        # the first retry (doubling with jitter up to RETRY_MAX), attempts before a score fails
+        # for good, and the lease: seconds a worker holds a claimed score before another may take
+        # it over.
         "LTI_PL_GRADE_RETRY_BASE": float(get("GRADE_RETRY_BASE", "2")),
         "LTI_PL_GRADE_RETRY_MAX": float(get("GRADE_RETRY_MAX", "600")),
         "LTI_PL_GRADE_MAX_ATTEMPTS": int(get("GRADE_MAX_ATTEMPTS", "12")),

@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lti_pl.domain.grade_delivery import OutboxStatus
 from lti_pl.models.base import Base, utcnow
 from lti_pl.models.courses import Course, Enrollment
+
+__all__ = ["GradeOutboxEntry", "LineItem", "OutboxStatus"]
 
 
 class LineItem(Base):
@@ -38,17 +41,6 @@ class LineItem(Base):
     course: Mapped[Course] = relationship()
 
 
-class OutboxStatus:
-    """Values of GradeOutboxEntry.status."""
-
-    PENDING = "pending"
-    # Claimed by a worker; `next_attempt_at` is the lease end, after which it is due again.
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    SUPERSEDED = "superseded"
-
-
 class GradeOutboxEntry(Base):
     """A score to send to the LMS: written with the change that produced it, sent by a worker."""
 
@@ -73,6 +65,11 @@ class GradeOutboxEntry(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str] = mapped_column(String(1000), default="")
+    # Retry state (domain.grade_delivery.decide_failure): an earlier attempt may have reached
+    # the LMS (a 409 then counts as sent); 409 re-stamps so far; re-stamp before the next send.
+    maybe_delivered: Mapped[bool] = mapped_column(default=False, server_default=false())
+    restamps: Mapped[int] = mapped_column(default=0, server_default="0")
+    needs_restamp: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
 

@@ -10,7 +10,7 @@ from lti_pl.models.courses import Course
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grades
+from lti_pl.services import line_items
 from lti_pl.services.courses import course_scale, grade_table
 
 #: What the settings page calls each rule.
@@ -30,7 +30,7 @@ def aggregate_mode(course: Course) -> AggregateMode:
 
 def covered_target_ids(course_id: int, line_item: LineItem) -> list[int]:
     """The targets an aggregate line item covers: its list, else the non-archived targets."""
-    listed = grades.aggregate_target_ids(line_item)
+    listed = line_items.aggregate_target_ids(line_item)
     if listed is not None:
         return list(listed)
     return list(

@@ -19,7 +19,7 @@ from lti_pl.models.courses import Enrollment
 from lti_pl.models.grades import GradeOutboxEntry
 from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import GradeAuditEntry
-from lti_pl.services import grades
+from lti_pl.services import grade_sync_status
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def retry_failed(actor: Enrollment, *, now: datetime, entry_id: int | None = Non
     Raises:
         NotFoundError: the entry is not a failed entry of this course.
     """
-    count = grades.retry_failed(actor.course_id, now=now, entry_id=entry_id)
+    count = grade_sync_status.retry_failed(actor.course_id, now=now, entry_id=entry_id)
     entry = db.session.get(GradeOutboxEntry, entry_id) if entry_id is not None else None
     record(
         actor.course_id,

@@ -21,6 +21,7 @@ from lti_pl.domain.targets import (
 )
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
+from lti_pl.models.targets import LearningTarget
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,15 @@ def course_method(course: Course) -> tuple[str, dict[str, float]]:
     """The course's calculation method and its parameters."""
     method = course.calculation_method or DEFAULT_METHOD
     return method, {k: float(v) for k, v in (course.method_params or {}).items()}
+
+
+def target_method(target: LearningTarget, course: Course) -> tuple[str, dict[str, float]]:
+    """The target's calculation method and params, else the course's."""
+    if target.calculation_method:
+        return target.calculation_method, {
+            k: float(v) for k, v in (target.method_params or {}).items()
+        }
+    return course_method(course)
 
 
 def reassessment_policy(course: Course) -> ReassessmentPolicy:

@@ -15,7 +15,7 @@ from lti_pl.extensions import db
 from lti_pl.lti.deep_linking import ContentItem, LineItemSpec
 from lti_pl.models.courses import Course
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services.grades import (
+from lti_pl.services.line_items import (
     AGGREGATE,
     CUSTOM_TARGET,
     CUSTOM_TARGETS,

@@ -30,7 +30,15 @@ from lti_pl.models.evidence import (
 )
 from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import MasteryOverride
-from lti_pl.services import audit, descriptors, mastery, overrides, relearning, uploads
+from lti_pl.services import (
+    audit,
+    descriptors,
+    grade_passback,
+    mastery,
+    overrides,
+    relearning,
+    uploads,
+)
 from lti_pl.services.courses import course_scale, reassessment_policy
 from lti_pl.services.targets import get_target, list_targets
 from lti_pl.services.uploads import UploadLimits as UploadLimits
@@ -216,7 +224,7 @@ def request_assessment(
     )
     db.session.add(request)
     db.session.flush()
-    mastery.mark_pending(actor, target, now=now)
+    grade_passback.mark_pending(actor, target, now=now)
     logger.info("assessment requested request=%s target=%s", request.id, target.id)
     return request
 

@@ -9,7 +9,7 @@ from lti_pl.domain.audit import AuditAction
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
-from lti_pl.services import aggregates, audit, grades, mastery
+from lti_pl.services import aggregates, audit, grade_passback, line_items
 
 
 def set_aggregate_mode(actor: Enrollment, mode: str, *, now: datetime) -> int:
@@ -37,6 +37,6 @@ def set_aggregate_mode(actor: Enrollment, mode: str, *, now: datetime) -> int:
     db.session.flush()
     audit.record(course.id, actor.id, AuditAction.AGGREGATE_MODE, detail=f"now {chosen}", now=now)
     return sum(
-        mastery.send_current_grades(item, now=now)
-        for item in grades.aggregate_line_items(course.id)
+        grade_passback.send_current_grades(item, now=now)
+        for item in line_items.aggregate_line_items(course.id)
     )

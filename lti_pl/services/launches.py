@@ -16,10 +16,10 @@ from lti_pl.lti.launch import LaunchInfo
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment, ObserverLink, Person, ResourceLink
 from lti_pl.models.platforms import Deployment
-from lti_pl.services.grades import CUSTOM_TARGET, CUSTOM_TARGETS
+from lti_pl.services.line_items import CUSTOM_TARGET, CUSTOM_TARGETS
 
 T = TypeVar("T")
-# Custom parameters of a deep-linked link that sends grades (see grades.passback_from_custom).
+# Custom parameters of a deep-linked link that sends grades (see line_items.passback_from_custom).
 PASSBACK_CUSTOM = (CUSTOM_TARGET, CUSTOM_TARGETS)
 # A repeat launch only rewrites last_launch_at when it is older than this: fewer writes per launch.
 LAUNCH_TOUCH_INTERVAL = timedelta(minutes=5)

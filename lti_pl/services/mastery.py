@@ -4,11 +4,8 @@ Recompute is incremental: an assessment changes one student's record on one targ
 that pair is recomputed. `recompute_course` does the same for every pair with one query for the
 course's assessments and one upsert pass (after a settings change, or for the benchmark).
 
-Grades go to the LMS through the outbox (`services.grades.queue_score`), in the same
-transaction as the mastery change: per-target line items get that target's converted grade;
-aggregate line items get the mean converted grade over the targets they cover that have
-assessed evidence (`services.grades.aggregate_target_ids`: the link's custom `lti_pl_targets`,
-else every non-archived target of the course).
+Grades a change affects are queued by `services.grade_passback`, in the same transaction as
+the mastery change.
 """
 
 from __future__ import annotations
@@ -16,7 +13,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,33 +23,18 @@ from sqlalchemy import bindparam, func, insert, select, update
 from lti_pl.domain.errors import NotFoundError
 from lti_pl.domain.evidence_order import work_date
 from lti_pl.domain.mastery import MasteryResult, Observation, ScoresCalculator, calculate, prepare
-from lti_pl.domain.mastery.result import BKT_METHOD, format_points
+from lti_pl.domain.mastery.result import BKT_METHOD
 from lti_pl.domain.overrides import apply_override
 from lti_pl.domain.targets import GradeConversion, MasteryScale
 from lti_pl.extensions import db
-from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import aggregates, grades, overrides
-from lti_pl.services.courses import course_method, course_scale, grade_table
+from lti_pl.services import grade_passback, overrides
+from lti_pl.services.courses import course_scale, grade_table, target_method
 
 logger = logging.getLogger(__name__)
-
-FULLY_GRADED = "FullyGraded"
-PENDING = "Pending"
-COMPLETED = "Completed"
-SUBMITTED = "Submitted"
-
-
-def target_method(target: LearningTarget, course: Course) -> tuple[str, dict[str, float]]:
-    """The target's calculation method and params, else the course's."""
-    if target.calculation_method:
-        return target.calculation_method, {
-            k: float(v) for k, v in (target.method_params or {}).items()
-        }
-    return course_method(course)
 
 
 def result_grade(
@@ -159,169 +141,10 @@ def recompute(
         record.details = {**record.details, "override": override.points}
     db.session.flush()
     if grade is not None and (assessed or grade != previous_grade):
-        line_items = [
-            *grades.line_items_for_target(course.id, target_id),
-            *grades.aggregate_line_items(course.id),
-        ]
-        send_grades(course, enrollment, [(target, record)], line_items, now=now)
+        line_items = grade_passback.line_items_for(course.id, target_id)
+        grade_passback.send_grades(course, enrollment, [(target, record)], line_items, now=now)
     logger.info("recomputed enrollment=%s target=%s method=%s", enrollment_id, target_id, method)
     return record
-
-
-def grade_comment(record: MasteryRecord, statement: str) -> str:
-    """The gradebook comment naming the level, e.g. "Near Mastery (2.65) on 'I can …'"."""
-    if record.score is None:
-        return f"Not assessed yet on '{statement}'"
-    value = (
-        f"{record.probability:.0%} likely"
-        if record.method == BKT_METHOD and record.probability is not None
-        else format_points(record.score)
-    )
-    if (record.details or {}).get("override") is not None:
-        value += ", set by the teacher"
-    return f"{record.label} ({value}) on '{statement}'"
-
-
-def _covered_targets(course_id: int, line_item: LineItem) -> set[int] | None:
-    ids = grades.aggregate_target_ids(line_item)
-    return set(ids) if ids is not None else None
-
-
-def send_grades(
-    course: Course,
-    enrollment: Enrollment,
-    changed: Sequence[tuple[LearningTarget, MasteryRecord]],
-    line_items: Sequence[LineItem],
-    *,
-    now: datetime,
-    grading_progress: str = FULLY_GRADED,
-) -> int:
-    """Queue the grades a mastery change affects: per-target and aggregate line items.
-
-    Args:
-        course: the course.
-        enrollment: the student.
-        changed: the (target, record) pairs whose grade changed.
-        line_items: the course's line items (per-target and aggregate) to consider.
-        now: the current time.
-        grading_progress: FullyGraded after an assessment, Pending while evidence waits.
-
-    Returns:
-        How many scores were queued.
-    """
-    activity = COMPLETED if grading_progress == FULLY_GRADED else SUBMITTED
-    changed_ids = {target.id for target, _ in changed}
-    queued = 0
-    for line_item in line_items:
-        if line_item.passback_mode == grades.PER_TARGET:
-            pair = next(((t, r) for t, r in changed if t.id == line_item.target_id), None)
-            if pair is None:
-                continue
-            target, record = pair
-            score = None if record.grade is None else record.grade / 100 * line_item.score_maximum
-            comment = grade_comment(record, target.statement)
-        else:
-            covered = _covered_targets(course.id, line_item)
-            if covered is not None and not covered & changed_ids:
-                continue
-            # The course's rule (assessed targets only, or all) and its comment.
-            total = aggregates.aggregate_for(course, enrollment.id, line_item)
-            if not total.assessed and grading_progress == FULLY_GRADED:
-                continue
-            score = (
-                None
-                if total.percent is None
-                else round(total.percent / 100 * line_item.score_maximum, 4)
-            )
-            comment = total.comment
-        grades.queue_score(
-            course_id=course.id,
-            line_item=line_item,
-            enrollment=enrollment,
-            score_given=None if score is None else round(score, 4),
-            score_maximum=line_item.score_maximum,
-            comment=comment,
-            activity_progress=activity,
-            grading_progress=grading_progress,
-            now=now,
-        )
-        queued += 1
-    return queued
-
-
-def send_current_grades(line_item: LineItem, *, now: datetime) -> int:
-    """Queue every student's current grade for a line item that just appeared.
-
-    Grades are queued when they change; a gradebook column found later (the first launch of a
-    deep-linked link, or a line item discovered through AGS) would otherwise stay empty for
-    grades given before it was known. Active students with a graded record it covers get one
-    score each; one query loads the records, aggregate line items read each student's records.
-
-    Returns:
-        How many scores were queued.
-    """
-    course = db.session.get(Course, line_item.course_id)
-    if course is None:
-        return 0
-    query = (
-        select(LearningTarget, MasteryRecord)
-        .join(MasteryRecord, MasteryRecord.target_id == LearningTarget.id)
-        .join(Enrollment, Enrollment.id == MasteryRecord.enrollment_id)
-        .where(
-            MasteryRecord.course_id == course.id,
-            MasteryRecord.grade.is_not(None),
-            Enrollment.role == str(CourseRole.STUDENT),
-            Enrollment.status == "Active",
-        )
-        .order_by(MasteryRecord.enrollment_id, LearningTarget.id)
-    )
-    if line_item.passback_mode == grades.PER_TARGET:
-        query = query.where(LearningTarget.id == line_item.target_id)
-    per_student: dict[int, list[tuple[LearningTarget, MasteryRecord]]] = defaultdict(list)
-    for target, record in db.session.execute(query).tuples():
-        per_student[record.enrollment_id].append((target, record))
-    if not per_student:
-        return 0
-    enrollments = {
-        e.id: e
-        for e in db.session.scalars(select(Enrollment).where(Enrollment.id.in_(per_student)))
-    }
-    return sum(
-        send_grades(course, enrollments[enrollment_id], changed, [line_item], now=now)
-        for enrollment_id, changed in per_student.items()
-    )
-
-
-def mark_pending(enrollment: Enrollment, target: LearningTarget, *, now: datetime) -> int:
-    """Tell the gradebook that evidence waits for the teacher (Submitted / Pending).
-
-    The current grade, if any, is kept in the score so the gradebook does not lose it.
-
-    Returns:
-        How many scores were queued.
-    """
-    course = enrollment.course
-    record = db.session.scalars(
-        select(MasteryRecord).where(
-            MasteryRecord.enrollment_id == enrollment.id, MasteryRecord.target_id == target.id
-        )
-    ).first()
-    if record is None:
-        record = MasteryRecord(
-            course_id=course.id,
-            enrollment_id=enrollment.id,
-            target_id=target.id,
-            method=target_method(target, course)[0],
-            details={},
-            updated_at=now,
-        )
-    line_items = [
-        *grades.line_items_for_target(course.id, target.id),
-        *grades.aggregate_line_items(course.id),
-    ]
-    return send_grades(
-        course, enrollment, [(target, record)], line_items, now=now, grading_progress=PENDING
-    )
 
 
 @dataclass(frozen=True)
@@ -571,7 +394,9 @@ def _send_changed(course_id: int, changed: Mapping[int, list[int]], *, now: date
     queued = 0
     for enrollment_id, target_ids in changed.items():
         pairs = [(targets[t], records[(enrollment_id, t)]) for t in target_ids]
-        queued += send_grades(course, enrollments[enrollment_id], pairs, line_items, now=now)
+        queued += grade_passback.send_grades(
+            course, enrollments[enrollment_id], pairs, line_items, now=now
+        )
     return queued
 
 

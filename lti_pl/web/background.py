@@ -16,11 +16,12 @@ from typing import Any
 
 from flask import Flask, current_app, g
 
+from lti_pl.domain import grade_delivery
 from lti_pl.domain.errors import NotFoundError
 from lti_pl.extensions import db
 from lti_pl.lti.ags import AgsSender
 from lti_pl.models.base import utcnow
-from lti_pl.services import grades
+from lti_pl.services import grade_passback, line_items, outbox, outbox_delivery
 from lti_pl.services.worker import OutboxWorker
 
 logger = logging.getLogger(__name__)
@@ -38,10 +39,10 @@ def sender_for(app: Flask) -> AgsSender:
     return sender  # type: ignore[no-any-return]
 
 
-def retry_policy(app: Flask) -> grades.RetryPolicy:
+def retry_policy(app: Flask) -> grade_delivery.RetryPolicy:
     """The outbox retry policy from the LTI_PL_GRADE_* settings (defaults: DEFAULT_POLICY)."""
-    default = grades.DEFAULT_POLICY
-    return grades.RetryPolicy(
+    default = grade_delivery.DEFAULT_POLICY
+    return grade_delivery.RetryPolicy(
         base=float(app.config.get("LTI_PL_GRADE_RETRY_BASE", default.base)),
         cap=float(app.config.get("LTI_PL_GRADE_RETRY_MAX", default.cap)),
         max_attempts=int(app.config.get("LTI_PL_GRADE_MAX_ATTEMPTS", default.max_attempts)),
@@ -50,11 +51,13 @@ def retry_policy(app: Flask) -> grades.RetryPolicy:
     )
 
 
-def push_once(app: Flask, *, course_id: int | None = None, limit: int = 100) -> grades.PushReport:
+def push_once(
+    app: Flask, *, course_id: int | None = None, limit: int = 100
+) -> outbox_delivery.PushReport:
     """Send due entries once, in a fresh app context."""
     with app.app_context():
         try:
-            return grades.push_pending(
+            return outbox_delivery.push_pending(
                 sender_for(app),
                 now=utcnow(),
                 limit=limit,
@@ -142,7 +145,7 @@ def push_course_job(course_id: int) -> dict[str, int]:
     app = _job_app
     report = push_once(app, course_id=course_id, limit=1000)
     with app.app_context():
-        wait = grades.next_due_in(course_id, utcnow())
+        wait = outbox.next_due_in(course_id, utcnow())
         db.session.remove()
     if wait is not None:
         enqueue_course_push(app, course_id, delay=max(1.0, wait))
@@ -185,13 +188,13 @@ def discover_line_item(app: Flask, course_id: int, resource_link_row_id: int) ->
     """
     from lti_pl.lti.service_connector import ServiceError
 
-    plan = grades.line_item_discovery(course_id, resource_link_row_id)
+    plan = line_items.line_item_discovery(course_id, resource_link_row_id)
     if plan is None:
         return "nothing to discover"
     try:
         client = sender_for(app).client(plan.platform_id, plan.scopes)
         db.session.commit()  # no transaction open while the LMS answers (SQLite's write lock)
-        item = grades.find_or_create_line_item(
+        item = grade_passback.find_or_create_line_item(
             client,
             course_id=course_id,
             line_items_url=plan.line_items_url,

@@ -31,7 +31,7 @@ from lti_pl.lti.roles import CourseRole
 from lti_pl.lti.runtime import LtiRuntime
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course
-from lti_pl.services import grades, launches, registration
+from lti_pl.services import grade_passback, launches, registration
 from lti_pl.web import background, use_url_session
 from lti_pl.web.access import remember_launch
 
@@ -168,7 +168,7 @@ def _record_line_item(outcome: launches.LaunchOutcome) -> None:
     if link_id is None:
         return
     if outcome.line_item_url:
-        grades.ensure_line_item_from_launch(
+        grade_passback.ensure_line_item_from_launch(
             course_id=outcome.course_id, resource_link_row_id=link_id
         )
         return

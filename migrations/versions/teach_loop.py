@@ -1,7 +1,7 @@
 """teach overrides audit descriptors
 
 Revision ID: 6ae1eca755d2
-Revises: e7aa9b9b6f1a
+Revises: 3c1f0a9d2b7e
 Create Date: 2026-12-01 20:30:58.019516
 
 """
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "6ae1eca755d2"
-down_revision = "e7aa9b9b6f1a"
+# Chained after arch's migration (merged into this branch); alone it follows "e7aa9b9b6f1a".
+down_revision = "3c1f0a9d2b7e"
 branch_labels = None
 depends_on = None
 

@@ -22,7 +22,8 @@ from lti_pl.extensions import db
 from lti_pl.lti.ags import ALL_SCOPES, AgsSender
 from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
-from lti_pl.services import grades
+from lti_pl.services import outbox
+from lti_pl.services.line_items import AGGREGATE, PER_TARGET, Passback
 from tests.support.platform_emulator import PlatformEmulator
 
 
@@ -46,9 +47,9 @@ class GradedCourse:
             "_context": context,
         }
         passback = (
-            grades.Passback(grades.PER_TARGET, target_id, (), 100.0)
+            Passback(PER_TARGET, target_id, (), 100.0)
             if target_id is not None
-            else grades.Passback(grades.AGGREGATE, None, (), 100.0)
+            else Passback(AGGREGATE, None, (), 100.0)
         )
         item = LineItem(
             course_id=self.course.id,
@@ -250,7 +251,7 @@ def seed_course(
                     url=url,
                     label=f"Target {n}",
                     score_maximum=4.0,
-                    passback_mode=grades.AGGREGATE,
+                    passback_mode=AGGREGATE,
                     target_ids=[],
                 )
             )
@@ -279,7 +280,7 @@ def queue_scores(
         items = {row.id: row for row in db.session.scalars(select(LineItem))}
         enrollments = {row.id: row for row in db.session.scalars(select(Enrollment))}
         for item_id, enrollment_id, value in scores:
-            grades.queue_score(
+            outbox.queue_score(
                 course_id=course.course_id,
                 line_item=items[item_id],
                 enrollment=enrollments[enrollment_id],

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
-from lti_pl.services import aggregates, audit, grades
+from lti_pl.services import aggregates, audit, grade_sync_status, line_items
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.background import wake_grade_worker
 from lti_pl.web.instructor import bp
@@ -25,7 +25,7 @@ STATUS_LABELS = {
 def grades_sync(course_id: int) -> ResponseReturnValue:
     """Per-student sync status of every gradebook column the tool writes to."""
     enrollment = current_enrollment()
-    rows = grades.sync_status(course_id)
+    rows = grade_sync_status.sync_status(course_id)
     counts = {status: sum(1 for r in rows if r.entry.status == status) for status in STATUS_LABELS}
     return render_template(
         "instructor/grades.html",
@@ -33,7 +33,8 @@ def grades_sync(course_id: int) -> ResponseReturnValue:
         rows=rows,
         counts=counts,
         labels=STATUS_LABELS,
-        line_items=grades.aggregate_line_items(course_id) + grades.target_line_items(course_id),
+        line_items=line_items.aggregate_line_items(course_id)
+        + line_items.target_line_items(course_id),
         aggregate_mode=aggregates.aggregate_mode(enrollment.course),
         aggregate_labels=aggregates.MODE_LABELS,
     )

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from lti_pl.lti.ags import ALL_SCOPES, Score
 from lti_pl.models.grades import LineItem
-from lti_pl.services import grades
+from lti_pl.services import grade_passback, line_items
 from tests.support.grades import graded_course, sender_for
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -59,9 +59,9 @@ def test_find_or_create_reuses_the_platform_line_item(app, client, platform):
     course = graded_course(client, platform, students=0)
     ags = sender_for(app).client(course.course.platform_id, ALL_SCOPES)
     container = f"{platform.url}/ags/course-1/lineitems"
-    passback = grades.Passback(grades.AGGREGATE, None, (), None)
+    passback = line_items.Passback(line_items.AGGREGATE, None, (), None)
 
-    first = grades.find_or_create_line_item(
+    first = grade_passback.find_or_create_line_item(
         ags,
         course_id=course.course.id,
         line_items_url=container,
@@ -69,7 +69,7 @@ def test_find_or_create_reuses_the_platform_line_item(app, client, platform):
         label="Mastery",
         score_maximum=100,
     )
-    second = grades.find_or_create_line_item(
+    second = grade_passback.find_or_create_line_item(
         ags,
         course_id=course.course.id,
         line_items_url=container,

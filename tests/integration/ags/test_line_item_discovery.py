@@ -18,7 +18,7 @@ from lti_pl.extensions import db
 from lti_pl.lti.ags import ALL_SCOPES
 from lti_pl.models.courses import ResourceLink
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
-from lti_pl.services import grades
+from lti_pl.services import line_items, outbox_delivery
 from lti_pl.web import background
 from tests.support.builders import make_mastery_record, make_target
 from tests.support.grades import GradedCourse, graded_course, sender_for
@@ -67,8 +67,8 @@ def launch_link(app, platform, target_id: int, *, line_item_url: str | None = No
     return response
 
 
-def push(app) -> grades.PushReport:
-    report = grades.push_pending(sender_for(app), now=datetime.now(UTC))
+def push(app) -> outbox_delivery.PushReport:
+    report = outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
     db.session.expire_all()
     return report
 
@@ -89,7 +89,7 @@ def test_first_launch_with_a_lineitem_claim_sends_the_grades_given_before(app, p
     launch_link(app, platform, course.target_id, line_item_url=url)
 
     item = db.session.scalars(select(LineItem).where(LineItem.url == url)).one()
-    assert (item.passback_mode, item.target_id) == (grades.PER_TARGET, course.target_id)
+    assert (item.passback_mode, item.target_id) == (line_items.PER_TARGET, course.target_id)
     queued = db.session.scalars(select(GradeOutboxEntry)).all()
     assert [e.enrollment_id for e in queued] == [course.graded_student_id]  # only graded students
     assert push(app).sent == 1
@@ -107,7 +107,7 @@ def test_launch_without_a_lineitem_claim_creates_the_column_and_sends_grades(app
     created = emulator_items(platform)
     assert len(created) == 1
     column = created[0]
-    assert column["tag"] == grades.target_tag(course.target_id)
+    assert column["tag"] == line_items.target_tag(course.target_id)
     assert column["resourceId"] == str(course.target_id)
     assert column["resourceLinkId"] == LINK
     item = db.session.scalars(select(LineItem)).one()
@@ -130,7 +130,7 @@ def test_launch_without_a_claim_finds_the_column_the_platform_already_has(app, p
         "id": url,
         "label": "Phase diagrams",
         "scoreMaximum": 4,
-        "tag": grades.target_tag(course.target_id),
+        "tag": line_items.target_tag(course.target_id),
         "resourceId": str(course.target_id),
         "resourceLinkId": LINK,
         "_context": "course-1",
@@ -198,7 +198,7 @@ def test_an_aggregate_link_gets_the_mean_of_the_targets_it_covers(app, platform,
     assert response.status_code == 303
 
     [column] = emulator_items(platform)
-    assert (column["tag"], column["resourceLinkId"]) == (grades.AGGREGATE, "link-unit")
+    assert (column["tag"], column["resourceLinkId"]) == (line_items.AGGREGATE, "link-unit")
     assert push(app).sent == 1
     score = platform.final_scores(column["id"])["student-0"]
     assert score["scoreGiven"] == pytest.approx(77.5)  # (85 + 70) / 2; the third is not covered

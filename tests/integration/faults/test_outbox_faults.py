@@ -25,7 +25,7 @@ from lti_pl.extensions import db
 from lti_pl.lti.ags import iso_timestamp
 from lti_pl.models.courses import Enrollment, Person
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
-from lti_pl.services import grades
+from lti_pl.services import grade_sync_status
 from tests.support.grades import (
     ToolProcess,
     emulator_for,
@@ -178,7 +178,7 @@ def check_arrivals(app, emulator, course, expected) -> None:
         assert max(stamps.values()) == 1
         assert set(stamps) <= ours
         # The teacher's view: the latest score of every student and column is sent.
-        rows_shown = grades.sync_status(course.course_id)
+        rows_shown = grade_sync_status.sync_status(course.course_id)
         assert len(rows_shown) == len(expected)
         assert {row.entry.status for row in rows_shown} == {OutboxStatus.SENT}
         assert {

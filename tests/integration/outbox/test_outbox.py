@@ -8,19 +8,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from lti_pl.domain import grade_delivery
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
-from lti_pl.services import grades
+from lti_pl.services import outbox, outbox_delivery
 from tests.support.grades import graded_course, sender_for
 from tests.support.platform_emulator import Fault
 
 NOW = datetime(2026, 3, 2, 9, 0, 0, 123456, tzinfo=UTC)
-POLICY = grades.RetryPolicy(base=1.0, cap=8.0, max_attempts=5, lease=60.0)
+POLICY = grade_delivery.RetryPolicy(base=1.0, cap=8.0, max_attempts=5, lease=60.0)
 
 
 def queue(course, item, student, score, now=NOW, **kw):
-    entry = grades.queue_score(
+    entry = outbox.queue_score(
         course_id=course.course.id,
         line_item=item,
         enrollment=student,
@@ -46,7 +47,7 @@ def test_timestamps_strictly_increase_and_newer_supersedes_unsent(app, client, p
     statuses = [db.session.get(GradeOutboxEntry, e.id).status for e in (first, second, third)]
     assert statuses == ["superseded", "superseded", "pending"]
 
-    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert report.sent == 1
     arrived = platform.scores_for(item.url)
@@ -60,7 +61,7 @@ def test_score_arrives_with_ags_shape_content_type_and_one_token(app, client, pl
         queue(course, item, student, float(i), comment="Keep going")
     tokens_before = len(platform.token_requests)
 
-    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert report.sent == 5
     arrived = platform.final_scores(item.url)
@@ -94,7 +95,7 @@ def test_token_cache_respects_expires_in(app, client, platform, token_ttl, expec
         queue(course, item, student, 1.0)
     before = len(platform.token_requests)
 
-    grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert len(platform.token_requests) - before == expected_tokens
     assert len(platform.final_scores(item.url)) == 4
@@ -106,17 +107,17 @@ def test_server_error_retries_with_backoff_then_arrives_once(app, client, platfo
     entry = queue(course, item, course.students[0], 3.0)
     platform.faults["ags"] = Fault(rate=1.0, kinds=("500",))
 
-    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY, rand=lambda: 0.0)
+    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY, rand=lambda: 0.0)
 
     assert report.retried == 1
     db.session.expire_all()
     stored = db.session.get(GradeOutboxEntry, entry.id)
     assert stored.status == OutboxStatus.PENDING
     assert stored.next_attempt_at == NOW + timedelta(seconds=0.5)  # base 1 s, equal jitter at 0
-    assert grades.push_pending(sender_for(app), now=NOW, policy=POLICY).attempted == 0
+    assert outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY).attempted == 0
     platform.faults.clear()
 
-    grades.push_pending(sender_for(app), now=NOW + timedelta(seconds=1), policy=POLICY)
+    outbox_delivery.push_pending(sender_for(app), now=NOW + timedelta(seconds=1), policy=POLICY)
 
     assert [s["scoreGiven"] for s in platform.scores_for(item.url)] == [3.0]
 
@@ -127,7 +128,7 @@ def test_retry_after_is_honoured(app, client, platform):
     entry = queue(course, item, course.students[0], 3.0)
     platform.faults["ags"] = Fault(rate=1.0, kinds=("429",), retry_after=30)
 
-    grades.push_pending(sender_for(app), now=NOW, policy=POLICY, rand=lambda: 0.0)
+    outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY, rand=lambda: 0.0)
 
     db.session.expire_all()
     assert db.session.get(GradeOutboxEntry, entry.id).next_attempt_at == NOW + timedelta(seconds=30)
@@ -139,7 +140,7 @@ def test_client_error_fails_with_reason_and_teacher_can_retry(app, client, platf
     del platform.line_items[item.url]  # deleted in the LMS: 404
     entry = queue(course, item, course.students[0], 2.0)
 
-    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert report.failed == 1
     page = client.get(f"/courses/{course.course.id}/teach/grades")
@@ -159,7 +160,7 @@ def test_client_error_fails_with_reason_and_teacher_can_retry(app, client, platf
     assert answer.status_code == 303
     db.session.expire_all()
     assert db.session.get(GradeOutboxEntry, entry.id).status == OutboxStatus.PENDING
-    grades.push_pending(sender_for(app), now=datetime.now(UTC), policy=POLICY)
+    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC), policy=POLICY)
     assert [s["scoreGiven"] for s in platform.scores_for(item.url)] == [2.0]
 
 
@@ -172,10 +173,10 @@ def test_conflict_from_newer_platform_timestamp_is_restamped(app, client, platfo
     )
     entry = queue(course, item, course.students[0], 4.0)
 
-    first = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    first = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
     assert first.retried == 1
     later = NOW + timedelta(seconds=2)
-    grades.push_pending(sender_for(app), now=later, policy=POLICY)
+    outbox_delivery.push_pending(sender_for(app), now=later, policy=POLICY)
 
     final = platform.final_scores(item.url)["student-0"]
     assert final["scoreGiven"] == 4.0
@@ -188,17 +189,19 @@ def test_claimed_entry_of_a_dead_worker_is_sent_after_the_lease(app, client, pla
     course = graded_course(client, platform, students=1)
     item = course.line_item()
     entry = queue(course, item, course.students[0], 1.0)
-    claim = grades.claim_next(NOW, POLICY)  # this worker "dies" before sending
+    claim = outbox_delivery.claim_next(NOW, POLICY)  # this worker "dies" before sending
     assert claim is not None
     assert (
-        grades.push_pending(
+        outbox_delivery.push_pending(
             sender_for(app), now=NOW + timedelta(seconds=30), policy=POLICY
         ).attempted
         == 0
     )
     newer = queue(course, item, course.students[0], 2.0, now=NOW + timedelta(seconds=31))
 
-    report = grades.push_pending(sender_for(app), now=NOW + timedelta(seconds=61), policy=POLICY)
+    report = outbox_delivery.push_pending(
+        sender_for(app), now=NOW + timedelta(seconds=61), policy=POLICY
+    )
 
     assert (report.superseded, report.sent) == (1, 1)
     assert [s["scoreGiven"] for s in platform.scores_for(item.url)] == [2.0]
@@ -212,9 +215,9 @@ def test_two_claims_never_take_the_same_entry(app, client, platform):
     item = course.line_item()
     for student in course.students:
         queue(course, item, student, 1.0)
-    first = grades.claim_next(NOW, POLICY)
-    second = grades.claim_next(NOW, POLICY)
-    third = grades.claim_next(NOW, POLICY)
+    first = outbox_delivery.claim_next(NOW, POLICY)
+    second = outbox_delivery.claim_next(NOW, POLICY)
+    third = outbox_delivery.claim_next(NOW, POLICY)
     assert first is not None
     assert second is not None
     assert first[0] != second[0]
@@ -226,13 +229,14 @@ def test_timeout_then_409_counts_as_delivered(app, client, platform):
     item = course.line_item()
     entry = queue(course, item, course.students[0], 3.0)
     # The platform recorded the score but the answer was lost (we never saw it).
-    score = grades.delivery_for(db.session.get(GradeOutboxEntry, entry.id)).score.to_json()
+    score = outbox_delivery.delivery_for(db.session.get(GradeOutboxEntry, entry.id)).score.to_json()
     platform.scores[item.url].append(score)
     stored = db.session.get(GradeOutboxEntry, entry.id)
-    stored.last_error = grades.AMBIGUOUS_MARK + "The LMS did not answer in time."
+    stored.maybe_delivered = True
+    stored.last_error = "The LMS did not answer in time."
     db.session.commit()
 
-    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert report.sent == 1
     assert len(platform.scores_for(item.url)) == 1
@@ -258,7 +262,7 @@ def test_thousand_scores_through_a_faulty_platform_arrive_exactly_once(app, clie
     rng = random.Random(5)
     now = NOW
     sender = sender_for(app, timeout=0.1)
-    policy = grades.RetryPolicy(base=0.5, cap=4.0, max_attempts=30, lease=30.0)
+    policy = grade_delivery.RetryPolicy(base=0.5, cap=4.0, max_attempts=30, lease=30.0)
     for round_ in range(2):
         db.session.expunge_all()  # a worker's session does not hold the whole course
         for enrollment_id, subject in students:
@@ -266,7 +270,7 @@ def test_thousand_scores_through_a_faulty_platform_arrive_exactly_once(app, clie
                 if round_ == 1 and rng.random() < 0.7:
                     continue  # a second, newer score for about 30 % of them
                 value = float(rng.randint(0, 4))
-                grades.queue_score(
+                outbox.queue_score(
                     course_id=course_id,
                     line_item=db.session.get(LineItem, item_id),
                     enrollment=db.session.get(Enrollment, enrollment_id),
@@ -281,7 +285,9 @@ def test_thousand_scores_through_a_faulty_platform_arrive_exactly_once(app, clie
         db.session.commit()
         db.session.expunge_all()
         for _ in range(200):
-            grades.push_pending(sender, now=now, limit=2000, policy=policy, rand=rng.random)
+            outbox_delivery.push_pending(
+                sender, now=now, limit=2000, policy=policy, rand=rng.random
+            )
             remaining = db.session.scalar(
                 select(db.func.count(GradeOutboxEntry.id)).where(
                     GradeOutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))

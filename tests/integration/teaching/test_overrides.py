@@ -7,18 +7,19 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from lti_pl.domain import grade_delivery
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
 from lti_pl.extensions import db
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.teaching import GradeAuditEntry, MasteryOverride
-from lti_pl.services import audit, grades, override_actions
+from lti_pl.services import audit, outbox_delivery, override_actions
 from lti_pl.services import evidence as evidence_service
 from lti_pl.services.targets import get_target
 from tests.support.builders import make_target
 from tests.support.grades import graded_course, sender_for
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-POLICY = grades.RetryPolicy(base=1.0, cap=8.0, max_attempts=5, lease=60.0)
+POLICY = grade_delivery.RetryPolicy(base=1.0, cap=8.0, max_attempts=5, lease=60.0)
 
 
 def relearned(client, platform):
@@ -59,7 +60,7 @@ def test_override_reaches_the_lms_gradebook_with_the_reason_in_the_explanation(
         now=when,
     )
     db.session.commit()
-    report = grades.push_pending(sender_for(app), now=when, policy=POLICY)
+    report = outbox_delivery.push_pending(sender_for(app), now=when, policy=POLICY)
 
     record = record_of(student, target)
     assert (record.label, record.is_mastered, record.grade) == ("Mastery", True, 85.0)
@@ -117,7 +118,7 @@ def test_a_new_assessment_releases_the_override(app, client, platform):
     record = record_of(student, target)
     assert record.label != "Exceeds Mastery"
     assert "set your level" not in record.explanation
-    grades.push_pending(sender_for(app), now=when + timedelta(days=1), policy=POLICY)
+    outbox_delivery.push_pending(sender_for(app), now=when + timedelta(days=1), policy=POLICY)
     assert platform.final_scores(item.url)["student-0"]["comment"].startswith("Near Mastery")
 
 

@@ -1,0 +1,439 @@
+"""The outbox's delivery engine: claim due entries under a lease, send them, record outcomes.
+
+What becomes of a failed attempt (retry, re-stamp, counts as sent, gives up) is decided in
+`domain.grade_delivery.decide_failure`; this module reads and writes the entries around it.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import aliased
+
+from lti_pl.domain.grade_delivery import (
+    DEFAULT_POLICY,
+    DeliveryFailure,
+    EntryState,
+    FailureKind,
+    RetryPolicy,
+    decide_failure,
+)
+from lti_pl.extensions import db
+from lti_pl.lti.ags import Score, ScoreDelivery
+from lti_pl.lti.service_connector import ServiceError
+from lti_pl.models.courses import Course, Enrollment, Person
+from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
+from lti_pl.services.outbox import ONE_MS, has_newer_score, newer_score_query
+
+logger = logging.getLogger(__name__)
+
+LEASE_EXPIRED = "The worker stopped while sending."
+
+
+@dataclass
+class PushReport:
+    """What one `push_pending` run did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    superseded: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def attempted(self) -> int:
+        """Entries this run handled."""
+        return self.sent + self.retried + self.failed + self.superseded
+
+
+def _due_query(now: datetime) -> Select[tuple[GradeOutboxEntry]]:
+    """Entries due now, oldest first, skipping pairs with another entry in flight."""
+    other = aliased(GradeOutboxEntry)
+    in_flight = (
+        select(other.id)
+        .where(
+            other.line_item_id == GradeOutboxEntry.line_item_id,
+            other.enrollment_id == GradeOutboxEntry.enrollment_id,
+            other.id != GradeOutboxEntry.id,
+            other.status == OutboxStatus.SENDING,
+            other.next_attempt_at > now,
+        )
+        .exists()
+    )
+    return (
+        select(GradeOutboxEntry)
+        .where(
+            GradeOutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+            GradeOutboxEntry.next_attempt_at <= now,
+            ~in_flight,
+        )
+        .order_by(GradeOutboxEntry.next_attempt_at, GradeOutboxEntry.timestamp, GradeOutboxEntry.id)
+    )
+
+
+def claim_next(
+    now: datetime, policy: RetryPolicy = DEFAULT_POLICY, course_id: int | None = None
+) -> tuple[int, int] | None:
+    """Claim one due entry (see `claim_batch`); None when nothing is due."""
+    claims = claim_batch(now, policy, course_id, size=1)
+    return claims[0] if claims else None
+
+
+def claim_batch(
+    now: datetime,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    course_id: int | None = None,
+    size: int = 10,
+) -> list[tuple[int, int]]:
+    """Claim up to `size` due entries for this worker and commit the claims.
+
+    PostgreSQL: candidates are read with FOR UPDATE SKIP LOCKED, so concurrent workers never
+    wait on each other. Everywhere (SQLite included): each claim is a conditional UPDATE on the
+    attempts counter, so two workers reading the same row cannot both claim it. A claim is a
+    lease: a worker that dies leaves the entry SENDING until `next_attempt_at`, then it is due.
+    Such an entry (still SENDING when claimed again) may have reached the LMS before the worker
+    died, so it is marked "maybe delivered": a 409 for it then counts as delivered.
+
+    Returns:
+        (entry id, attempt number) pairs, in sending order.
+    """
+    query = _due_query(now)
+    if course_id is not None:
+        query = query.where(GradeOutboxEntry.course_id == course_id)
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=GradeOutboxEntry)
+    candidates = db.session.execute(
+        query.with_only_columns(
+            GradeOutboxEntry.id,
+            GradeOutboxEntry.attempts,
+            GradeOutboxEntry.status,
+            GradeOutboxEntry.last_error,
+        ).limit(size)
+    ).all()
+    lease_end = now + timedelta(seconds=policy.lease)
+    claims: list[tuple[int, int]] = []
+    for entry_id, attempts, status, last_error in candidates:
+        values: dict[str, object] = {
+            "status": OutboxStatus.SENDING,
+            "attempts": attempts + 1,
+            "next_attempt_at": lease_end,
+        }
+        if status == OutboxStatus.SENDING:  # its lease ran out: the last attempt may have arrived
+            values["maybe_delivered"] = True
+            values["last_error"] = last_error or LEASE_EXPIRED
+        claimed = db.session.execute(
+            update(GradeOutboxEntry)
+            .where(
+                GradeOutboxEntry.id == entry_id,
+                GradeOutboxEntry.attempts == attempts,
+                GradeOutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+                GradeOutboxEntry.next_attempt_at <= now,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:  # type: ignore[attr-defined]
+            claims.append((entry_id, attempts + 1))
+    db.session.commit()
+    return claims
+
+
+def _finish(entry_id: int, attempt: int, **values: object) -> bool:
+    """Record an outcome, only if this worker still holds the claim (the caller commits)."""
+    result = db.session.execute(
+        update(GradeOutboxEntry)
+        .where(
+            GradeOutboxEntry.id == entry_id,
+            GradeOutboxEntry.attempts == attempt,
+            GradeOutboxEntry.status == OutboxStatus.SENDING,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined]
+
+
+def _finish_sent(claims: list[tuple[int, int]], now: datetime) -> None:
+    """Mark delivered entries sent in one statement (executemany), where the claim still holds."""
+    if not claims:
+        return
+    table = GradeOutboxEntry.__table__
+    db.session.execute(
+        update(table)
+        .where(
+            table.c.id == bindparam("claimed_id"),
+            table.c.attempts == bindparam("claimed_attempt"),
+            table.c.status == OutboxStatus.SENDING,
+        )
+        .values(status=OutboxStatus.SENT, sent_at=now, last_error=""),
+        [{"claimed_id": entry_id, "claimed_attempt": attempt} for entry_id, attempt in claims],
+    )
+
+
+def submission_fields(activity_progress: str, timestamp: datetime) -> dict[str, Any]:
+    """When the score is a student's submission, and whether Canvas should count it as one.
+
+    Evidence handed in (Submitted) is a new attempt at its time; a teacher's assessment
+    (Completed) grades the attempt already there, so Canvas keeps one submission per hand-in
+    instead of one per grade change (and does not mark a late grade as a late submission).
+    """
+    if activity_progress == "Submitted":
+        return {"submitted_at": timestamp, "new_submission": True}
+    return {"new_submission": False}
+
+
+def delivery_for(entry: GradeOutboxEntry) -> ScoreDelivery:
+    """What the sender needs for one entry."""
+    course = entry.line_item.course
+    return ScoreDelivery(
+        entry_id=entry.id,
+        platform_id=course.platform_id,
+        line_item_url=entry.line_item.url,
+        score=Score(
+            user_id=entry.enrollment.person.subject,
+            score_given=entry.score_given,
+            score_maximum=entry.score_maximum,
+            comment=entry.comment,
+            activity_progress=entry.activity_progress,
+            grading_progress=entry.grading_progress,
+            timestamp=entry.timestamp,
+            **submission_fields(entry.activity_progress, entry.timestamp),
+        ),
+        ags_scopes=tuple(course.ags_scopes or ()),
+    )
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A claimed entry read for sending, as plain values (no transaction stays open)."""
+
+    entry_id: int
+    attempt: int
+    line_item_id: int
+    enrollment_id: int
+    timestamp: datetime
+    maybe_delivered: bool
+    restamps: int
+    delivery: ScoreDelivery | None  # None: a newer score of ours supersedes it
+
+
+def _load_claimed(claims: list[tuple[int, int]], now: datetime) -> list[_Claimed]:
+    """Read claimed entries with line item, course and student in one query (flushes restamps).
+
+    Entries a newer score supersedes are finished here; entries that met a 409 from a timestamp
+    we did not send get their new timestamp now, before they are sent.
+    """
+    if not claims:
+        return []
+    entry = GradeOutboxEntry
+    has_newer = newer_score_query(entry.line_item_id, entry.enrollment_id, entry.timestamp)
+    rows = db.session.execute(
+        select(entry, LineItem.url, Course.platform_id, Course.ags_scopes, Person.subject)
+        .add_columns(has_newer.exists())
+        .join(LineItem, LineItem.id == entry.line_item_id)
+        .join(Course, Course.id == LineItem.course_id)
+        .join(Enrollment, Enrollment.id == entry.enrollment_id)
+        .join(Person, Person.id == Enrollment.person_id)
+        .where(entry.id.in_([entry_id for entry_id, _ in claims]))
+    ).all()
+    by_id = {row[0].id: row for row in rows}
+    loaded: list[_Claimed] = []
+    for entry_id, attempt in claims:
+        row = by_id.get(entry_id)
+        if row is None:
+            continue
+        stored, url, platform_id, ags_scopes, subject, newer = row
+        delivery: ScoreDelivery | None = None
+        if newer:
+            _finish(entry_id, attempt, status=OutboxStatus.SUPERSEDED)
+        else:
+            handed_in = stored.timestamp  # a restamp moves the score's time, not the hand-in's
+            if stored.needs_restamp:
+                stored.timestamp = max(now, stored.timestamp + ONE_MS)
+                stored.needs_restamp = False
+            delivery = ScoreDelivery(
+                entry_id=entry_id,
+                platform_id=platform_id,
+                line_item_url=url,
+                score=Score(
+                    user_id=subject,
+                    score_given=stored.score_given,
+                    score_maximum=stored.score_maximum,
+                    comment=stored.comment,
+                    activity_progress=stored.activity_progress,
+                    grading_progress=stored.grading_progress,
+                    timestamp=stored.timestamp,
+                    **submission_fields(stored.activity_progress, handed_in),
+                ),
+                ags_scopes=tuple(ags_scopes or ()),
+            )
+        loaded.append(
+            _Claimed(
+                entry_id,
+                attempt,
+                stored.line_item_id,
+                stored.enrollment_id,
+                stored.timestamp,
+                stored.maybe_delivered,
+                stored.restamps,
+                delivery,
+            )
+        )
+    db.session.flush()
+    return loaded
+
+
+def _push_claimed(
+    sender: Callable[[ScoreDelivery], None],
+    claims: list[tuple[int, int]],
+    *,
+    now: datetime,
+    policy: RetryPolicy,
+    rand: Callable[[], float],
+    report: PushReport,
+) -> dict[int, str]:
+    """Send a batch of claimed entries and record the outcomes, in three steps.
+
+    1. read the batch (one query) and commit: no transaction stays open while the LMS answers;
+    2. send each score;
+    3. record every outcome and commit once.
+
+    An entry is marked sent only after the LMS answered 2xx. A worker that dies in step 2 or 3
+    leaves its batch SENDING: after the lease the batch is sent again, marked "maybe delivered",
+    with the same timestamps, so the LMS keeps one score per timestamp (Moodle's 409 for a
+    timestamp it already holds then counts as delivered). At most one batch is sent twice.
+
+    Returns:
+        The new status of each entry handled (entry id -> status).
+    """
+    loaded = _load_claimed(claims, now)
+    prepare = getattr(sender, "prepare", None)
+    if prepare is not None:
+        prepare({item.delivery.platform_id for item in loaded if item.delivery})
+    db.session.commit()
+    statuses: dict[int, str] = {}
+    outcomes: list[tuple[_Claimed, ServiceError | None]] = []
+    for item in loaded:
+        if item.delivery is None:
+            statuses[item.entry_id] = OutboxStatus.SUPERSEDED
+            report.superseded += 1
+            continue
+        try:
+            sender(item.delivery)
+        except ServiceError as error:
+            outcomes.append((item, error))
+        except Exception:
+            # Leave it claimed: the lease expires and it is retried; keep the others going.
+            db.session.rollback()
+            logger.exception("score push crashed entry=%s", item.entry_id)
+            report.errors.append("internal error")
+        else:
+            outcomes.append((item, None))
+    _finish_sent([(i.entry_id, i.attempt) for i, error in outcomes if error is None], now)
+    for item, error in outcomes:
+        if error is None:
+            statuses[item.entry_id] = OutboxStatus.SENT
+            report.sent += 1
+        else:
+            statuses[item.entry_id] = _record_failure(item, error, now, policy, rand, report)
+    db.session.commit()
+    return statuses
+
+
+def _record_failure(
+    entry: _Claimed,
+    error: ServiceError,
+    now: datetime,
+    policy: RetryPolicy,
+    rand: Callable[[], float],
+    report: PushReport,
+) -> str:
+    """Write what `decide_failure` decided for a failed attempt; count it in the report."""
+    kind = FailureKind(error.kind)
+    state = EntryState(
+        attempt=entry.attempt,
+        maybe_delivered=entry.maybe_delivered,
+        restamps=entry.restamps,
+        has_newer=kind == FailureKind.CONFLICT
+        and has_newer_score(entry.line_item_id, entry.enrollment_id, entry.timestamp),
+    )
+    failure = DeliveryFailure(kind, str(error)[:900], error.retry_after, error.ambiguous)
+    decision = decide_failure(failure, state, policy, rand)
+    values: dict[str, object] = {
+        "status": decision.status,
+        "last_error": decision.reason[:1000],
+        "maybe_delivered": decision.maybe_delivered,
+        "restamps": decision.restamps,
+        "needs_restamp": decision.needs_restamp,
+    }
+    if decision.status == OutboxStatus.PENDING:
+        values["next_attempt_at"] = now + timedelta(seconds=decision.wait)
+    elif decision.status == OutboxStatus.SENT:
+        values["sent_at"] = now
+    _finish(entry.entry_id, entry.attempt, **values)
+    if decision.status == OutboxStatus.PENDING:
+        report.retried += 1
+        if kind == FailureKind.TRANSIENT:
+            logger.info(
+                "score retry entry=%s attempt=%s status=%s",
+                entry.entry_id,
+                entry.attempt,
+                error.status,
+            )
+    elif decision.status == OutboxStatus.SENT:
+        report.sent += 1
+    elif decision.status == OutboxStatus.SUPERSEDED:
+        report.superseded += 1
+    else:
+        report.failed += 1
+        report.errors.append(decision.reason)
+        logger.warning("score failed entry=%s status=%s", entry.entry_id, error.status)
+    return decision.status
+
+
+def push_pending(
+    sender: Callable[[ScoreDelivery], None],
+    *,
+    now: datetime,
+    limit: int = 100,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    rand: Callable[[], float] = random.random,
+    course_id: int | None = None,
+    batch: int = 10,
+) -> PushReport:
+    """Send due outbox entries a batch at a time (a worker's unit of work, see `_push_claimed`).
+
+    Args:
+        sender: posts one score (e.g. `lti.ags.AgsSender`); raises `ServiceError` on failure.
+            When it has a `prepare(platform_ids)` method, that runs before sending a batch.
+        now: the current time; due times, leases and backoff are computed from it.
+        limit: at most this many entries in this run.
+        policy: backoff, lease and attempt limits.
+        rand: a [0, 1) random source for the jitter.
+        course_id: only this course's entries (the RQ "push course outbox" job).
+        batch: entries claimed per transaction (their lease must outlast sending them all).
+
+    Returns:
+        Counts of what happened.
+    """
+    report = PushReport()
+    remaining = limit
+    while remaining > 0:
+        claims = claim_batch(now, policy, course_id, size=min(batch, remaining))
+        if not claims:
+            break
+        remaining -= len(claims)
+        try:
+            _push_claimed(sender, claims, now=now, policy=policy, rand=rand, report=report)
+        except Exception:
+            # Leave them claimed: the lease expires and they are retried.
+            db.session.rollback()
+            logger.exception("score push crashed entries=%s", [c[0] for c in claims])
+            report.errors.append("internal error")
+    return report
