@@ -34,6 +34,8 @@ class Course(Base):
     )  # {"4": 100, ...} or {"proportional": true}
     reassessment_policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
     default_structure: Mapped[str] = mapped_column(String(20), default="guided")
+    # Aggregate grades: "assessed" (assessed targets only) or "all" (unassessed = lowest level).
+    aggregate_mode: Mapped[str] = mapped_column(String(20), default="assessed")
     # LTI Advantage endpoints seen in the latest launch.
     memberships_url: Mapped[str | None] = mapped_column(String(1000))
     line_items_url: Mapped[str | None] = mapped_column(String(1000))

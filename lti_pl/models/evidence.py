@@ -55,6 +55,9 @@ class Assessment(Base):
     rubric_notes: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(String(20), default="evidence")  # evidence, quick_grid
     assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the work was done (the evidence's submission, or a date the teacher corrected);
+    # None: the assessment's date. The mastery engine orders scores by it.
+    work_done_at: Mapped[datetime | None] = mapped_column()
 
     target: Mapped[LearningTarget] = relationship()
 

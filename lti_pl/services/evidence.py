@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
+from lti_pl.domain.audit import AuditAction
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
 from lti_pl.domain.evidence import (
     Decision,
@@ -28,7 +29,17 @@ from lti_pl.models.evidence import (
     RelearningLog,
 )
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grade_passback, mastery, quotas, uploads
+from lti_pl.models.teaching import MasteryOverride
+from lti_pl.services import (
+    audit,
+    descriptors,
+    grade_passback,
+    mastery,
+    overrides,
+    quotas,
+    relearning,
+    uploads,
+)
 from lti_pl.services.courses import course_scale, reassessment_policy
 from lti_pl.services.targets import get_target, list_targets
 from lti_pl.services.uploads import UploadLimits as UploadLimits
@@ -138,6 +149,12 @@ def _last_assessment(enrollment_id: int, target_id: int) -> Assessment | None:
         .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
         .limit(1)
     ).first()
+
+
+def last_assessed_at(enrollment_id: int, target_id: int) -> datetime | None:
+    """When the student was last assessed on the target (None: never)."""
+    last = _last_assessment(enrollment_id, target_id)
+    return last.assessed_at if last is not None else None
 
 
 def request_decision(student: Enrollment, target: LearningTarget, *, now: datetime) -> Decision:
@@ -356,8 +373,14 @@ def assess(
     evidence_id: int | None = None,
     now: datetime,
     source: str = "evidence",
+    any_target: bool = False,
 ) -> Assessment:
     """Score a student's evidence on a target, resolve their pending request, recompute mastery.
+
+    The assessment's work date is the evidence's submission (the engine orders by it); the
+    assessment is audited and releases a level the teacher set by hand on this target.
+    `any_target` lets one piece of evidence be assessed on a target it was not submitted for
+    (a project that shows several targets).
 
     Raises:
         NotAllowedError: the actor is not a teacher.
@@ -368,12 +391,13 @@ def assess(
     student = _student(actor, student_id)
     target = get_target(actor, target_id)
     value = parse_score(score, course_scale(actor.course))
+    evidence = None
     if evidence_id is not None:
         evidence = db.session.get(Evidence, evidence_id)
         if (
             evidence is None
             or evidence.enrollment_id != student.id
-            or evidence.target_id != target.id
+            or (evidence.target_id != target.id and not any_target)
         ):
             raise NotFoundError("That evidence is not this student's on this target.")
     assessment = Assessment(
@@ -387,6 +411,7 @@ def assess(
         rubric_notes=rubric_notes.strip(),
         source=source,
         assessed_at=now,
+        work_done_at=evidence.submitted_at if evidence is not None else None,
     )
     db.session.add(assessment)
     for request in db.session.scalars(
@@ -399,6 +424,17 @@ def assess(
         request.status = ASSESSED
         request.resolved_at = now
     db.session.flush()
+    # New evidence releases a level the teacher set by hand (domain/overrides.py says why).
+    overrides.release_on_new_assessment(student.id, target.id, assessed_at=now, actor_id=actor.id)
+    audit.record(
+        actor.course_id,
+        actor.id,
+        AuditAction.ASSESSMENT,
+        student_id=student.id,
+        target_id=target.id,
+        detail=f"score {value:g} ({source})",
+        now=now,
+    )
     mastery.recompute(student.id, target.id, now=now, assessed=True)
     logger.info("assessed assessment=%s target=%s", assessment.id, target.id)
     return assessment
@@ -524,6 +560,9 @@ class TargetProgress:
         assessments: their assessments (scores and feedback), newest first.
         decision: whether they may say "I'm ready" now, and why (not).
         needs_relearning: assessed below mastery.
+        relearning: what they logged to relearn, newest first (target page only).
+        overrides: levels the teacher set by hand, newest first (target page only).
+        levels: the scale's levels with the target's descriptions (target page only).
     """
 
     target: LearningTarget
@@ -532,6 +571,9 @@ class TargetProgress:
     assessments: list[Assessment]
     decision: Decision
     needs_relearning: bool
+    relearning: list[relearning.RelearningEntry] = field(default_factory=list)
+    overrides: list[MasteryOverride] = field(default_factory=list)
+    levels: list[descriptors.DescribedLevel] = field(default_factory=list)
 
 
 def student_progress(student: Enrollment, *, now: datetime) -> list[TargetProgress]:
@@ -563,11 +605,17 @@ def target_progress(student: Enrollment, target_id: int, *, now: datetime) -> Ta
     """
     target = get_target(student, target_id)
     record = mastery.records_for(student.id).get(target.id)
+    assessments = assessments_for(student.id, target.id)
     return TargetProgress(
         target=target,
         record=record,
         evidence=evidence_for(student.id, target.id),
-        assessments=assessments_for(student.id, target.id),
+        assessments=assessments,
         decision=request_decision(student, target, now=now),
         needs_relearning=bool(record and record.score is not None and not record.is_mastered),
+        relearning=relearning.for_target(
+            student.id, target.id, assessments[0].assessed_at if assessments else None
+        ),
+        overrides=overrides.history(student.id, target.id),
+        levels=descriptors.described_levels(target.id, course_scale(student.course)),
     )

@@ -15,6 +15,7 @@ from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
 from lti_pl.models.profiles import Goal
 from lti_pl.models.targets import LearningTarget
+from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services.data_wall import build_wall, scale_of
 from lti_pl.services.goals import list_goals
 from lti_pl.services.level_history import (
@@ -24,7 +25,10 @@ from lti_pl.services.level_history import (
     level_history,
     record_method,
 )
+from lti_pl.services.overrides import history as override_history
 from lti_pl.services.profiles import course_targets, profile_row, self_assessments
+from lti_pl.services.relearning import RelearningEntry
+from lti_pl.services.relearning import history as relearning_history
 
 #: What a course without a calculation method uses (as services.courses does).
 DEFAULT_METHOD = "decaying_average"
@@ -135,6 +139,9 @@ class TargetReport:
     evidence: tuple[Evidence, ...]
     chart: LevelChart
     steps: tuple[LevelStep, ...] = ()
+    # What the student logged to relearn, and the levels the teacher set by hand, newest first.
+    relearning: tuple[RelearningEntry, ...] = ()
+    overrides: tuple[MasteryOverride, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +153,7 @@ class StudentReport:
     modalities: tuple[str, ...]
     targets: tuple[TargetReport, ...]
     goals: tuple[Goal, ...]
+    scale: MasteryScale | None = None  # the course's scale, for levels set by the teacher
 
 
 def student_report(student: Enrollment) -> StudentReport:
@@ -173,6 +181,12 @@ def student_report(student: Enrollment) -> StudentReport:
     ):
         evidence.setdefault(e.target_id, []).append(e)
     ratings = self_assessments(student.id)
+    logged = relearning_history(
+        student.id, last_assessed={t: a[-1].assessed_at for t, a in assessments.items()}
+    )
+    set_by_hand: dict[int, list[MasteryOverride]] = {}
+    for row in override_history(student.id):
+        set_by_hand.setdefault(row.target_id, []).append(row)
     reports = []
     for target in targets:
         record = records.get(target.id)
@@ -197,6 +211,8 @@ def student_report(student: Enrollment) -> StudentReport:
                 evidence=tuple(evidence.get(target.id, [])),
                 chart=level_chart(steps, scale, target.statement),
                 steps=steps,
+                relearning=tuple(logged.get(target.id, [])),
+                overrides=tuple(set_by_hand.get(target.id, [])),
             )
         )
     profile = profile_row(student.id)
@@ -206,4 +222,5 @@ def student_report(student: Enrollment) -> StudentReport:
         modalities=tuple(profile.modalities) if profile else (),
         targets=tuple(reports),
         goals=tuple(list_goals(student.id)),
+        scale=scale,
     )

@@ -26,6 +26,7 @@ from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
+from lti_pl.services import aggregates
 from lti_pl.services import line_items as columns
 from lti_pl.services.courses import course_policy
 from lti_pl.services.line_items import PER_TARGET, Passback, save_line_item, tag_and_resource_id
@@ -56,38 +57,14 @@ def grade_comment(record: MasteryRecord, statement: str) -> str:
         if record.method == BKT_METHOD and record.probability is not None
         else format_points(record.score)
     )
+    if (record.details or {}).get("override") is not None:
+        value += ", set by the teacher"
     return f"{record.label} ({value}) on '{statement}'"
 
 
 def _covered_targets(course_id: int, line_item: LineItem) -> set[int] | None:
     ids = columns.aggregate_target_ids(line_item)
     return set(ids) if ids is not None else None
-
-
-def _aggregate_records(
-    course: Course, enrollment_id: int, covered: set[int] | None
-) -> list[MasteryRecord]:
-    query = (
-        select(MasteryRecord)
-        .join(LearningTarget, LearningTarget.id == MasteryRecord.target_id)
-        .where(
-            MasteryRecord.course_id == course.id,
-            MasteryRecord.enrollment_id == enrollment_id,
-            MasteryRecord.grade.is_not(None),
-        )
-    )
-    if covered is None:
-        query = query.where(LearningTarget.archived_at.is_(None))
-    else:
-        query = query.where(LearningTarget.id.in_(covered))
-    return list(db.session.scalars(query))
-
-
-def aggregate_comment(records: Sequence[MasteryRecord]) -> str:
-    """The aggregate gradebook comment: how many targets count and how many are mastered."""
-    mastered = sum(1 for r in records if r.is_mastered)
-    noun = "target" if len(records) == 1 else "targets"
-    return f"Mastery over {len(records)} assessed {noun}: {mastered} mastered."
 
 
 def send_grades(
@@ -127,16 +104,16 @@ def send_grades(
             covered = _covered_targets(course.id, line_item)
             if covered is not None and not covered & changed_ids:
                 continue
-            records = _aggregate_records(course, enrollment.id, covered)
-            if not records and grading_progress == FULLY_GRADED:
+            # The course's rule (assessed targets only, or all) and its comment.
+            total = aggregates.aggregate_for(course, enrollment.id, line_item)
+            if not total.assessed and grading_progress == FULLY_GRADED:
                 continue
-            grades_ = [r.grade for r in records if r.grade is not None]
             score = (
-                round(sum(grades_) / len(grades_) / 100 * line_item.score_maximum, 4)
-                if grades_
-                else None
+                None
+                if total.percent is None
+                else round(total.percent / 100 * line_item.score_maximum, 4)
             )
-            comment = aggregate_comment(records)
+            comment = total.comment
         queue_score(
             course_id=course.id,
             line_item=line_item,

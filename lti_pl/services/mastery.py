@@ -18,18 +18,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from lti_pl.domain.errors import NotFoundError
+from lti_pl.domain.evidence_order import work_date
 from lti_pl.domain.mastery import MasteryResult, Observation, ScoresCalculator, calculate, prepare
 from lti_pl.domain.mastery.result import BKT_METHOD
+from lti_pl.domain.overrides import apply_override
 from lti_pl.domain.targets import GradeConversion, MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grade_passback
+from lti_pl.services import grade_passback, overrides
 from lti_pl.services.courses import course_policy
 
 logger = logging.getLogger(__name__)
@@ -72,7 +74,12 @@ def _apply(
 
 
 def _observations(assessments: Iterable[Assessment]) -> list[Observation]:
-    return [Observation(a.score, a.assessed_at) for a in assessments]
+    # Ordered by when the work was done (domain/evidence_order.py), not when it was graded.
+    return [Observation(a.score, work_date(a.work_done_at, a.assessed_at)) for a in assessments]
+
+
+#: The order of a pair's scores: the work's date, else the assessment's; ties by id.
+WORK_ORDER = (func.coalesce(Assessment.work_done_at, Assessment.assessed_at), Assessment.id)
 
 
 def _pair(enrollment_id: int, target_id: int) -> tuple[Enrollment, LearningTarget]:
@@ -109,9 +116,14 @@ def recompute(
     assessments = db.session.scalars(
         select(Assessment)
         .where(Assessment.enrollment_id == enrollment_id, Assessment.target_id == target_id)
-        .order_by(Assessment.assessed_at, Assessment.id)
+        .order_by(*WORK_ORDER)
     ).all()
-    result = calculate(method, _observations(assessments), scale, params)
+    result, override = overrides.applied(
+        calculate(method, _observations(assessments), scale, params),
+        enrollment_id,
+        target_id,
+        scale,
+    )
     record = db.session.scalars(
         select(MasteryRecord).where(
             MasteryRecord.enrollment_id == enrollment_id, MasteryRecord.target_id == target_id
@@ -125,6 +137,8 @@ def recompute(
         db.session.add(record)
     grade = result_grade(result, scale, conversion)
     _apply(record, result, grade, len(assessments), params, now)
+    if override is not None:
+        record.details = {**record.details, "override": override.points}
     db.session.flush()
     if grade is not None and (assessed or grade != previous_grade):
         line_items = grade_passback.line_items_for(course.id, target_id)
@@ -248,7 +262,7 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
     }
     calculators: dict[int, ScoresCalculator] = {}
     details: dict[int, dict[str, object]] = {}
-    # Scores only, per student and target, oldest first with ties by id (as `recompute` orders
+    # Scores only, per student and target, by work date with ties by id (as `recompute` orders
     # them): the engine's fast path takes them in this order, so no dates are read or parsed.
     # Table columns, not ORM attributes: the rows skip the ORM's per-row loading.
     assessment = Assessment.__table__.c
@@ -256,7 +270,10 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
         select(assessment.enrollment_id, assessment.target_id, assessment.score)
         .where(assessment.course_id == course_id)
         .order_by(
-            assessment.enrollment_id, assessment.target_id, assessment.assessed_at, assessment.id
+            assessment.enrollment_id,
+            assessment.target_id,
+            func.coalesce(assessment.work_done_at, assessment.assessed_at),
+            assessment.id,
         )
     )
     histories: dict[tuple[int, int], list[float]] = {}
@@ -286,6 +303,7 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
     changed: dict[int, list[int]] = defaultdict(list)
     recomputed = 0
     no_scores: list[float] = []
+    held = overrides.course_overrides(course_id)
     for pair in sorted(histories.keys() | existing.keys()):
         enrollment_id, target_id = pair
         if target_id not in methods:
@@ -297,8 +315,13 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
             details[target_id] = {"params": dict(params)}
         scores = histories.get(pair, no_scores)
         result = calculate_scores(scores)
+        pair_details = details[target_id]
+        override = held.get(pair)
+        if override is not None:
+            result = apply_override(result, override, scale)
+            pair_details = {**pair_details, "override": override.points}
         grade = result_grade(result, scale, conversion)
-        values = _result_values(result, grade, len(scores), details[target_id])
+        values = _result_values(result, grade, len(scores), pair_details)
         recomputed += 1
         known = existing.get(pair)
         if known is None:

@@ -23,6 +23,7 @@ AREAS = (
     "profiles",
     "exports",
     "paths",
+    "teaching",
 )
 
 for _area in AREAS:

@@ -12,8 +12,8 @@ from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Enrollment
+from lti_pl.services import descriptors, mastery, relearning
 from lti_pl.services import evidence as service
-from lti_pl.services import mastery
 from lti_pl.services.courses import course_scale
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
@@ -55,6 +55,12 @@ def _assess_page(request_id: int, error: InvalidInputError | None = None) -> Res
         evidence=service.evidence_for(ready.enrollment_id, ready.target_id),
         assessments=service.assessments_for(ready.enrollment_id, ready.target_id),
         record=mastery.records_for(ready.enrollment_id).get(ready.target_id),
+        relearning=relearning.for_target(
+            ready.enrollment_id,
+            ready.target_id,
+            service.last_assessed_at(ready.enrollment_id, ready.target_id),
+        ),
+        levels=descriptors.described_levels(ready.target_id, course_scale(actor.course)),
         values=request.form if request.method == "POST" else None,
         error=error,
     ), (422 if error else 200)

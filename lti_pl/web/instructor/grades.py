@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
-from lti_pl.services import grade_sync_status, line_items
+from lti_pl.services import aggregates, audit, grade_sync_status, line_items
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.background import wake_grade_worker
 from lti_pl.web.instructor import bp
@@ -35,6 +35,8 @@ def grades_sync(course_id: int) -> ResponseReturnValue:
         labels=STATUS_LABELS,
         line_items=line_items.aggregate_line_items(course_id)
         + line_items.target_line_items(course_id),
+        aggregate_mode=aggregates.aggregate_mode(enrollment.course),
+        aggregate_labels=aggregates.MODE_LABELS,
     )
 
 
@@ -42,7 +44,7 @@ def grades_sync(course_id: int) -> ResponseReturnValue:
 @requires_role(CourseRole.TEACHER)
 def retry_grade(course_id: int, entry_id: int) -> ResponseReturnValue:
     """Send one failed score again."""
-    grade_sync_status.retry_failed(course_id, now=utcnow(), entry_id=entry_id)
+    audit.retry_failed(current_enrollment(), now=utcnow(), entry_id=entry_id)
     wake_grade_worker(course_id)
     flash("The score will be sent again in a moment.")
     return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)
@@ -52,7 +54,7 @@ def retry_grade(course_id: int, entry_id: int) -> ResponseReturnValue:
 @requires_role(CourseRole.TEACHER)
 def retry_all_grades(course_id: int) -> ResponseReturnValue:
     """Send every failed score of the course again."""
-    count = grade_sync_status.retry_failed(course_id, now=utcnow())
+    count = audit.retry_failed(current_enrollment(), now=utcnow())
     wake_grade_worker(course_id)
     flash(f"{count} failed score(s) will be sent again in a moment.")
     return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)
