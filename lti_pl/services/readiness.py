@@ -30,6 +30,7 @@ from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.platforms import Platform
 from lti_pl.models.standards import ReadinessFit
 from lti_pl.models.targets import LearningTarget
+from lti_pl.services import standards
 from lti_pl.services.courses import course_scale
 
 logger = logging.getLogger(__name__)
@@ -213,6 +214,9 @@ def course_readiness(course: Course, *, student_id: int | None = None) -> list[R
             )
         )
     }
+    # Earlier courses' assessments count for a student only where the platform's admin shares
+    # prior levels; the fitted parameters themselves pool every course (no one's data shows).
+    shares = standards.settings_for(issuer).share_prior_levels
     found = []
     for student in students:
         for target in targets.values():
@@ -220,6 +224,8 @@ def course_readiness(course: Course, *, student_id: int | None = None) -> list[R
                 continue
             key = standard_key(target)
             history = attempts.get(key, {}).get(student.person_id, [])
+            if not shares:
+                history = [(c, course_id) for c, course_id in history if course_id == course.id]
             if not history:
                 continue
             known, chance = bkt_fit.predict_next([c for c, _ in history], params.get(key, DEFAULTS))

@@ -526,8 +526,7 @@ def _items_by_identifier(issuer: str, identifiers: Iterable[str]) -> dict[str, S
 
 
 def _level_label(scale: MasteryScale, score: float) -> str:
-    level = next((lvl for lvl in scale.levels if score >= lvl.points), scale.levels[-1])
-    return level.label
+    return scale.level_for(score).label
 
 
 def student_history(student: Enrollment) -> list[StandardHistory]:
@@ -615,7 +614,7 @@ def prior_levels(student: Enrollment) -> dict[int, PriorLevel]:
             Enrollment.person_id == student.person_id,
             Enrollment.course_id != course.id,
             LearningTarget.case_guid.in_(list(targets)),
-            MasteryRecord.evidence_count > 0,
+            MasteryRecord.score.is_not(None),
         )
         .order_by(MasteryRecord.updated_at)
     ).all()
@@ -671,7 +670,7 @@ def programme(actor: Enrollment) -> Programme:
         .where(
             Platform.issuer == issuer,
             LearningTarget.case_guid != "",
-            MasteryRecord.evidence_count > 0,
+            MasteryRecord.score.is_not(None),
         )
         .order_by(MasteryRecord.updated_at)
     ).all()

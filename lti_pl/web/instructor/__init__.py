@@ -23,6 +23,7 @@ AREAS = (
     "profiles",
     "exports",
     "paths",
+    "standards",
 )
 
 for _area in AREAS:

@@ -65,6 +65,6 @@ def test_prediction_agrees_with_the_domain_bkt_and_batch_prediction():
     known, chance = predict_next(sequence, TRUTH)
     assert known == pytest.approx(knowledge_probability(sequence, 0.3, 0.15, 0.1, 0.2))
     assert chance == pytest.approx(known * 0.9 + (1 - known) * 0.2)
-    batch = predict_each([sequence + [False], [True]], TRUTH)
+    batch = predict_each([[*sequence, False], [True]], TRUTH)
     assert batch[0][3] == pytest.approx(chance)
     assert batch[1] == [pytest.approx(0.3 * 0.9 + 0.7 * 0.2)]
