@@ -16,6 +16,14 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "lti": ("lti_pl.services", "lti_pl.web"),
     "services": ("flask", "pylti1p3", "lti_pl.web"),
     "web": ("pylti1p3",),
+    "analytics": (
+        "flask",
+        "pylti1p3",
+        "lti_pl.models",
+        "lti_pl.services",
+        "lti_pl.lti",
+        "lti_pl.web",
+    ),
 }
 
 

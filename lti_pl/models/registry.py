@@ -3,7 +3,7 @@
 import importlib
 import importlib.util
 
-AREAS = ("targets", "evidence", "choice_boards", "profiles", "teaching")
+AREAS = ("targets", "evidence", "choice_boards", "profiles", "teaching", "standards")
 
 for _name in AREAS:
     # Areas are added one at a time; a module that does not exist yet is an area not built yet.

@@ -24,6 +24,7 @@ AREAS = (
     "exports",
     "paths",
     "teaching",
+    "standards",
 )
 
 for _area in AREAS:

@@ -1,0 +1,195 @@
+"""Readiness: BKT fitted per standard from every course, shown in the queue and to the student."""
+
+import random
+from datetime import timedelta
+
+from sqlalchemy import event, select
+
+from lti_pl.extensions import db
+from lti_pl.models.standards import ReadinessFit
+from lti_pl.services import readiness, standards
+from tests.support.builders import (
+    T0,
+    make_assessment,
+    make_course,
+    make_evidence,
+    make_mastery_record,
+    make_platform,
+    make_reassessment_request,
+    make_student,
+    make_target,
+    make_teacher,
+    sign_in,
+)
+from tests.support.case_provider import item_id
+
+ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
+
+
+def _class(course, target, histories):
+    """Students with the given score histories on the target (scores on the 0–4 scale)."""
+    students = []
+    for scores in histories:
+        student = make_student(course)
+        for day, score in enumerate(scores):
+            make_assessment(student, target, score, T0 + timedelta(days=day))
+        students.append(student)
+    return students
+
+
+def _cohort(seed=1, n=30):
+    rng = random.Random(seed)
+    histories = []
+    for _ in range(n):
+        knows, scores = rng.random() < 0.3, []
+        for _ in range(5):
+            correct = rng.random() < (0.9 if knows else 0.2)
+            scores.append(rng.choice((3.0, 4.0)) if correct else rng.choice((1.0, 2.0)))
+            knows = knows or rng.random() < 0.2
+        histories.append(scores)
+    return histories
+
+
+def test_refit_stores_fitted_parameters_per_standard_from_every_course(app, db_session):
+    lms = make_platform()
+    guid = item_id("nf.a.1")
+    a, b = make_course(lms), make_course(lms)
+    ta, tb = make_target(a, case_guid=guid), make_target(b, case_guid=guid)
+    histories = _cohort()
+    _class(a, ta, histories[:15])
+    _class(b, tb, histories[15:])
+    few = make_target(a)
+    _class(a, few, [[1.0, 3.0]])
+    fits = {f.standard_key: f for f in readiness.refit(lms.issuer, now=T0)}
+    assert set(fits) == {guid, f"target:{few.id}"}
+    pooled = fits[guid]
+    assert pooled.students == 30  # both courses
+    assert pooled.observations == 150
+    assert pooled.note.startswith("fitted by EM")
+    assert pooled.guess < 0.5
+    assert pooled.slip < 0.5
+    assert (pooled.prior, pooled.learn) != (readiness.DEFAULTS.prior, readiness.DEFAULTS.learn)
+    assert fits[f"target:{few.id}"].note.startswith("defaults")
+    # Refitting updates the same rows.
+    readiness.refit(lms.issuer, now=T0 + timedelta(hours=1))
+    assert db.session.scalars(select(ReadinessFit)).all().__len__() == 2
+
+
+def test_refit_if_due_is_throttled_and_needs_new_evidence(app, db_session):
+    lms = make_platform()
+    course = make_course(lms)
+    target = make_target(course)
+    (student,) = _class(course, target, [[1.0]])
+    assert readiness.refit_if_due(lms.issuer, now=T0 + timedelta(days=1))
+    assert not readiness.refit_if_due(lms.issuer, now=T0 + timedelta(days=1, minutes=1))
+    assert not readiness.refit_if_due(lms.issuer, now=T0 + timedelta(days=2))  # nothing new
+    make_assessment(student, target, 3.0, T0 + timedelta(days=2, hours=1))
+    assert readiness.refit_if_due(lms.issuer, now=T0 + timedelta(days=3))
+
+
+def test_queue_lists_students_likely_ready_with_probability_and_reason(client):
+    course = make_course()
+    target = make_target(course, "I can add fractions")
+    histories = _cohort(seed=2)
+    students = _class(course, target, histories)
+    ready = make_student(course)
+    for day, score in enumerate([2.0, 3.0, 4.0, 3.0]):
+        make_assessment(ready, target, score, T0 + timedelta(days=day))
+    struggling = make_student(course)
+    for day, score in enumerate([1.0, 1.0, 2.0, 1.0]):
+        make_assessment(struggling, target, score, T0 + timedelta(days=day))
+    mastered = students[0]
+    make_mastery_record(mastered, target, 4.0)
+    readiness.refit(course.platform.issuer, now=T0)
+    db.session.commit()
+    teacher = make_teacher(course)
+    sign_in(client, teacher)
+    page = client.get(f"/courses/{course.id}/teach/assess").get_data(True)
+    section = page[page.index("Likely ready to show mastery") :]
+    assert ready.person.display_name in section
+    assert struggling.person.display_name not in section
+    assert "of the last 4 assessments reached mastery" in section
+    rows = {r.enrollment.id: r for r in readiness.course_readiness(course)}
+    assert rows[ready.id].probability >= readiness.READY_PROBABILITY
+    assert rows[struggling.id].probability < readiness.READY_PROBABILITY
+    assert mastered.id not in rows  # already mastered: nothing to predict
+    assert f"{round(rows[ready.id].probability * 100)}%" in section
+
+
+def test_queue_readiness_uses_a_fixed_number_of_queries(client):
+    course = make_course()
+    targets = [make_target(course) for _ in range(3)]
+    for target in targets:
+        _class(course, target, _cohort(seed=3, n=5))
+    teacher = make_teacher(course)
+    sign_in(client, teacher)
+
+    def count(_students):
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            readiness.course_readiness(course)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
+
+    small = count(15)
+    for target in targets:
+        _class(course, target, _cohort(seed=4, n=10))
+    assert count(45) == small
+
+
+def test_earlier_courses_count_for_a_student_only_when_shared(app, db_session):
+    lms = make_platform()
+    guid = item_id("nf.a.1")
+    fall, spring = make_course(lms), make_course(lms)
+    tf, ts = make_target(fall, case_guid=guid), make_target(spring, case_guid=guid)
+    student = make_student(fall)
+    for day, score in enumerate([3.0, 4.0, 3.0]):
+        make_assessment(student, tf, score, T0 + timedelta(days=day))
+    again = make_student(spring, person=student.person)
+    make_assessment(again, ts, 2.0, T0 + timedelta(days=30))
+    (alone,) = readiness.course_readiness(spring)
+    assert "earlier course" not in alone.reason
+    admin = make_teacher(spring, lti_roles=[ADMIN])
+    standards.save_settings(admin, share_prior_levels=True, programme_roles="", now=T0)
+    (shared,) = readiness.course_readiness(spring)
+    assert "Includes 3 from an earlier course" in shared.reason
+    assert shared.probability > alone.probability
+
+
+def test_student_sees_you_look_ready_on_their_target_page(client):
+    course = make_course()
+    target = make_target(course)
+    likely = make_student(course)
+    for day, score in enumerate([2.0, 3.0, 4.0, 3.0]):
+        make_assessment(likely, target, score, T0 + timedelta(days=day))
+    unlikely = make_student(course)
+    make_assessment(unlikely, target, 1.0, T0)
+    sign_in(client, likely)
+    page = client.get(f"/courses/{course.id}/learn/targets/{target.id}").get_data(True)
+    assert "You look ready!" in page
+    sign_in(client, unlikely)
+    page = client.get(f"/courses/{course.id}/learn/targets/{target.id}").get_data(True)
+    assert "You look ready!" not in page
+
+
+def test_saving_an_assessment_refits_after_the_commit(client):
+    course = make_course()
+    target = make_target(course)
+    student = make_student(course)
+    evidence = make_evidence(student, target)
+    request_row = make_reassessment_request(student, target)
+    teacher = make_teacher(course)
+    sign_in(client, teacher)
+    target_id = target.id
+    assert db.session.scalars(select(ReadinessFit)).all() == []
+    answer = client.post(
+        f"/courses/{course.id}/teach/assess/{request_row.id}",
+        data={"score": "3", "evidence_id": str(evidence.id)},
+    )
+    assert answer.status_code == 303
+    (fit,) = db.session.scalars(select(ReadinessFit)).all()
+    assert fit.standard_key == f"target:{target_id}"
+    assert fit.observations == 1
