@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "5ec0a1d2b3c4"
-down_revision = "e7aa9b9b6f1a"
+down_revision = "6ae1eca755d2"
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "5d1c0a7e3b21"
-down_revision = "e7aa9b9b6f1a"
+down_revision = "5ec0a1d2b3c4"
 branch_labels = None
 depends_on = None
 
