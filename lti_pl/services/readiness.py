@@ -17,12 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, select
 
 from lti_pl.analytics import bkt_fit
-from lti_pl.domain.mastery.bkt import (
-    DEFAULT_P_GUESS,
-    DEFAULT_P_INIT,
-    DEFAULT_P_SLIP,
-    DEFAULT_P_TRANSIT,
-)
+from lti_pl.domain.mastery import method as mastery_method
+from lti_pl.domain.mastery.result import BKT_METHOD
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment
@@ -41,8 +37,13 @@ MIN_OBSERVATIONS = 15
 #: P(next attempt at mastery) from which a student is shown as likely ready.
 READY_PROBABILITY = 0.6
 REFIT_EVERY = timedelta(minutes=5)
+# The mastery engine's BKT defaults: what a standard with too little evidence falls back to.
+_BKT_DEFAULTS = mastery_method(BKT_METHOD).defaults()
 DEFAULTS = bkt_fit.BktParameters(
-    prior=DEFAULT_P_INIT, learn=DEFAULT_P_TRANSIT, guess=DEFAULT_P_GUESS, slip=DEFAULT_P_SLIP
+    prior=_BKT_DEFAULTS["p_init"],
+    learn=_BKT_DEFAULTS["p_transit"],
+    guess=_BKT_DEFAULTS["p_guess"],
+    slip=_BKT_DEFAULTS["p_slip"],
 )
 
 
