@@ -3,7 +3,7 @@ import random
 import pytest
 
 from lti_pl.analytics.bkt_fit import BktParameters, fit, predict_each, predict_next
-from lti_pl.domain.mastery.bkt import knowledge_probability
+from tests.unit.domain.mastery.reference import knowledge_probability
 
 TRUTH = BktParameters(prior=0.3, learn=0.15, guess=0.2, slip=0.1)
 
