@@ -64,6 +64,11 @@ def test_settings_and_target_forms_show_only_the_chosen_methods_parameters(
     assert labels == [m.label for m in METHODS.values()]
     check_switching(frame, inner, chosen)
     assert_accessible(inner, "settings form")
+    select.select_option(value="bkt")
+    page.set_viewport_size({"width": 360, "height": 900})
+    frame.get_by_label("Chance of a slip").scroll_into_view_if_needed()
+    screenshot(page, "method-settings-bkt-360")
+    select.select_option(value=chosen)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         assert_no_horizontal_scroll(inner, inner.evaluate("() => window.innerWidth"), "settings")

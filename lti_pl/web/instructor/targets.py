@@ -57,6 +57,7 @@ def targets(course_id: int) -> ResponseReturnValue:
         course=enrollment.course,
         targets=service.list_targets(course_id, include_archived=True),
         import_error=None,
+        methods=METHODS,
     )
 
 
@@ -165,6 +166,7 @@ def import_targets(course_id: int) -> ResponseReturnValue:
             course=actor.course,
             targets=service.list_targets(course_id, include_archived=True),
             import_error=str(error),
+            methods=METHODS,
         ), 422
     flash(f"Imported {len(created)} targets.")
     return redirect(url_for("instructor.targets", course_id=course_id), 303)

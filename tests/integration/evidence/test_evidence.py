@@ -260,4 +260,7 @@ def test_student_pages_show_level_explanation_and_are_closed_to_teachers_urls(
     assert "Near Mastery" in home
     page = client.get(f"/courses/{course.id}/learn/targets").get_data(as_text=True)
     assert "a 4 next time would reach Mastery" in page
+    # What counts, in plain words from the method's record, not the method's name.
+    assert "Your recent work counts most: you are at 2, Near Mastery" in page
+    assert "decaying average" not in page.lower()
     assert client.get(f"/courses/{course.id}/teach/assess").status_code == 403

@@ -38,6 +38,9 @@ def test_teacher_creates_a_target_with_unit_standard_guid_and_method_override(cl
     assert (target.calculation_method, target.method_params) == ("n_mastery", {"n": 3.0})
     page = client.get(f"/courses/{teacher.course_id}/teach/targets").get_data(as_text=True)
     assert "I can compare fractions" in page
+    # The method reads in words, not by its stored name.
+    assert "<td>Mastery a number of times</td>" in page
+    assert "n_mastery" not in page
     assert "CCSS.MATH.4.NF.2" in page
 
 

@@ -21,27 +21,9 @@ def history(scores: list[float]) -> list[Observation]:
 
 
 @st.composite
-def scales(draw: st.DrawFn) -> MasteryScale:
-    points = draw(st.lists(st.integers(-3, 10), min_size=2, max_size=6, unique=True))
-    low, high = min(points), max(points)
-    mastery = draw(
-        st.one_of(
-            st.sampled_from(points),
-            st.floats(low, high, allow_nan=False).map(lambda value: round(value, 2)),
-        )
-    )
-    mastery = min(max(mastery, low), high)
-    return MasteryScale.from_levels([(p, f"Level {p}", "#000000") for p in points], mastery)
-
-
-@st.composite
 def scale_and_scores(draw: st.DrawFn, min_size: int = 0) -> tuple[MasteryScale, list[float]]:
-    scale = draw(scales())
-    score = st.one_of(
-        st.sampled_from([level.points for level in scale.levels]),
-        st.floats(scale.min_points, scale.max_points, allow_nan=False),
-    )
-    return scale, draw(st.lists(score, min_size=min_size, max_size=12))
+    scale = draw(strategies.scales())
+    return scale, draw(strategies.scores_on(scale, min_size=min_size))
 
 
 def params_for(name: str) -> st.SearchStrategy[dict[str, float]]:
