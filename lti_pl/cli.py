@@ -36,7 +36,17 @@ def register_cli(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
     for command in (serve, platforms, keys, schema):
         app.cli.add_command(command)
-    for name in ("mastery", "roster", "grades", "worker", "demo", "sandbox", "standards"):
+    for name in (
+        "mastery",
+        "roster",
+        "grades",
+        "worker",
+        "demo",
+        "sandbox",
+        "standards",
+        "people",
+        "retention",
+    ):
         extra = _optional_command(name)
         if extra is not None:
             app.cli.add_command(extra)

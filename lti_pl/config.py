@@ -128,6 +128,8 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         # GET /metrics (Prometheus): with a token, for `Authorization: Bearer <token>`; without,
         # only from loopback and not through a proxy.
         "LTI_PL_METRICS_TOKEN": get("METRICS_TOKEN"),
+        # Fernet key(s) encrypting the tool's private signing keys at rest (lti/keys.py).
+        "LTI_PL_KEY_ENCRYPTION_KEY": get("KEY_ENCRYPTION_KEY"),
         "SESSION_COOKIE_SECURE": _flag(get("SECURE_COOKIES"), default=True),
         # CHIPS: the LMS iframe is a third-party context; browsers that partition cookies keep it.
         "SESSION_COOKIE_PARTITIONED": _flag(get("SECURE_COOKIES"), default=True),

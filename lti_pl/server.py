@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import gc
+import ipaddress
+import logging
 from typing import Any
 
 from flask import Flask
 from gunicorn.app.base import BaseApplication
+
+logger = logging.getLogger(__name__)
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -21,6 +25,44 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Flask:
         return self._app
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def gunicorn_options(
+    app: Flask, *, host: str, port: int, workers: int | None, threads: int
+) -> dict[str, Any]:
+    """The gunicorn settings of `lti-pl serve`.
+
+    gthread workers block a thread per connection, so slow clients (a slow upload, a client
+    that sends one byte a second) starve them: the tool must be behind a buffering proxy
+    (docs/DEPLOYMENT.md). The settings below bound what a client can hold even so: short
+    keep-alive, a request timeout, small request lines and headers. Forwarded headers are
+    trusted (`forwarded_allow_ips`) only when LTI_PL_PROXY_HOPS says a proxy is in front.
+    """
+    if workers is None:
+        workers = 1 if not app.config["LTI_PL_REDIS_URL"] else 2
+    hops = int(app.config.get("LTI_PL_PROXY_HOPS") or 0)
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 2,
+        "limit_request_line": 4094,
+        "limit_request_fields": 100,
+        "limit_request_field_size": 8190,
+        "accesslog": "-",
+        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',  # no query string: tokens
+        "forwarded_allow_ips": "127.0.0.1,::1" if hops else "",
+    }
 
 
 def run_gunicorn(app: Flask, *, host: str, port: int, workers: int | None, threads: int) -> None:
@@ -39,20 +81,14 @@ def run_gunicorn(app: Flask, *, host: str, port: int, workers: int | None, threa
         keys.ensure_key(utcnow())
         db.session.commit()
         db.engine.dispose()  # no connection shared across the fork
-    if workers is None:
-        workers = 1 if not app.config["LTI_PL_REDIS_URL"] else 2
+    options = gunicorn_options(app, host=host, port=port, workers=workers, threads=threads)
+    if not _is_loopback(host):
+        logger.warning(
+            "serving on %s: lti-pl serve must sit behind a buffering reverse proxy "
+            "(nginx, Caddy, a load balancer); slow clients would otherwise hold its threads",
+            host,
+        )
     hooks = app.extensions.get("lti_pl_worker_hooks", {})
-    options: dict[str, Any] = {
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "threads": threads,
-        "worker_class": "gthread",
-        "timeout": 60,
-        "graceful_timeout": 10,
-        "accesslog": "-",
-        "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',  # no query string: tokens
-        "forwarded_allow_ips": "127.0.0.1",
-    }
     worker_init = hooks.get("post_worker_init")
 
     def post_worker_init(worker: Any) -> None:

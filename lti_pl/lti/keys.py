@@ -1,4 +1,10 @@
-"""The tool's signing keys: generation, rotation and the public JWKS (joserfc, authlib's JOSE)."""
+"""The tool's signing keys: generation, rotation and the public JWKS (joserfc, authlib's JOSE).
+
+Private keys are encrypted at rest with Fernet (the `cryptography` package) when
+LTI_PL_KEY_ENCRYPTION_KEY is set (one key from `Fernet.generate_key()`, or several separated by
+commas, the first encrypting and all decrypting, for changing it). A key stored before that is
+still read as plain PEM, and `lti-pl keys rotate` encrypts every stored key.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,10 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from flask import current_app, has_app_context
 from joserfc.jwk import RSAKey
 from sqlalchemy import or_, select
 
@@ -15,6 +23,46 @@ from lti_pl.extensions import db
 from lti_pl.models.platforms import ToolKey
 
 PUBLIC_MEMBERS = ("kty", "n", "e")
+ENCRYPTED_PREFIX = "fernet:"
+
+
+class KeyEncryptionError(RuntimeError):
+    """A stored private key cannot be decrypted (wrong or missing LTI_PL_KEY_ENCRYPTION_KEY)."""
+
+
+def _fernet(secret: str | None = None) -> MultiFernet | None:
+    if secret is None and has_app_context():
+        secret = current_app.config.get("LTI_PL_KEY_ENCRYPTION_KEY") or ""
+    keys = [k.strip() for k in (secret or "").split(",") if k.strip()]
+    return MultiFernet([Fernet(k.encode()) for k in keys]) if keys else None
+
+
+def seal(pem: str, secret: str | None = None) -> str:
+    """The PEM as stored: encrypted when an encryption key is configured, else unchanged."""
+    fernet = _fernet(secret)
+    if fernet is None or pem.startswith(ENCRYPTED_PREFIX):
+        return pem
+    return ENCRYPTED_PREFIX + fernet.encrypt(pem.encode()).decode()
+
+
+def private_pem(key: ToolKey, secret: str | None = None) -> str:
+    """The key's private PEM, decrypted if it is stored encrypted.
+
+    Raises:
+        KeyEncryptionError: encrypted, and no configured key opens it.
+    """
+    stored = key.private_pem
+    if not stored.startswith(ENCRYPTED_PREFIX):
+        return stored  # stored before encryption was configured
+    fernet = _fernet(secret)
+    if fernet is None:
+        raise KeyEncryptionError(f"key {key.kid} is encrypted: set LTI_PL_KEY_ENCRYPTION_KEY")
+    try:
+        return fernet.decrypt(stored.removeprefix(ENCRYPTED_PREFIX).encode()).decode()
+    except InvalidToken as error:
+        raise KeyEncryptionError(
+            f"LTI_PL_KEY_ENCRYPTION_KEY does not open key {key.kid}"
+        ) from error
 
 
 def generate_key(now: datetime) -> ToolKey:
@@ -28,7 +76,7 @@ def generate_key(now: datetime) -> ToolKey:
     kid = uuid.uuid4().hex
     public = RSAKey.import_key(pem).as_dict(private=False)
     jwk = {m: public[m] for m in PUBLIC_MEMBERS} | {"kid": kid, "alg": "RS256", "use": "sig"}
-    return ToolKey(kid=kid, private_pem=pem, public_jwk=jwk, created_at=now)
+    return ToolKey(kid=kid, private_pem=seal(pem), public_jwk=jwk, created_at=now)
 
 
 def current_key() -> ToolKey | None:
@@ -49,9 +97,15 @@ def ensure_key(now: datetime) -> ToolKey:
 
 
 def rotate(now: datetime) -> ToolKey:
-    """Retire the current key (it stays published for the grace period) and add a new one."""
-    for key in db.session.scalars(select(ToolKey).where(ToolKey.retired_at.is_(None))):
-        key.retired_at = now
+    """Retire the current key (it stays published for the grace period) and add a new one.
+
+    With an encryption key configured, every stored key still in plain PEM is encrypted too.
+    """
+    for key in db.session.scalars(select(ToolKey)):
+        if key.retired_at is None:
+            key.retired_at = now
+        if not key.private_pem.startswith(ENCRYPTED_PREFIX):
+            key.private_pem = seal(key.private_pem)
     key = generate_key(now)
     db.session.add(key)
     db.session.flush()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lti_pl.extensions import db
-from lti_pl.lti.keys import current_key
+from lti_pl.lti.keys import current_key, private_pem
 from lti_pl.models.platforms import Platform
 
 KEY_CACHE_SECONDS = 30.0
@@ -189,7 +189,7 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
         key = current_key()
         if key is None:
             return None  # not cached: the first key may be created any moment
-        value = (key.kid, key.private_pem)
+        value = (key.kid, private_pem(key))
         with self._key_lock:
             self._private_key, self._key_until = value, now + KEY_CACHE_SECONDS
         return value

@@ -348,7 +348,11 @@ def frame_ancestors(app: Flask) -> list[str]:
     A page of a course allows only the origins of that course's platform; other pages (the
     launch's own pages, the configuration page) those of every registered platform.
     """
-    origins = app.extensions.setdefault("lti_pl_frame_ancestors", PlatformOrigins())
+    origins = app.extensions.get("lti_pl_frame_ancestors")
+    if origins is None:
+        # A change seen here also drops the launch's registration cache (30 s otherwise).
+        origins = PlatformOrigins(on_change=app.extensions["lti_pl"].registrations.clear)
+        app.extensions["lti_pl_frame_ancestors"] = origins
     course_id = (flask_request.view_args or {}).get("course_id")
     if isinstance(course_id, int):
         return origins.for_course(course_id)
@@ -363,8 +367,9 @@ class PlatformOrigins:
     process at once, with no cache to expire.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_change: Any = None) -> None:
         self._lock = threading.Lock()
+        self._on_change = on_change
         self._version: tuple[Any, ...] | None = None
         self._by_platform: dict[int, list[str]] = {}
         self._platform_of_course: dict[int, int | None] = {}
@@ -385,7 +390,10 @@ class PlatformOrigins:
             found = {_origin(url) for url in (issuer, login)} - {""}
             by_platform[platform_id] = sorted(found)
         with self._lock:
+            changed = self._version is not None
             self._version, self._by_platform = version, by_platform
+        if changed and self._on_change is not None:
+            self._on_change()
         return by_platform
 
     def everywhere(self) -> list[str]:

@@ -37,10 +37,31 @@ def wants_json() -> bool:
     )
 
 
+def actor_pseudonym() -> str:
+    """Who was refused, for the log: enrollment ids this browser launched as, never a name.
+
+    The ids are pseudonymous (meaningless outside the tool's database), so an operator can
+    follow one actor's refusals without the log holding personal data.
+    """
+    from flask import session
+
+    launches = session.get("launches") or {}
+    ids = sorted(
+        str(entry["e"]) for entry in launches.values() if isinstance(entry, dict) and "e" in entry
+    )
+    return "enrollment:" + ",".join(ids) if ids else "anonymous"
+
+
 def handle_domain_error(error: DomainError) -> ResponseReturnValue:
     """A DomainError's message is meant for the user."""
     status = next((code for kind, code in STATUS_BY_ERROR.items() if isinstance(error, kind)), 400)
-    logger.info("refused %s %s: %s", request.method, request.path, type(error).__name__)
+    logger.info(
+        "refused %s %s: %s actor=%s",
+        request.method,
+        request.path,
+        type(error).__name__,
+        actor_pseudonym(),
+    )
     if wants_json():
         body = {"error": type(error).__name__, "message": str(error)}
         if isinstance(error, InvalidInputError) and error.field:
