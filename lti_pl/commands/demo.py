@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import shutil
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -11,6 +15,34 @@ import click
 from lti_pl.config import instance_path
 
 DEMO_FOLDER = "demo"
+
+
+def _quiet_logging() -> None:
+    """One line per meaningful event, each once.
+
+    The tool's logger keeps its own handler and stops propagating (it was echoed a second time
+    by the root handler Alembic's ini installs when the root has none); the root gets a
+    warnings-only handler, so migrations and libraries speak only when something is wrong.
+    """
+    logging.getLogger("lti_pl").propagate = False
+    root = logging.getLogger()
+    if not root.handlers:
+        handler = logging.StreamHandler()
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+
+
+@contextmanager
+def _only_warnings(name: str) -> Iterator[None]:
+    """Seeding writes hundreds of rows through the services; their INFO lines are not news."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _port_free(host: str, port: int) -> bool:
@@ -60,21 +92,28 @@ def command(host: str, port: int, sandbox_port: int, empty: bool, reset: bool) -
             "LTI_PL_UPLOAD_FOLDER": str(folder / "uploads"),
         }
     )
+    _quiet_logging()
     now = utcnow()
-    prepare_tool(app, now=now)
-    sandbox = SandboxServer(folder / "sandbox", tool_url, host=host, port=sandbox_port)
-    register_sandbox(app, sandbox.platform)
-    sandbox.start()
+    with _only_warnings("lti_pl"):
+        prepare_tool(app, now=now)
+        sandbox = SandboxServer(folder / "sandbox", tool_url, host=host, port=sandbox_port)
+        register_sandbox(app, sandbox.platform)
+        sandbox.start()
+    owner = os.getpid()
     try:
-        seeded = seed_demo_course(app, sandbox.platform, now=now, content=not empty)
-        sandbox.platform.ensure_default_link()
+        with _only_warnings("lti_pl"):
+            seeded = seed_demo_course(app, sandbox.platform, now=now, content=not empty)
+            sandbox.platform.ensure_default_link()
         _announce(sandbox.url, tool_url, folder, seeded)
         # The tool runs on the production server path (gunicorn); the sandbox stays in this
         # process on its own thread and port.
         run_gunicorn(app, host=host, port=port, workers=1, threads=8)
     finally:
-        sandbox.stop()
-        click.echo("demo stopped")
+        # gunicorn's worker is a fork of this process: its exit unwinds through here too, and
+        # only the process that started the sandbox stops it and says so.
+        if os.getpid() == owner:
+            sandbox.stop()
+            click.echo("demo stopped")
 
 
 def _announce(sandbox_url: str, tool_url: str, folder: Path, seeded: bool) -> None:

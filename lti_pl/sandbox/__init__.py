@@ -8,6 +8,7 @@ like a real LMS), signs launches with its own key, and is registered with the to
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class SandboxServer:
 
     def start(self) -> SandboxServer:
         """Serve in a daemon thread."""
+        self._owner_pid = os.getpid()
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="lti-pl-sandbox", daemon=True
         )
@@ -64,7 +66,13 @@ class SandboxServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket."""
+        """Stop serving and close the socket.
+
+        Only in the process that started it: a forked child (a gunicorn worker of `lti-pl demo`)
+        has no serving thread, and `shutdown()` there would wait for it forever.
+        """
+        if getattr(self, "_owner_pid", None) != os.getpid():
+            return
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:

@@ -37,7 +37,9 @@ def test_demo_serves_the_tool_and_the_sandbox_and_stops_on_ctrl_c(
 ) -> None:
     """The README's command: gunicorn serves the tool, its grade worker sends scores."""
     tool_port, sandbox_port = free_port(), free_port()
-    env = dict(os.environ, LTI_PL_INSTANCE_PATH=str(tmp_path), LTI_PL_LOG_LEVEL="WARNING")
+    # The default log level, as a person runs it: the demo itself keeps the output short.
+    env = dict(os.environ, LTI_PL_INSTANCE_PATH=str(tmp_path))
+    env.pop("LTI_PL_LOG_LEVEL", None)
     env.pop("LTI_PL_DATABASE_URL", None)
     process = subprocess.Popen(
         [str(LTI_PL), "demo", "--port", str(tool_port), "--sandbox-port", str(sandbox_port)],
@@ -97,3 +99,19 @@ def test_demo_serves_the_tool_and_the_sandbox_and_stops_on_ctrl_c(
         rest, _ = process.communicate(timeout=30)
     assert process.returncode == 0, "".join(output) + rest
     assert "demo stopped" in rest
+    # Quiet: nothing before the banner but the banner, no line twice, and the worker exits by
+    # itself on Ctrl-C (it used to hang in the sandbox's shutdown until gunicorn killed it).
+    lines = [line.rstrip("\n") for line in "".join(output).splitlines() + rest.splitlines()]
+    banner = lines.index("lti_pl demo is starting")
+    assert banner <= 1, lines[:banner]
+    # Access-log lines (one per request the journey made) may repeat; log lines may not.
+    logged = [
+        line.split("] ", 1)[-1]
+        for line in lines
+        if not set(line) <= {"="} and not line.startswith("127.0.0.1 ")
+    ]
+    twice = sorted({line for line in logged if logged.count(line) > 1})
+    assert twice == [], twice
+    assert len(logged) < 60, logged
+    assert "SIGKILL" not in rest, rest
+    assert rest.count("demo stopped") == 1

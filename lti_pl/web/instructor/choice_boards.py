@@ -290,11 +290,17 @@ def board_recommendations(course_id: int, board_id: int) -> ResponseReturnValue:
     """Each student's order of the board, with the reasons."""
     rankings = recommendations.board_rankings(current_enrollment(), board_id)
     board = choice_boards.get_board(course_id, board_id)
+    # One student at a time when the teacher picks one (?student=<enrollment id>); an unknown
+    # or malformed id shows everyone.
+    picked = request.args.get("student", "")
+    shown = [r for r in rankings if str(r.student.id) == picked] or rankings
     return render_template(
         "instructor/choice_boards/recommendations.html",
         course_id=course_id,
         board=board,
-        rankings=rankings,
+        rankings=shown,
+        students=[r.student for r in rankings],
+        picked=picked if len(shown) == 1 and len(rankings) > 1 else "",
     )
 
 
