@@ -220,6 +220,19 @@ def teacher_reads_the_audit_trail(page: Any, sandbox_url: str) -> None:
     shots(page, "teacher-grades-aggregate", "#aggregate-mode")
 
 
+def teacher_sees_release_rules(page: Any, sandbox_url: str) -> None:
+    frame = launch(page, sandbox_url, TEACHER)
+    frame.get_by_role("link", name="Choice boards").first.click()
+    frame.get_by_role("link", name="Mastery-based release").click()
+    expect(frame.get_by_role("heading", level=1)).to_have_text("Mastery-based release")
+    frame.get_by_label("When the level on").select_option(label=TARGET)
+    frame.get_by_label("is from").select_option(label="0 · Well Below Mastery")
+    frame.get_by_label("to", exact=True).select_option(label="1 · Below Mastery")
+    frame.get_by_role("button", name="Add rule").click()
+    expect(frame.locator(".release-rules li")).to_contain_text(TARGET)
+    shots(page, "teacher-release-rules")
+
+
 def test_relearn_teacher_sees_it_overrides_and_the_lms_gets_the_grade(live: Any, browser: Any):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(15_000)
@@ -235,5 +248,6 @@ def test_relearn_teacher_sees_it_overrides_and_the_lms_gets_the_grade(live: Any,
         gradebook_has_the_override(page, live.sandbox_url)
         student_reads_the_reason(page, live.sandbox_url)
         teacher_reads_the_audit_trail(page, live.sandbox_url)
+        teacher_sees_release_rules(page, live.sandbox_url)
     finally:
         context.close()
