@@ -67,3 +67,44 @@ class LevelDescriptor(Base):
     target_id: Mapped[int] = mapped_column(ForeignKey("learning_target.id", ondelete="CASCADE"))
     points: Mapped[float] = mapped_column()
     text: Mapped[str] = mapped_column(Text)
+
+
+class ReleaseRule(Base):
+    """Mastery-based release: an activity assigned when a level on a target enters a range.
+
+    E.g. below mastery (0..1) on a target -> a re-teach activity; near (2) -> practice;
+    mastered (3..4) -> an extension. The activity is on one of the course's boards.
+    """
+
+    __tablename__ = "release_rule"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("learning_target.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    min_points: Mapped[float] = mapped_column()
+    max_points: Mapped[float] = mapped_column()
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollment.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AutoAssignment(Base):
+    """An activity a release rule assigned to a student, kept so the teacher can undo it."""
+
+    __tablename__ = "auto_assignment"
+    __table_args__ = (Index("ix_auto_assignment_course_at", "course_id", "assigned_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"))
+    rule_id: Mapped[int | None] = mapped_column(ForeignKey("release_rule.id", ondelete="SET NULL"))
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    target_id: Mapped[int] = mapped_column(ForeignKey("learning_target.id", ondelete="CASCADE"))
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activity.id", ondelete="CASCADE"))
+    level_points: Mapped[float] = mapped_column()
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None] = mapped_column()
+    undone_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollment.id", ondelete="SET NULL")
+    )

@@ -31,7 +31,7 @@ from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grade_passback, overrides
+from lti_pl.services import grade_passback, overrides, release_rules
 from lti_pl.services.courses import course_policy
 
 logger = logging.getLogger(__name__)
@@ -130,6 +130,7 @@ def recompute(
         )
     ).first()
     previous_grade = record.grade if record is not None else None
+    previous_points = record.level_points if record is not None else None
     if record is None:
         record = MasteryRecord(
             course_id=course.id, enrollment_id=enrollment_id, target_id=target_id
@@ -140,6 +141,10 @@ def recompute(
     if override is not None:
         record.details = {**record.details, "override": override.points}
     db.session.flush()
+    # Mastery-based release: a new level may assign activities (services/release_rules.py).
+    release_rules.on_level_change(
+        enrollment, target_id, previous_points, record.level_points, now=now
+    )
     if grade is not None and (assessed or grade != previous_grade):
         line_items = grade_passback.line_items_for(course.id, target_id)
         grade_passback.send_grades(course, enrollment, [(target, record)], line_items, now=now)

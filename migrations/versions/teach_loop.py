@@ -1,8 +1,8 @@
-"""teach overrides audit descriptors
+"""teach loop
 
-Revision ID: 6ae1eca755d2
+Revision ID: 0eab1ccfba48
 Revises: 3c1f0a9d2b7e
-Create Date: 2026-12-01 20:30:58.019516
+Create Date: 2026-12-01 21:01:44.945527
 
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "6ae1eca755d2"
+revision = "0eab1ccfba48"
 # Chained after arch's migration (merged into this branch); alone it follows "e7aa9b9b6f1a".
 down_revision = "3c1f0a9d2b7e"
 branch_labels = None
@@ -130,6 +130,100 @@ def upgrade():
             "ix_mastery_override_pair", ["enrollment_id", "target_id"], unique=False
         )
 
+    op.create_table(
+        "release_rule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("course_id", sa.Integer(), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("min_points", sa.Float(), nullable=False),
+        sa.Column("max_points", sa.Float(), nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activity.id"],
+            name=op.f("fk_release_rule_activity_id_activity"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["course_id"],
+            ["course.id"],
+            name=op.f("fk_release_rule_course_id_course"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"],
+            ["enrollment.id"],
+            name=op.f("fk_release_rule_created_by_id_enrollment"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_id"],
+            ["learning_target.id"],
+            name=op.f("fk_release_rule_target_id_learning_target"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_release_rule")),
+    )
+    with op.batch_alter_table("release_rule", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_release_rule_course_id"), ["course_id"], unique=False)
+
+    op.create_table(
+        "auto_assignment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("course_id", sa.Integer(), nullable=False),
+        sa.Column("rule_id", sa.Integer(), nullable=True),
+        sa.Column("enrollment_id", sa.Integer(), nullable=False),
+        sa.Column("target_id", sa.Integer(), nullable=False),
+        sa.Column("activity_id", sa.Integer(), nullable=False),
+        sa.Column("level_points", sa.Float(), nullable=False),
+        sa.Column("assigned_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("undone_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("undone_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["activity_id"],
+            ["activity.id"],
+            name=op.f("fk_auto_assignment_activity_id_activity"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["course_id"],
+            ["course.id"],
+            name=op.f("fk_auto_assignment_course_id_course"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["enrollment_id"],
+            ["enrollment.id"],
+            name=op.f("fk_auto_assignment_enrollment_id_enrollment"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["rule_id"],
+            ["release_rule.id"],
+            name=op.f("fk_auto_assignment_rule_id_release_rule"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_id"],
+            ["learning_target.id"],
+            name=op.f("fk_auto_assignment_target_id_learning_target"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["undone_by_id"],
+            ["enrollment.id"],
+            name=op.f("fk_auto_assignment_undone_by_id_enrollment"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auto_assignment")),
+    )
+    with op.batch_alter_table("auto_assignment", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_auto_assignment_course_at", ["course_id", "assigned_at"], unique=False
+        )
+
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.add_column(sa.Column("work_done_at", sa.DateTime(timezone=True), nullable=True))
 
@@ -151,6 +245,14 @@ def downgrade():
     with op.batch_alter_table("assessment", schema=None) as batch_op:
         batch_op.drop_column("work_done_at")
 
+    with op.batch_alter_table("auto_assignment", schema=None) as batch_op:
+        batch_op.drop_index("ix_auto_assignment_course_at")
+
+    op.drop_table("auto_assignment")
+    with op.batch_alter_table("release_rule", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_release_rule_course_id"))
+
+    op.drop_table("release_rule")
     with op.batch_alter_table("mastery_override", schema=None) as batch_op:
         batch_op.drop_index("ix_mastery_override_pair")
         batch_op.drop_index(batch_op.f("ix_mastery_override_course_id"))

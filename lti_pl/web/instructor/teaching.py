@@ -20,6 +20,7 @@ from lti_pl.services import (
     level_review,
     multi_target,
     override_actions,
+    release_rules,
     work_dates,
 )
 from lti_pl.services.courses import course_scale
@@ -219,3 +220,66 @@ def save_on_targets(course_id: int, evidence_id: int) -> ResponseReturnValue:
         return _multi_page(evidence_id, error)
     flash(f"Assessed on {len(saved)} target(s); mastery updated.")
     return redirect(url_for("instructor.assess_queue", course_id=course_id), 303)
+
+
+def _rules_page(error: InvalidInputError | None = None) -> ResponseReturnValue:
+    actor = current_enrollment()
+    return render_template(
+        "instructor/teaching/release_rules.html",
+        course=actor.course,
+        data=release_rules.rules_page(actor),
+        scale=course_scale(actor.course),
+        values=request.form if request.method == "POST" else None,
+        error=error,
+    ), (422 if error else 200)
+
+
+@bp.get("/release-rules")
+@requires_role(CourseRole.TEACHER)
+def release_rules_page(course_id: int) -> ResponseReturnValue:
+    """Mastery-based release: rules by level range, and every automatic assignment."""
+    return _rules_page()
+
+
+@bp.post("/release-rules")
+@requires_role(CourseRole.TEACHER)
+def add_release_rule(course_id: int) -> ResponseReturnValue:
+    """Add a rule: a level in the range on the target assigns the activity."""
+    target_id = parse_id(request.form.get("target_id", ""))
+    activity_id = parse_id(request.form.get("activity_id", ""))
+    try:
+        if target_id is None or activity_id is None:
+            raise InvalidInputError("Choose a target and an activity.", field="rule")
+        release_rules.add_rule(
+            current_enrollment(),
+            target_id=target_id,
+            activity_id=activity_id,
+            min_points=request.form.get("min_points", ""),
+            max_points=request.form.get("max_points", ""),
+            now=utcnow(),
+        )
+    except InvalidInputError as error:
+        return _rules_page(error)
+    flash("Rule added; it assigns the activity the next time a level enters its range.")
+    return redirect(url_for("instructor.release_rules_page", course_id=course_id), 303)
+
+
+@bp.post("/release-rules/<int:rule_id>/delete")
+@requires_role(CourseRole.TEACHER)
+def delete_release_rule(course_id: int, rule_id: int) -> ResponseReturnValue:
+    """Remove a rule (what it assigned stays until undone)."""
+    release_rules.delete_rule(current_enrollment(), rule_id)
+    flash("Rule removed.")
+    return redirect(url_for("instructor.release_rules_page", course_id=course_id), 303)
+
+
+@bp.post("/release-rules/assignments/<int:auto_id>/undo")
+@requires_role(CourseRole.TEACHER)
+def undo_auto_assignment(course_id: int, auto_id: int) -> ResponseReturnValue:
+    """Undo an automatic assignment."""
+    try:
+        release_rules.undo(current_enrollment(), auto_id, now=utcnow())
+    except InvalidInputError as error:
+        return _rules_page(error)
+    flash("Undone: the activity is no longer assigned to the student.")
+    return redirect(url_for("instructor.release_rules_page", course_id=course_id), 303)
