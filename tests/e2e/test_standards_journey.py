@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from lti_pl.sandbox.course import CONTEXT_TITLE
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.support import assert_accessible, launch, tool_frame
 
@@ -188,6 +189,7 @@ def test_teacher_imports_a_framework_and_the_standard_travels(live: Any, browser
 
         _earlier_course(live, item_id("nf.a.1"))
         _scores_in_this_course(live, "5.NF.A.1", "sandbox-student-07", [2.0, 3.0, 2.0, 3.0, 3.0])
+        _scores_in_this_course(live, "5.NF.A.1", "sandbox-student-08", [3.0])
 
         # The queue shows who looks ready, with the chance and a plain reason.
         frame.get_by_role("link", name="Assessment queue").first.click()
@@ -208,8 +210,11 @@ def test_teacher_imports_a_framework_and_the_standard_travels(live: Any, browser
         expect(standards.locator("article")).to_have_count(1)
         article = standards.locator("article")
         expect(article).to_contain_text("5.NF.A.1")
-        expect(article.locator(".history-points li")).to_have_count(2)
-        expect(article).to_contain_text("Grade 5 Math (last year)")
+        points = article.locator(".history-points li")
+        expect(points).to_have_count(3)
+        expect(points.nth(0)).to_contain_text("Grade 5 Math (last year)")
+        expect(points.nth(1)).to_contain_text("Grade 5 Math (last year)")
+        expect(points.nth(2)).to_contain_text(CONTEXT_TITLE)
         assert_accessible(tool_frame(page), "binder standards")
         shots(page, "standards-binder", "#standards-heading")
     finally:
