@@ -3,7 +3,8 @@
 Run: `.venv/bin/python -m bench.readiness [--students 1500 --attempts 12 --seed 7 --repeat 3]`.
 
 1. Parameter recovery: simulate students from known BKT parameters (prior 0.3, learn 0.15,
-   guess 0.2, slip 0.1), fit, and report each parameter's error (the goal: within ±0.03).
+   guess 0.2, slip 0.1), fit with the tool's setting (`--prior-strength`), and report each
+   parameter's error (the goal: within ±0.03).
 2. Fit time for that data (median of `--repeat` fits, wall and CPU).
 3. Prediction: on held-out simulated students, the area under the ROC curve (AUC) of predicting
    whether each attempt (from the second on) reaches mastery, from the attempts before it:
@@ -25,6 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from lti_pl.analytics.bkt_fit import BktParameters, fit, predict_each
+from lti_pl.services.readiness import DEFAULTS, PRIOR_STRENGTH
 
 TRUTH = BktParameters(prior=0.3, learn=0.15, guess=0.2, slip=0.1)
 WEIGHT = 0.65  # the decaying average's default weight (domain/mastery/canvas.py)
@@ -125,7 +127,7 @@ def _pybkt(train: list[list[bool]], test: list[list[bool]], repeat: int, seed: i
 
     def run():  # type: ignore[no-untyped-def]
         nonlocal model
-        model = Model(seed=seed, num_fits=1)
+        model = Model(seed=seed, num_fits=1, parallel=False)
         model.fit(data=train_df)
         return model
 
@@ -167,13 +169,24 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-pybkt", action="store_true")
+    parser.add_argument(
+        "--prior-strength",
+        type=float,
+        default=PRIOR_STRENGTH,
+        help="pseudo-attempts towards the defaults (the tool's setting by default; 0: plain ML)",
+    )
     args = parser.parse_args()
 
     train, _ = simulate(args.students, args.attempts, TRUTH, args.seed)
     test, test_scores = simulate(args.held_out, args.attempts, TRUTH, args.seed + 1)
-    fitted, walls, cpus = _timed(lambda: fit(train), args.repeat)
+    fitted, walls, cpus = _timed(
+        lambda: fit(train, prior_strength=args.prior_strength, prior_means=DEFAULTS), args.repeat
+    )
     p = fitted.parameters
-    print(f"data: {args.students} students x {args.attempts} attempts (seed {args.seed})")
+    print(
+        f"data: {args.students} students x {args.attempts} attempts (seed {args.seed}), "
+        f"prior strength {args.prior_strength:g}"
+    )
     worst = 0.0
     for name in ("prior", "learn", "guess", "slip"):
         error = getattr(p, name) - getattr(TRUTH, name)

@@ -82,8 +82,21 @@ def _forward(emission: Array, p: BktParameters) -> tuple[Array, Array, Array]:
     return predicted, alpha, scale
 
 
-def _step(correct: Array, mask: Array, p: BktParameters) -> tuple[BktParameters, float]:
-    """One EM iteration: the new parameters and the log-likelihood of the old ones."""
+def _step(
+    correct: Array,
+    mask: Array,
+    p: BktParameters,
+    strength: float = 0.0,
+    means: BktParameters | None = None,
+) -> tuple[BktParameters, float]:
+    """One EM iteration: the new parameters and the log-likelihood of the old ones.
+
+    With `strength` > 0 each parameter's expected counts get `strength` pseudo-observations at
+    `means` (a Beta prior: the MAP form of EM), so a standard with little evidence stays near
+    the defaults instead of jumping to 0 or 1; with thousands of attempts it hardly matters.
+    """
+    m = means or BktParameters(0.5, 0.5, 0.5, 0.5)
+    s = strength
     emission = _emissions(correct, mask, p)
     _, alpha, scale = _forward(emission, p)
     students, length, _ = emission.shape
@@ -104,11 +117,15 @@ def _step(correct: Array, mask: Array, p: BktParameters) -> tuple[BktParameters,
         stayed_unknown_from += gamma[:, t, 0] * mask[:, t + 1]
     unknown = gamma[..., 0] * mask
     known = gamma[..., 1] * mask
+
+    def ratio(hits: float, total: float, mean: float) -> float:
+        return float(np.clip((hits + s * mean) / max(total + s, EPSILON), EPSILON, 1 - EPSILON))
+
     new = BktParameters(
-        prior=float(np.clip(gamma[:, 0, 1].mean(), EPSILON, 1 - EPSILON)),
-        learn=float(np.clip(learned.sum() / max(stayed_unknown_from.sum(), EPSILON), EPSILON, 1)),
-        guess=float(np.clip((unknown * correct).sum() / max(unknown.sum(), EPSILON), EPSILON, 1)),
-        slip=float(np.clip((known * (1 - correct)).sum() / max(known.sum(), EPSILON), EPSILON, 1)),
+        prior=ratio(float(gamma[:, 0, 1].sum()), float(students), m.prior),
+        learn=ratio(float(learned.sum()), float(stayed_unknown_from.sum()), m.learn),
+        guess=ratio(float((unknown * correct).sum()), float(unknown.sum()), m.guess),
+        slip=ratio(float((known * (1 - correct)).sum()), float(known.sum()), m.slip),
     )
     log_likelihood = float(np.log(np.where(mask > 0, scale, 1.0)).sum())
     return new, log_likelihood
@@ -118,16 +135,21 @@ def fit(
     sequences: Sequence[Sequence[bool]],
     *,
     max_iterations: int = 200,
-    tolerance: float = 1e-5,
+    tolerance: float = 1e-6,
     starts: Sequence[tuple[float, float, float, float]] = STARTS,
+    prior_strength: float = 0.0,
+    prior_means: BktParameters | None = None,
 ) -> BktFit:
     """Fit BKT by EM to each student's attempts (oldest first, True when at mastery).
 
     Args:
         sequences: one list of attempts per student; empty lists are ignored.
         max_iterations: EM iterations per starting point at most.
-        tolerance: stop when the log-likelihood improves by less than this.
+        tolerance: stop when no parameter moves by more than this.
         starts: starting points (prior, learn, guess, slip).
+        prior_strength: pseudo-observations pulling each parameter to `prior_means` (0: plain
+            maximum likelihood).
+        prior_means: where they pull (required when `prior_strength` > 0).
 
     Returns:
         The best fit with guess and slip below 0.5 (or the best of all, if none is).
@@ -142,13 +164,13 @@ def fit(
     best: BktFit | None = None
     for start in starts:
         params = BktParameters(*start)
-        previous = -np.inf
         iterations = 0
         for iterations in range(1, max_iterations + 1):  # noqa: B007
-            params, log_likelihood = _step(correct, mask, params)
-            if log_likelihood - previous < tolerance:
+            new, _ = _step(correct, mask, params, prior_strength, prior_means)
+            moved = max(abs(a - b) for a, b in zip(_values(new), _values(params), strict=True))
+            params = new
+            if moved < tolerance:
                 break
-            previous = log_likelihood
         final = log_likelihood_of(correct, mask, params)
         candidate = BktFit(params, final, iterations, len(data), int(mask.sum()))
         is_plausible = params.guess < 0.5 and params.slip < 0.5
@@ -162,6 +184,10 @@ def fit(
             best = candidate
     assert best is not None  # noqa: S101 - starts is not empty
     return best
+
+
+def _values(p: BktParameters) -> tuple[float, float, float, float]:
+    return (p.prior, p.learn, p.guess, p.slip)
 
 
 def log_likelihood_of(correct: Array, mask: Array, p: BktParameters) -> float:

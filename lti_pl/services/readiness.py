@@ -37,6 +37,9 @@ MIN_OBSERVATIONS = 15
 #: P(next attempt at mastery) from which a student is shown as likely ready.
 READY_PROBABILITY = 0.6
 REFIT_EVERY = timedelta(minutes=5)
+#: Pseudo-attempts pulling a fit towards the defaults: with a class or two of evidence the
+#: estimates stay sensible (no "learns for sure after one attempt"); with thousands they lead.
+PRIOR_STRENGTH = 20.0
 # The mastery engine's BKT defaults: what a standard with too little evidence falls back to.
 _BKT_DEFAULTS = mastery_method(BKT_METHOD).defaults()
 DEFAULTS = bkt_fit.BktParameters(
@@ -94,7 +97,7 @@ def refit(issuer: str, *, now: datetime) -> list[ReadinessFit]:
         observations = sum(len(s) for s in sequences)
         row = stored.get(key) or ReadinessFit(issuer=issuer, standard_key=key)
         if len(sequences) >= MIN_STUDENTS and observations >= MIN_OBSERVATIONS:
-            result = bkt_fit.fit(sequences)
+            result = bkt_fit.fit(sequences, prior_strength=PRIOR_STRENGTH, prior_means=DEFAULTS)
             params, log_likelihood = result.parameters, result.log_likelihood
             note = f"fitted by EM from {len(sequences)} students"
             if params.guess >= 0.5 or params.slip >= 0.5:

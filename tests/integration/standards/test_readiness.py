@@ -193,3 +193,13 @@ def test_saving_an_assessment_refits_after_the_commit(client):
     (fit,) = db.session.scalars(select(ReadinessFit)).all()
     assert fit.standard_key == f"target:{target_id}"
     assert fit.observations == 1
+
+
+def test_cli_refit_fits_every_platform(runner):
+    course = make_course()
+    target = make_target(course)
+    _class(course, target, [[1.0, 3.0]])
+    result = runner.invoke(args=["standards", "refit"])
+    assert result.exit_code == 0, result.output
+    assert f"{course.platform.issuer}: 1 standards fitted" in result.output
+    assert len(db.session.scalars(select(ReadinessFit)).all()) == 1

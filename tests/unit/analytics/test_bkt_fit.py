@@ -68,3 +68,13 @@ def test_prediction_agrees_with_the_domain_bkt_and_batch_prediction():
     batch = predict_each([[*sequence, False], [True]], TRUTH)
     assert batch[0][3] == pytest.approx(chance)
     assert batch[1] == [pytest.approx(0.3 * 0.9 + 0.7 * 0.2)]
+
+
+def test_prior_strength_keeps_a_tiny_class_near_the_defaults():
+    defaults = BktParameters(prior=0.3, learn=0.1, guess=0.2, slip=0.1)
+    tiny = [[False, True, True], [False, True, True], [True, True, True], [False, True, True]]
+    plain = fit(tiny).parameters
+    pulled = fit(tiny, prior_strength=20, prior_means=defaults).parameters
+    assert plain.learn > 0.9  # maximum likelihood: "everyone learns it after one attempt"
+    assert abs(pulled.learn - defaults.learn) < abs(plain.learn - defaults.learn)
+    assert pulled.learn < 0.6
