@@ -98,6 +98,7 @@ def test_config(instance_dir: Path) -> Iterator[dict[str, Any]]:
         "LTI_PL_HTTP_TIMEOUT": 2.0,
         "SESSION_COOKIE_SECURE": True,
         "WTF_CSRF_ENABLED": False,
+        "LTI_PL_COLUMN_BACKFILL": False,  # background polling threads only where tested
     }
     if drop is not None:
         drop()

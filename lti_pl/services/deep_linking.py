@@ -14,12 +14,15 @@ from lti_pl.domain.targets import DEFAULT_SCALE
 from lti_pl.extensions import db
 from lti_pl.lti.deep_linking import ContentItem, LineItemSpec
 from lti_pl.models.courses import Course
+from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
+from lti_pl.services.grade_passback import record_line_item
 from lti_pl.services.line_items import (
     AGGREGATE,
     CUSTOM_TARGET,
     CUSTOM_TARGETS,
     PER_TARGET,
+    passback_from_custom,
     target_tag,
 )
 
@@ -143,3 +146,56 @@ def choice_board_items(course: Course, board_ids: list[int]) -> list[ContentItem
         )
         for i in board_ids
     ]
+
+
+@dataclass(frozen=True)
+class PlacedColumn:
+    """A gradebook column a deep-linking response asked the LMS to create."""
+
+    label: str
+    resource_id: str
+    tag: str
+    custom: dict[str, str]
+
+
+def placed_columns(items: list[ContentItem]) -> list[PlacedColumn]:
+    """The columns the items' line items will create (for the backfill after the response)."""
+    return [
+        PlacedColumn(i.line_item.label, i.line_item.resource_id, i.line_item.tag, dict(i.custom))
+        for i in items
+        if i.line_item is not None
+    ]
+
+
+def record_placed_column(
+    course_id: int, column: PlacedColumn, found: list[dict[str, Any]], *, now: Any
+) -> LineItem | None:
+    """Record the LMS line item made for a placed column, queueing the grades already earned.
+
+    `found` are the line items the LMS lists for the column's resource id and tag; the first
+    with its label that the tool does not know yet is the new one (a deep-linked aggregate
+    column shares resource id and tag with its siblings).
+
+    Returns:
+        The new LineItem row, or None while the LMS has not created the column yet.
+    """
+    passback = passback_from_custom(column.custom)
+    if passback is None:
+        return None
+    known = set(db.session.scalars(select(LineItem.url).where(LineItem.course_id == course_id)))
+    for data in found:
+        url = str(data.get("id") or "")
+        if not url or url in known or str(data.get("label") or "") != column.label:
+            continue
+        return record_line_item(
+            course_id=course_id,
+            url=url,
+            passback=passback,
+            label=column.label,
+            resource_id=column.resource_id,
+            tag=column.tag,
+            resource_link_id=str(data.get("resourceLinkId") or ""),
+            from_launch=False,
+            now=now,
+        )
+    return None

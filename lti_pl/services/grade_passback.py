@@ -84,7 +84,8 @@ def send_grades(
         changed: the (target, record) pairs whose grade changed.
         line_items: the course's line items (per-target and aggregate) to consider.
         now: the current time.
-        grading_progress: FullyGraded after an assessment, Pending while evidence waits.
+        grading_progress: FullyGraded after an assessment, Pending while evidence waits (sent
+            as FullyGraded with the current grade when there is one, so it is never emptied).
 
     Returns:
         How many scores were queued.
@@ -122,7 +123,9 @@ def send_grades(
             score_maximum=line_item.score_maximum,
             comment=comment,
             activity_progress=activity,
-            grading_progress=grading_progress,
+            # A hand-in never empties a grade: with a current grade the score says FullyGraded
+            # (Moodle keeps scoreGiven only then); Pending goes only where no grade exists yet.
+            grading_progress=FULLY_GRADED if score is not None else grading_progress,
             now=now,
         )
         queued += 1

@@ -12,7 +12,7 @@ from lti_pl.domain.ids import parse_id
 from lti_pl.lti.deep_linking import DeepLinkError, DeepLinkSettings, signed_response
 from lti_pl.lti.roles import CourseRole
 from lti_pl.services import deep_linking
-from lti_pl.web import allow_form_action
+from lti_pl.web import allow_form_action, background, column_backfill
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 from lti_pl.web.lti import external_url
@@ -100,4 +100,10 @@ def deep_link_return(course_id: int) -> ResponseReturnValue:
         return _picker(course_id, settings, InvalidInputError(str(error), field="kind"))
     session.pop("deep_link", None)
     allow_form_action(settings.return_url)  # CSP form-action: this platform's return URL only
+    columns = deep_linking.placed_columns(items) if settings.accept_lineitem else []
+    if columns and current_app.config.get("LTI_PL_COLUMN_BACKFILL", True):
+        # The LMS makes the columns when the browser posts this answer: look them up right
+        # after, and send the grades already earned (no launch needed).
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        background.after_commit(lambda: column_backfill.start(app, course_id, columns))
     return render_template("lti/deep_link_return.html", return_url=settings.return_url, jwt=token)

@@ -293,3 +293,64 @@ def test_picker_in_a_new_course_leads_to_a_new_target_and_back(client, platform)
     again = client.get(created.headers["Location"]).get_data(as_text=True)
     assert "I can add fractions" in again
     assert 'name="target_ids"' in again
+
+
+@pytest.mark.platform_profiles("moodle", "canvas")
+def test_new_deep_linked_column_gets_earned_grades_without_a_launch(
+    app, client, platform, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from lti_pl.models.evidence import MasteryRecord
+    from lti_pl.services import outbox_delivery
+    from lti_pl.web import column_backfill
+    from tests.support.grades import sender_for
+
+    app.config["LTI_PL_COLUMN_BACKFILL"] = True
+    started = []
+    real_start = column_backfill.start
+    monkeypatch.setattr(column_backfill, "DELAYS", (0.3,) * 10)
+    monkeypatch.setattr(
+        column_backfill, "start", lambda *a: started.append(real_start(*a)) or started[-1]
+    )
+    platform.add_member("course-1", "student-1", "Learner")
+    course_id = dl_launch(client, platform)
+    (target,) = add_targets(course_id, "I can add")
+    student = app.test_client()
+    platform.launch(student, role="Learner", user_id="student-1", resource_link_id="home")
+    from lti_pl.models.courses import Enrollment, Person
+
+    enrollment = db.session.scalars(
+        select(Enrollment).join(Person).where(Person.subject == "student-1")
+    ).one()
+    db.session.add(
+        MasteryRecord(
+            course_id=course_id,
+            enrollment_id=enrollment.id,
+            target_id=target.id,
+            method="decaying_average",
+            score=3.0,
+            label="Mastery",
+            grade=85.0,
+            details={},
+        )
+    )
+    db.session.commit()
+    page = client.post(
+        f"/courses/{course_id}/teach/deep-link",
+        data={"kind": "targets", "target_ids": [target.id], "mode": "aggregate", "points": "4"},
+    )
+    assert send_to_platform(page.get_data(as_text=True)).status_code == 200
+    (thread,) = started
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    (placed,) = platform.placed_links
+    column = placed["line_item_url"]
+    row = db.session.scalars(select(LineItem).where(LineItem.url == column)).one()
+    assert row.passback_mode == "aggregate"
+    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
+    (score,) = platform.scores_for(column)
+    assert score["userId"] == "student-1"
+    assert score["gradingProgress"] == "FullyGraded"
+    assert score["scoreGiven"] / score["scoreMaximum"] == 0.85  # the LMS scales to its points
+    assert platform.gradebook(column) == {"student-1": score["scoreGiven"]}
