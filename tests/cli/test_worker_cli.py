@@ -310,3 +310,84 @@ def test_retry_policy_comes_from_the_grade_settings(tmp_path):
     }
     policy = grade_delivery.retry_policy(create_app(config))
     assert (policy.base, policy.cap, policy.max_attempts, policy.lease) == (0.25, 3.0, 40, 9.0)
+
+
+# ------------------------------------------------------------- a claim whose worker was killed
+@needs_redis
+def test_running_rq_worker_takes_over_a_dead_workers_expired_lease(scratch, tmp_path):
+    """A job killed mid-send leaves its entries SENDING; nothing re-enqueues them. The running
+    `lti-pl worker` must send them on its own once the lease ends (lease + one poll)."""
+    from datetime import timedelta
+
+    from redis import Redis
+    from rq import Queue
+    from sqlalchemy import update
+
+    from lti_pl.models.base import utcnow
+    from lti_pl.models.grades import GradeOutboxEntry, OutboxStatus
+
+    url, instance = scratch
+    env = tool_environment(
+        url, instance, LTI_PL_HTTP_TIMEOUT="2", LTI_PL_REDIS_URL=REDIS_URL, LTI_PL_GRADE_LEASE="2"
+    )
+    app = scratch_app(env, LTI_PL_WORKER="external")  # this process enqueues nothing
+    queue = Queue(grade_delivery.RQ_QUEUE, connection=Redis.from_url(REDIS_URL))
+    queue.empty()
+    emulator = emulator_for(app)
+    try:
+        course = seed_course(app, emulator, students=3, line_items=1)
+        worker = ToolProcess(["worker", "--poll", "0.5"], env, tmp_path / "worker.log")
+        try:
+            assert wait_until(lambda: "RQ queue" in worker.output(), 30), worker.output()
+            # Not due for an hour: whatever the commit enqueues finds nothing to send.
+            queue_scores(app, course, every_score(course, 2.0), now=utcnow() + timedelta(hours=1))
+            with app.app_context():  # a worker claimed them, then was killed
+                db.session.execute(
+                    update(GradeOutboxEntry).values(
+                        status=OutboxStatus.SENDING,
+                        attempts=1,
+                        next_attempt_at=utcnow() + timedelta(seconds=2),
+                    )
+                )
+                db.session.commit()
+                db.session.remove()
+
+            assert wait_until(lambda: arrived_everywhere(emulator, course, 2.0), 20), (
+                worker.output()
+            )
+            assert wait_until(lambda: outbox_counts(app) == {"sent": 3}, 10), outbox_counts(app)
+        finally:
+            code = worker.stop(signal.SIGTERM, timeout=30)
+        assert code == 0, worker.output()
+        for url_ in (u for _, u in course.line_items):
+            assert len(emulator.final_scores(url_)) == 3  # one final score per student
+    finally:
+        emulator.stop()
+        queue.empty()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_worker_cycle_purges_expired_nonces(app):
+    from datetime import timedelta
+
+    from lti_pl.models.base import utcnow
+    from lti_pl.models.platforms import UsedNonce
+
+    now = utcnow()
+    db.session.add_all(
+        [
+            UsedNonce(
+                issuer="https://lms.example", nonce="old", expires_at=now - timedelta(minutes=1)
+            ),
+            UsedNonce(
+                issuer="https://lms.example", nonce="live", expires_at=now + timedelta(minutes=10)
+            ),
+        ]
+    )
+    db.session.commit()
+
+    grade_delivery.worker_cycle(app)
+
+    kept = db.session.scalars(select(UsedNonce.nonce)).all()
+    assert kept == ["live"]

@@ -56,4 +56,3 @@ def retry_all_grades(course_id: int) -> ResponseReturnValue:
     wake_after_commit(course_id)
     flash(f"{count} failed score(s) will be sent again in a moment.")
     return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)
-
