@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from lti_pl import create_app
+from lti_pl.commands import demo, grades, mastery, people, retention, roster, standards, worker
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.extensions import db
 from lti_pl.models.base import utcnow
@@ -33,35 +34,11 @@ def fail(message: str) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Attach the command groups to the app's CLI."""
+    """Attach the command groups to the app's CLI (some live with their feature, in commands/)."""
     for command in (serve, platforms, keys, schema):
         app.cli.add_command(command)
-    for name in (
-        "mastery",
-        "roster",
-        "grades",
-        "worker",
-        "demo",
-        "sandbox",
-        "standards",
-        "people",
-        "retention",
-    ):
-        extra = _optional_command(name)
-        if extra is not None:
-            app.cli.add_command(extra)
-
-
-def _optional_command(name: str) -> click.Command | None:
-    """Commands that live with their feature (lti_pl/commands/<name>.py)."""
-    import importlib
-    import importlib.util
-
-    if importlib.util.find_spec(f"lti_pl.commands.{name}") is None:
-        return None
-    module = importlib.import_module(f"lti_pl.commands.{name}")
-    command: click.Command = module.command
-    return command
+    for module in (mastery, roster, grades, worker, demo, standards, people, retention):
+        app.cli.add_command(module.command)
 
 
 @click.command()

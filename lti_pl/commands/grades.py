@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from lti_pl.jobs.grade_delivery import push_once
+
 
 @click.group("grades")
 def command() -> None:
@@ -18,8 +20,6 @@ def command() -> None:
 @with_appcontext
 def push(limit: int, course_id: int | None) -> None:
     """Send due scores once (each committed as it is sent)."""
-    from lti_pl.web.background import push_once
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     report = push_once(app, course_id=course_id, limit=limit)
     click.echo(

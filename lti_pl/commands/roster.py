@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lti_pl.extensions import db
+from lti_pl.jobs.roster_sync import sync_roster
 
 
 @click.group("roster")
@@ -22,8 +23,6 @@ def command() -> None:
 @with_appcontext
 def sync(course_id: int, full: bool) -> None:
     """Sync COURSE_ID's roster with the LMS."""
-    from lti_pl.web.background import sync_roster
-
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     status = sync_roster(app, course_id, full=full)
     db.session.commit()

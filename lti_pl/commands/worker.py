@@ -16,6 +16,11 @@ from types import FrameType
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
+
+from lti_pl.extensions import db
+from lti_pl.jobs.grade_delivery import RQ_QUEUE, worker_cycle
+from lti_pl.jobs.worker import OutboxWorker
 
 logger = logging.getLogger(__name__)
 
@@ -33,25 +38,30 @@ def command(poll: float, once: bool) -> None:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     redis_url = app.config.get("LTI_PL_REDIS_URL")
     if redis_url and not once:
-        _run_rq(app, redis_url)
+        _run_rq(app, redis_url, poll)
         return
     _run_polling(app, poll, once)
 
 
-def _run_rq(app: Flask, redis_url: str) -> None:
+def _run_rq(app: Flask, redis_url: str, poll: float) -> None:
     from redis import Redis
     from rq import Queue, Worker
-
-    from lti_pl.web.background import RQ_QUEUE
 
     connection = Redis.from_url(redis_url)
     click.echo(f"grade worker: RQ queue {RQ_QUEUE}")
     # A safety net: whatever was queued while no worker listened is sent first.
     _cycle(app, limit=10_000)
-    # RQ installs its own SIGTERM / SIGINT handlers (warm shutdown after the current job).
-    Worker([Queue(RQ_QUEUE, connection=connection)], connection=connection).work(
-        with_scheduler=True
-    )
+    # RQ only runs what is enqueued: a job killed mid-send never re-enqueues itself, and the
+    # sweep above ran while its leases were still live. So a polling thread beside RQ takes
+    # over expired leases (and purges nonces) within lease + one poll interval.
+    sweeper = OutboxWorker(lambda: _cycle(app, limit=CYCLE_LIMIT), poll).start()
+    try:
+        # RQ installs its own SIGTERM / SIGINT handlers (warm shutdown after the current job).
+        Worker([Queue(RQ_QUEUE, connection=connection)], connection=connection).work(
+            with_scheduler=True
+        )
+    finally:
+        sweeper.stop()
 
 
 def _run_polling(app: Flask, poll: float, once: bool) -> None:
@@ -83,12 +93,8 @@ def _cycle(app: Flask, *, limit: int) -> int:
     discarded (`push_once` removes it), the pool's pre-ping replaces dead connections, and
     claimed entries whose outcome was not recorded are sent again when their lease ends.
     """
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from lti_pl.web.background import push_once
-
     try:
-        report = push_once(app, limit=limit)
+        report = worker_cycle(app, limit=limit)
     except SQLAlchemyError as error:
         logger.warning("grade worker: database unavailable (%s); retrying", type(error).__name__)
         _discard_pool(app)
@@ -104,8 +110,6 @@ def _cycle(app: Flask, *, limit: int) -> int:
 
 def _discard_pool(app: Flask) -> None:
     """Drop pooled connections after a database failure (the next cycle opens fresh ones)."""
-    from lti_pl.extensions import db
-
     with app.app_context():
         try:
             db.engine.dispose()

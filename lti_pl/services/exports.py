@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from lti_pl.domain.profiles import SelfAssessment
+from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord

@@ -125,8 +125,6 @@ def queue_score(
     )
     db.session.add(entry)
     db.session.flush()
-    # Read by the web layer after the request commits, to wake the grade worker.
-    db.session.info.setdefault("lti_pl_scores_queued", set()).add(course_id)
     logger.debug(
         "queued score entry=%s line_item=%s enrollment=%s", entry.id, line_item.id, enrollment.id
     )

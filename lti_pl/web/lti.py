@@ -23,6 +23,9 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
 from lti_pl.extensions import csrf, db
+from lti_pl.jobs import hooks as jobs
+from lti_pl.jobs.line_item_discovery import discover_line_item
+from lti_pl.jobs.roster_sync import sync_roster
 from lti_pl.lti import dynamic_registration, keys
 from lti_pl.lti.dynamic_registration import SCOPES as REGISTRATION_SCOPES
 from lti_pl.lti.dynamic_registration import RegistrationError, ToolUrls
@@ -32,7 +35,7 @@ from lti_pl.lti.runtime import LtiRuntime
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course
 from lti_pl.services import grade_passback, launches, registration
-from lti_pl.web import background, start_new_session, use_url_session
+from lti_pl.web import start_new_session, use_url_session
 from lti_pl.web.access import remember_launch
 
 logger = logging.getLogger(__name__)
@@ -180,7 +183,7 @@ def _record_line_item(outcome: launches.LaunchOutcome) -> None:
         return
     course_id = outcome.course_id
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    background.after_commit(lambda: background.discover_line_item(app, course_id, link_id))
+    jobs.after_commit(lambda: discover_line_item(app, course_id, link_id))
 
 
 def throttle_key(prefix: str, course_id: int) -> str:
@@ -218,14 +221,14 @@ def _sync_roster_soon(outcome: launches.LaunchOutcome) -> None:
         return
     course_id = outcome.course_id
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    background.after_commit(lambda: background.sync_roster(app, course_id))
+    jobs.after_commit(lambda: sync_roster(app, course_id))
 
 
 @bp.record_once
 def _install(state: BlueprintSetupState) -> None:
     hooks = state.app.extensions.setdefault("lti_pl_launch_hooks", [])
     hooks.extend([_record_line_item, _sync_roster_soon])
-    background.install(state.app)
+    jobs.install(state.app)
 
 
 @bp.get("/jwks.json")

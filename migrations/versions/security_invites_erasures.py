@@ -1,7 +1,7 @@
 """registration invites and erasure records
 
 Revision ID: 5ec0a1d2b3c4
-Revises: e7aa9b9b6f1a
+Revises: 0eab1ccfba48
 Create Date: 2026-12-01 20:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "5ec0a1d2b3c4"
-down_revision = "6ae1eca755d2"
+down_revision = "0eab1ccfba48"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """CASE standards frameworks, readiness fits and per-platform standards settings
 
 Revision ID: 5d1c0a7e3b21
-Revises: e7aa9b9b6f1a
+Revises: 5ec0a1d2b3c4
 Create Date: 2026-12-01 20:45:00
 
 """

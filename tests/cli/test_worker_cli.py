@@ -18,9 +18,9 @@ from sqlalchemy import select
 from lti_pl import create_app
 from lti_pl.config import config_from_env
 from lti_pl.extensions import db
+from lti_pl.jobs import grade_delivery
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.web import background
 from tests.conftest import HttpsClient
 from tests.support.grades import (
     ToolProcess,
@@ -144,9 +144,9 @@ def test_rq_worker_process_sends_scores_when_a_course_push_is_enqueued(scratch, 
     url, instance = scratch
     env = tool_environment(url, instance, LTI_PL_HTTP_TIMEOUT="2", LTI_PL_REDIS_URL=REDIS_URL)
     app = scratch_app(env)
-    assert background.worker_mode(app) == "rq"  # "auto" with Redis
+    assert grade_delivery.worker_mode(app) == "rq"  # "auto" with Redis
     connection = Redis.from_url(REDIS_URL)
-    queue = Queue(background.RQ_QUEUE, connection=connection)
+    queue = Queue(grade_delivery.RQ_QUEUE, connection=connection)
     queue.empty()
     emulator = emulator_for(app)
     try:
@@ -156,13 +156,13 @@ def test_rq_worker_process_sends_scores_when_a_course_push_is_enqueued(scratch, 
             assert wait_until(lambda: "RQ queue" in worker.output(), 30), worker.output()
             assert wait_until(
                 lambda: any(
-                    w.queue_names() == [background.RQ_QUEUE]
+                    w.queue_names() == [grade_delivery.RQ_QUEUE]
                     for w in Worker.all(connection=connection)
                 ),
                 30,
             ), worker.output()
             queue_scores(app, course, every_score(course, 1.0), now=NOW)
-            background.enqueue_course_push(app, course.course_id)
+            grade_delivery.enqueue_course_push(app, course.course_id)
 
             assert wait_until(lambda: arrived_everywhere(emulator, course, 1.0), 60), (
                 worker.output()
@@ -185,10 +185,10 @@ def test_worker_thread_started_by_the_hooks_wakes_after_a_request_queued_a_score
     env = tool_environment(url, instance, LTI_PL_HTTP_TIMEOUT="2")
     app = scratch_app(env, TESTING=True, LTI_PL_WORKER="auto")
     app.test_client_class = HttpsClient
-    assert background.worker_mode(app) == "thread"  # "auto" without Redis
+    assert grade_delivery.worker_mode(app) == "thread"  # "auto" without Redis
     emulator = emulator_for(app)
     # Polls only every 10 minutes: a score arriving within the test came from the wake-up.
-    worker = background.start_worker(app, poll_interval=600)
+    worker = grade_delivery.start_worker(app, poll_interval=600)
     try:
         assert worker is not None
         assert app.extensions["lti_pl_worker_hooks"]["start"]() is worker  # serve's hook
@@ -272,8 +272,8 @@ def test_worker_mode_defaults_to_auto(tmp_path, setting, redis_url, mode):
     config = config_from_env(environ)
     assert config["LTI_PL_WORKER"] == (setting or "auto")
     config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path / 'x.sqlite3'}"
-    assert background.worker_mode(create_app(config)) == mode
-    started = background.start_worker(create_app(config))
+    assert grade_delivery.worker_mode(create_app(config)) == mode
+    started = grade_delivery.start_worker(create_app(config))
     assert (started is not None) == (mode == "thread")
     if started is not None:
         started.stop()
@@ -284,9 +284,9 @@ def test_auto_mode_with_redis_wakes_rq_after_a_retry_request(app, client, platfo
     from redis import Redis
     from rq import Queue
 
-    assert background.worker_mode(app) == "rq"
+    assert grade_delivery.worker_mode(app) == "rq"
     course = graded_course(client, platform, students=1)
-    queue = Queue(background.RQ_QUEUE, connection=Redis.from_url(REDIS_URL))
+    queue = Queue(grade_delivery.RQ_QUEUE, connection=Redis.from_url(REDIS_URL))
     queue.empty()
 
     answer = client.post(f"/courses/{course.course.id}/teach/grades/retry-all")
@@ -308,5 +308,86 @@ def test_retry_policy_comes_from_the_grade_settings(tmp_path):
     config = config_from_env(environ) | {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'x.sqlite3'}"
     }
-    policy = background.retry_policy(create_app(config))
+    policy = grade_delivery.retry_policy(create_app(config))
     assert (policy.base, policy.cap, policy.max_attempts, policy.lease) == (0.25, 3.0, 40, 9.0)
+
+
+# ------------------------------------------------------------- a claim whose worker was killed
+@needs_redis
+def test_running_rq_worker_takes_over_a_dead_workers_expired_lease(scratch, tmp_path):
+    """A job killed mid-send leaves its entries SENDING; nothing re-enqueues them. The running
+    `lti-pl worker` must send them on its own once the lease ends (lease + one poll)."""
+    from datetime import timedelta
+
+    from redis import Redis
+    from rq import Queue
+    from sqlalchemy import update
+
+    from lti_pl.models.base import utcnow
+    from lti_pl.models.grades import GradeOutboxEntry, OutboxStatus
+
+    url, instance = scratch
+    env = tool_environment(
+        url, instance, LTI_PL_HTTP_TIMEOUT="2", LTI_PL_REDIS_URL=REDIS_URL, LTI_PL_GRADE_LEASE="2"
+    )
+    app = scratch_app(env, LTI_PL_WORKER="external")  # this process enqueues nothing
+    queue = Queue(grade_delivery.RQ_QUEUE, connection=Redis.from_url(REDIS_URL))
+    queue.empty()
+    emulator = emulator_for(app)
+    try:
+        course = seed_course(app, emulator, students=3, line_items=1)
+        worker = ToolProcess(["worker", "--poll", "0.5"], env, tmp_path / "worker.log")
+        try:
+            assert wait_until(lambda: "RQ queue" in worker.output(), 30), worker.output()
+            # Not due for an hour: whatever the commit enqueues finds nothing to send.
+            queue_scores(app, course, every_score(course, 2.0), now=utcnow() + timedelta(hours=1))
+            with app.app_context():  # a worker claimed them, then was killed
+                db.session.execute(
+                    update(GradeOutboxEntry).values(
+                        status=OutboxStatus.SENDING,
+                        attempts=1,
+                        next_attempt_at=utcnow() + timedelta(seconds=2),
+                    )
+                )
+                db.session.commit()
+                db.session.remove()
+
+            assert wait_until(lambda: arrived_everywhere(emulator, course, 2.0), 20), (
+                worker.output()
+            )
+            assert wait_until(lambda: outbox_counts(app) == {"sent": 3}, 10), outbox_counts(app)
+        finally:
+            code = worker.stop(signal.SIGTERM, timeout=30)
+        assert code == 0, worker.output()
+        for url_ in (u for _, u in course.line_items):
+            assert len(emulator.final_scores(url_)) == 3  # one final score per student
+    finally:
+        emulator.stop()
+        queue.empty()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def test_worker_cycle_purges_expired_nonces(app):
+    from datetime import timedelta
+
+    from lti_pl.models.base import utcnow
+    from lti_pl.models.platforms import UsedNonce
+
+    now = utcnow()
+    db.session.add_all(
+        [
+            UsedNonce(
+                issuer="https://lms.example", nonce="old", expires_at=now - timedelta(minutes=1)
+            ),
+            UsedNonce(
+                issuer="https://lms.example", nonce="live", expires_at=now + timedelta(minutes=10)
+            ),
+        ]
+    )
+    db.session.commit()
+
+    grade_delivery.worker_cycle(app)
+
+    kept = db.session.scalars(select(UsedNonce.nonce)).all()
+    assert kept == ["live"]

@@ -2,32 +2,44 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from flask import Blueprint
 
 bp = Blueprint("instructor", __name__, url_prefix="/courses/<int:course_id>/teach")
 
-AREAS = (
-    "home",
-    "targets",
-    "evidence",
-    "settings",
-    "grades",
-    "roster",
-    "deep_linking",
-    "choice_boards",
-    "data_wall",
-    "stations",
-    "profiles",
-    "exports",
-    "paths",
-    "teaching",
-    "standards",
+# Each area module registers its views on `bp` when imported (so after `bp` exists).
+from lti_pl.web.instructor import (  # noqa: E402
+    choice_boards,
+    data_wall,
+    deep_linking,
+    evidence,
+    exports,
+    grades,
+    home,
+    paths,
+    profiles,
+    roster,
+    settings,
+    standards,
+    stations,
+    targets,
+    teaching,
 )
 
-for _area in AREAS:
-    # Areas land one at a time; each module registers its views on `bp`.
-    if importlib.util.find_spec(f"{__name__}.{_area}") is not None:
-        importlib.import_module(f"{__name__}.{_area}")
+__all__ = [
+    "bp",
+    "choice_boards",
+    "data_wall",
+    "deep_linking",
+    "evidence",
+    "exports",
+    "grades",
+    "home",
+    "paths",
+    "profiles",
+    "roster",
+    "settings",
+    "standards",
+    "stations",
+    "targets",
+    "teaching",
+]

@@ -9,10 +9,12 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.domain.ids import parse_id
+from lti_pl.jobs import column_backfill
+from lti_pl.jobs.hooks import after_commit
 from lti_pl.lti.deep_linking import DeepLinkError, DeepLinkSettings, signed_response
 from lti_pl.lti.roles import CourseRole
 from lti_pl.services import deep_linking
-from lti_pl.web import allow_form_action, background, column_backfill
+from lti_pl.web import allow_form_action
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 from lti_pl.web.lti import external_url
@@ -105,5 +107,5 @@ def deep_link_return(course_id: int) -> ResponseReturnValue:
         # The LMS makes the columns when the browser posts this answer: look them up right
         # after, and send the grades already earned (no launch needed).
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        background.after_commit(lambda: column_backfill.start(app, course_id, columns))
+        after_commit(lambda: column_backfill.start(app, course_id, columns))
     return render_template("lti/deep_link_return.html", return_url=settings.return_url, jwt=token)

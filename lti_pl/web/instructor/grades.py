@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
+from lti_pl.jobs.hooks import wake_after_commit
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import aggregates, audit, grade_sync_status, line_items
 from lti_pl.web.access import current_enrollment, requires_role
-from lti_pl.web.background import wake_grade_worker
 from lti_pl.web.instructor import bp
 
 STATUS_LABELS = {
@@ -45,7 +45,7 @@ def grades_sync(course_id: int) -> ResponseReturnValue:
 def retry_grade(course_id: int, entry_id: int) -> ResponseReturnValue:
     """Send one failed score again."""
     audit.retry_failed(current_enrollment(), now=utcnow(), entry_id=entry_id)
-    wake_grade_worker(course_id)
+    wake_after_commit(course_id)
     flash("The score will be sent again in a moment.")
     return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)
 
@@ -55,6 +55,6 @@ def retry_grade(course_id: int, entry_id: int) -> ResponseReturnValue:
 def retry_all_grades(course_id: int) -> ResponseReturnValue:
     """Send every failed score of the course again."""
     count = audit.retry_failed(current_enrollment(), now=utcnow())
-    wake_grade_worker(course_id)
+    wake_after_commit(course_id)
     flash(f"{count} failed score(s) will be sent again in a moment.")
     return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
+from lti_pl.jobs.hooks import after_commit
+from lti_pl.jobs.roster_sync import sync_roster
 from lti_pl.lti.roles import CourseRole
 from lti_pl.services import rosters
 from lti_pl.web.access import current_enrollment, requires_role
-from lti_pl.web.background import after_commit, sync_roster
 from lti_pl.web.instructor import bp
 
 

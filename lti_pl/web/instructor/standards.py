@@ -13,13 +13,13 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import parse_id
+from lti_pl.jobs.hooks import after_commit
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.services import readiness
 from lti_pl.services import standards as service
 from lti_pl.web.access import current_enrollment, requires_role
-from lti_pl.web.background import after_commit
 from lti_pl.web.instructor import bp
 
 MAX_UPLOAD_BYTES = service.MAX_PACKAGE_BYTES

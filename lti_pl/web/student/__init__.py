@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from flask import Blueprint
 
 bp = Blueprint("student", __name__, url_prefix="/courses/<int:course_id>/learn")
 
-AREAS = (
-    "home",
-    "targets",
-    "evidence",
-    "choice_boards",
-    "profiles",
-    "goals",
-    "binder",
-    "paths",
-    "observe",
+# Each area module registers its views on `bp` when imported (so after `bp` exists).
+from lti_pl.web.student import (  # noqa: E402
+    binder,
+    choice_boards,
+    evidence,
+    goals,
+    home,
+    observe,
+    paths,
+    profiles,
+    targets,
 )
 
-for _area in AREAS:
-    if importlib.util.find_spec(f"{__name__}.{_area}") is not None:
-        importlib.import_module(f"{__name__}.{_area}")
+__all__ = [
+    "binder",
+    "bp",
+    "choice_boards",
+    "evidence",
+    "goals",
+    "home",
+    "observe",
+    "paths",
+    "profiles",
+    "targets",
+]

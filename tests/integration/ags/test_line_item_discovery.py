@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import select
 
 from lti_pl.extensions import db
+from lti_pl.jobs.line_item_discovery import discover_line_item
 from lti_pl.lti.ags import ALL_SCOPES
 from lti_pl.models.courses import ResourceLink
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
 from lti_pl.services import line_items, outbox_delivery
-from lti_pl.web import background
 from tests.support.builders import make_mastery_record, make_target
 from tests.support.grades import GradedCourse, graded_course, sender_for
 from tests.support.platform_emulator import Fault
@@ -122,7 +122,7 @@ def test_launch_without_a_lineitem_claim_creates_the_column_and_sends_grades(app
     link = db.session.scalars(
         select(ResourceLink).where(ResourceLink.resource_link_id == LINK)
     ).one()
-    assert background.discover_line_item(app, course.id, link.id) == "nothing to discover"
+    assert discover_line_item(app, course.id, link.id) == "nothing to discover"
     launch_link(app, platform, course.target_id)
     assert len(emulator_items(platform)) == 1
 
@@ -176,7 +176,7 @@ def test_an_lms_failure_during_discovery_keeps_the_launch_and_retries_later(app,
     link = db.session.scalars(
         select(ResourceLink).where(ResourceLink.resource_link_id == LINK)
     ).one()
-    assert background.discover_line_item(app, course.id, link.id).startswith("line item")
+    assert discover_line_item(app, course.id, link.id).startswith("line item")
     assert len(emulator_items(platform)) == 1
     assert push(app).sent == 1
 

@@ -301,9 +301,9 @@ def test_new_deep_linked_column_gets_earned_grades_without_a_launch(
 ):
     from datetime import UTC, datetime
 
+    from lti_pl.jobs import column_backfill
     from lti_pl.models.evidence import MasteryRecord
     from lti_pl.services import outbox_delivery
-    from lti_pl.web import column_backfill
     from tests.support.grades import sender_for
 
     app.config["LTI_PL_COLUMN_BACKFILL"] = True

@@ -55,8 +55,8 @@ def backfill(
     sleep: Callable[[float], None] = time.sleep,
 ) -> int:
     """Find each placed column through AGS and queue its grades; returns how many were found."""
+    from lti_pl.jobs.grade_delivery import sender_for
     from lti_pl.lti.service_connector import ServiceError
-    from lti_pl.web import background
 
     remaining = list(columns)
     found = 0
@@ -71,7 +71,7 @@ def backfill(
                 if SCOPE_LINEITEM not in scopes:
                     logger.warning("column backfill course=%s: no line item scope", course_id)
                     return found
-                client = background.sender_for(app).client(course.platform_id, scopes)
+                client = sender_for(app).client(course.platform_id, scopes)
                 url = course.line_items_url
                 db.session.commit()  # no transaction open while the LMS answers
                 for column in list(remaining):
@@ -83,9 +83,8 @@ def backfill(
                         remaining.remove(column)
                         found += 1
                         logger.info("column backfill course=%s line_item=%s", course_id, item.id)
+                # The jobs' commit hook wakes the grade worker for the scores queued here.
                 db.session.commit()
-                if db.session.info.pop("lti_pl_scores_queued", None):
-                    background.wake_grade_worker(course_id)
             except ServiceError as error:
                 db.session.rollback()
                 logger.warning(

@@ -1,15 +1,17 @@
-"""The in-process grade worker: a thread woken after requests that queued scores, else polling.
+"""The grade worker thread: woken after commits that queued scores, else polling.
 
-Flask-free: the web layer gives it `run_cycle`, a callable that opens an app context, pushes due
-outbox entries and returns how many it handled. The database outbox stays the source of truth;
-waking is only a hint, so a lost wake-up costs at most one poll interval.
+Flask-free: `jobs.grade_delivery` gives it `run_cycle`, a callable that opens an app context,
+pushes due outbox entries (expired leases included) and returns how many it handled. The
+database outbox stays the source of truth; waking is only a hint, so a lost wake-up costs at
+most one poll interval, and a lease a dead worker left is taken over within lease + one poll.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -68,3 +70,18 @@ class OutboxWorker:
                     pass  # a full batch: keep going until nothing is due
             except Exception:
                 logger.exception("grade worker cycle failed")
+
+
+def mode_for(config: Mapping[str, Any]) -> str:
+    """The worker mode: thread (in-process), rq (Redis wakes `lti-pl worker`), external.
+
+    "auto" (the default) is rq when LTI_PL_REDIS_URL is set, else thread; rq without Redis
+    falls back to thread.
+    """
+    mode = str(config.get("LTI_PL_WORKER") or "auto")
+    has_redis = bool(config.get("LTI_PL_REDIS_URL"))
+    if mode == "auto":
+        return "rq" if has_redis else "thread"
+    if mode == "rq" and not has_redis:
+        return "thread"
+    return mode
