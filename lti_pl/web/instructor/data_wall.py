@@ -24,6 +24,10 @@ def data_wall_page(course_id: int) -> ResponseReturnValue:
         descending=args.get("order") == "desc",
         section=args.get("section", ""),
         status=args.get("status", ""),
+        group=args.get("group", ""),
+        station=args.get("station", ""),
+        page=args.get("page", "1"),
+        all_evidence_counts=False,
     )
     return render_template(
         "instructor/data_wall/wall.html",
@@ -31,6 +35,7 @@ def data_wall_page(course_id: int) -> ResponseReturnValue:
         wall=wall,
         statuses=list(data_wall.CellStatus),
         dials=list(StructureDial),
+        bands=data_wall.BAND_LABELS,
     )
 
 
