@@ -81,7 +81,8 @@ def test_wall_reflects_assessed_mastery_with_labels_and_filters(app, client, pla
     assert "--level-color: #127a1b" in page or "--level-color: #0b874b" in page
     assert ana_record.label in page
     # Each cell: a band (pattern), a level class (colour, defined once per page) and the words.
-    assert re.search(r'<td class="bb l3"><a href="[^"]+">Below Mastery 1\.00</a>', page), page
+    below = f'<td class="bb l3"><button form="cell" name="c" value="{ben.id}-{fractions.id}">'
+    assert below + "Below Mastery 1.00</button>" in page
     assert ".wall .l3{--level-color:" in page
     assert "No evidence" in page
     assert "Ready to assess" in page
@@ -110,6 +111,13 @@ def test_wall_reflects_assessed_mastery_with_labels_and_filters(app, client, pla
     assert ana_record.explanation
     assert ana_record.explanation[:30] in text.replace("&#39;", "'")
     assert text.count('<tr><th scope="row">') == 2  # two assessments
+    # The cell buttons open the same page through one small GET form.
+    opened = client.get(f"/courses/{course_id}/teach/data-wall/cell?c={ana.id}-{fractions.id}")
+    assert opened.status_code == 200
+    assert opened.get_data(as_text=True).count('<tr><th scope="row">') == 2
+    for bad in ("", "x", f"{ana.id}", f"{ana.id}-", f"-{fractions.id}", f"{ana.id}-{2**40}"):
+        response = client.get(f"/courses/{course_id}/teach/data-wall/cell?c={bad}")
+        assert response.status_code == 404, bad
 
 
 def structure_of(enrollment_id: int) -> str | None:

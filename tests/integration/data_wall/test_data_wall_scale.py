@@ -13,7 +13,7 @@ from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import StationPlanRecord
 from tests.integration.data_wall.test_data_wall import count_queries
 from tests.support.builders import make_mastery_record, make_student
-from tests.support.choice_builders import course, launch, make_targets
+from tests.support.choice_builders import course, enrollment_of, launch, make_targets
 
 ROW_NAME = re.compile(
     r'<th scope="row"><input[^>]+><label[^>]+>[^<]+</label> <a href="[^"]+">([^<]+)</a>'
@@ -87,6 +87,7 @@ def test_300_students_by_40_targets_fit_in_500_kb_and_a_constant_number_of_state
     # The first screen is complete: 50 whole rows of 40 cells, and the way to the others.
     assert len(ROW_NAME.findall(page)) == 50
     assert page.count('<td class="b') == 50 * 40
+    assert page.count('<button form="cell" name="c" value="') == 50 * 40
     assert "Students 1–50 of 300 × 40 targets" in page
     assert "Page 1 of 6" in page
     # The summary counts every student (all pages), once per target.
@@ -120,6 +121,7 @@ def test_summary_row_counts_each_band_and_paging_keeps_the_filters(
     ) in page
     assert 'style="width:33.3%"' in page  # the bar: 2 of 6 mastered
     assert page.count('<td class="bx">') == 1  # not assessed: blank pattern, no level colour
+    assert "No evidence</button>" in page
 
     from lti_pl.services import data_wall
 
@@ -185,3 +187,33 @@ def test_filters_by_group_and_station_of_the_latest_rotation(app, client, platfo
     assert names("station=independent&group=teacher_led-1") == []
     for bad in ("group=nope", "station=kitchen"):
         assert client.get(f"/courses/{course_id}/teach/data-wall?{bad}").status_code == 422
+
+
+def test_a_url_session_wall_writes_its_token_a_few_times_not_once_per_cell(
+    app, client, platform, db_session
+):
+    """Where the LMS frame blocks cookies the session rides in the URL: 2,000 cells must not
+    each repeat it (that made the page 650 kB)."""
+    from lti_pl.web import SESSION_PARAM, session_token
+
+    course_id = launch(platform, client, "Instructor", "teacher-1", context_id="big")
+    fill(course(course_id), 300, 40)
+    teacher = enrollment_of(course_id, "teacher-1")
+    data = {"launches": {str(course_id): {"e": teacher.id, "r": "teacher"}}}
+    with app.test_request_context():
+        token = session_token(app, data)
+    stranger = app.test_client()  # no cookie: the session comes from the URL only
+    url = f"/courses/{course_id}/teach/data-wall?{SESSION_PARAM}={token}"
+    response = stranger.get(url)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert len(response.data) < 500_000, len(response.data)
+    assert page.count(token) < 100, page.count(token)  # nav, pager, sort links: not cells
+    # The GET forms (filters, cells) carry the session as a field: browsers drop the query.
+    assert page.count(f'<input type="hidden" name="{SESSION_PARAM}" value="{token}">') == 2
+    cell = re.search(r'name="c" value="([0-9-]+)"', page)
+    assert cell is not None
+    opened = stranger.get(
+        f"/courses/{course_id}/teach/data-wall/cell?{SESSION_PARAM}={token}&c={cell.group(1)}"
+    )
+    assert opened.status_code == 200
