@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from lti_pl.domain.errors import NotFoundError
 from lti_pl.domain.ids import parse_id
 from lti_pl.domain.profiles import StructureDial
 from lti_pl.lti.roles import CourseRole
@@ -24,6 +25,10 @@ def data_wall_page(course_id: int) -> ResponseReturnValue:
         descending=args.get("order") == "desc",
         section=args.get("section", ""),
         status=args.get("status", ""),
+        group=args.get("group", ""),
+        station=args.get("station", ""),
+        page=args.get("page", "1"),
+        all_evidence_counts=False,
     )
     return render_template(
         "instructor/data_wall/wall.html",
@@ -31,6 +36,7 @@ def data_wall_page(course_id: int) -> ResponseReturnValue:
         wall=wall,
         statuses=list(data_wall.CellStatus),
         dials=list(StructureDial),
+        bands=data_wall.BAND_LABELS,
     )
 
 
@@ -40,6 +46,20 @@ def data_wall_cell(course_id: int, enrollment_id: int, target_id: int) -> Respon
     """One cell opened: the evidence history and how the level was worked out."""
     detail = data_wall.cell_detail(current_enrollment().course, enrollment_id, target_id)
     return render_template("instructor/data_wall/cell.html", course_id=course_id, detail=detail)
+
+
+@bp.get("/data-wall/cell")
+@requires_role(CourseRole.TEACHER)
+def data_wall_open_cell(course_id: int) -> ResponseReturnValue:
+    """A cell opened from the wall's buttons (`?c=<student id>-<target id>`).
+
+    One small form for thousands of cells: a URL session's token is not repeated in each.
+    """
+    student, _, target = request.args.get("c", "").partition("-")
+    enrollment_id, target_id = parse_id(student), parse_id(target)
+    if enrollment_id is None or target_id is None:
+        raise NotFoundError("That cell is not on this data wall.")
+    return data_wall_cell(course_id, enrollment_id, target_id)
 
 
 @bp.post("/data-wall/structure")

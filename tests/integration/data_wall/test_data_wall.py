@@ -58,7 +58,7 @@ def test_data_wall_runs_a_constant_number_of_queries(client, platform, db_sessio
         with count_queries() as statements:
             response = client.get(f"/courses/{course_id}/teach/data-wall")
         assert response.status_code == 200
-        assert response.get_data(as_text=True).count('<th scope="row">') == size
+        assert response.get_data(as_text=True).count('name="enrollment_ids"') == size
         counts[size] = len(statements)
     assert counts[5] == counts[30], counts
     assert counts[5] <= 12
@@ -81,13 +81,17 @@ def test_wall_reflects_assessed_mastery_with_labels_and_filters(app, client, pla
     # Colour and words together.
     assert "--level-color: #127a1b" in page or "--level-color: #0b874b" in page
     assert ana_record.label in page
-    assert "Below Mastery (1.00)" in page
+    # Each cell: a band (pattern), a level class (colour, defined once per page) and the words.
+    below = f'<td class="bb l3"><button form="cell" name="c" value="{ben.id}-{fractions.id}">'
+    assert below + "Below Mastery 1.00</button>" in page
+    assert ".wall .l3{--level-color:" in page
     assert "No evidence" in page
     assert "Ready to assess" in page
 
     def names(query: str) -> list[str]:
         html = client.get(f"/courses/{course_id}/teach/data-wall?{query}").get_data(as_text=True)
-        return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', html)
+        row = r'<th scope="row"><input[^>]+><label[^>]+>[^<]+</label> <a href="[^"]+">([^<]+)</a>'
+        return re.findall(row, html)
 
     assert names("") == ["Ana", "Ben", "Cy"]
     assert names("section=Period+2") == ["Ben"]
@@ -112,6 +116,13 @@ def test_wall_reflects_assessed_mastery_with_labels_and_filters(app, client, pla
     assert "you" not in shown.group(1).lower().split()
     assert ana_record.explanation not in text.replace("&#39;", "'")
     assert text.count('<tr><th scope="row">') == 2  # two assessments
+    # The cell buttons open the same page through one small GET form.
+    opened = client.get(f"/courses/{course_id}/teach/data-wall/cell?c={ana.id}-{fractions.id}")
+    assert opened.status_code == 200
+    assert opened.get_data(as_text=True).count('<tr><th scope="row">') == 2
+    for bad in ("", "x", f"{ana.id}", f"{ana.id}-", f"-{fractions.id}", f"{ana.id}-{2**40}"):
+        response = client.get(f"/courses/{course_id}/teach/data-wall/cell?c={bad}")
+        assert response.status_code == 404, bad
 
 
 def structure_of(enrollment_id: int) -> str | None:
