@@ -148,7 +148,9 @@ def test_first_form_of_a_page_in_a_url_session_is_accepted_with_csrf_on(app, pla
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     # The page's own first form (the top bar's "Sign out" form comes before it in the page).
-    action = unescape(re.search(r'<form method="post" action="([^"]*/profile[^"]*)"', text).group(1))
+    action = unescape(
+        re.search(r'<form method="post" action="([^"]*/profile[^"]*)"', text).group(1)
+    )
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', text).group(1)
     saved = browser.post(
         action, data={"csrf_token": csrf, "interests": "drawing, frogs"}, base_url=TOOL
