@@ -25,8 +25,9 @@ STATUS_LABELS = {
 def grades_sync(course_id: int) -> ResponseReturnValue:
     """Per-student sync status of every gradebook column the tool writes to."""
     enrollment = current_enrollment()
-    rows = grade_sync_status.sync_status(course_id)
+    rows = grade_sync_status.sync_status(course_id, now=utcnow())
     counts = {status: sum(1 for r in rows if r.entry.status == status) for status in STATUS_LABELS}
+    counts["stuck"] = sum(1 for r in rows if r.stuck)
     return render_template(
         "instructor/grades.html",
         course=enrollment.course,
@@ -56,5 +57,5 @@ def retry_all_grades(course_id: int) -> ResponseReturnValue:
     """Send every failed score of the course again."""
     count = audit.retry_failed(current_enrollment(), now=utcnow())
     wake_after_commit(course_id)
-    flash(f"{count} failed score(s) will be sent again in a moment.")
+    flash(f"{count} failed or stuck score(s) will be sent again in a moment.")
     return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)

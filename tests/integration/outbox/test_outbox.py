@@ -323,3 +323,45 @@ def test_thousand_scores_through_a_faulty_platform_arrive_exactly_once(app, clie
             ]
             assert len(same) == 1
     assert len(expected) == 1000
+
+
+def test_stuck_entry_is_shown_and_the_teacher_can_send_it_now(app, client, platform):
+    # A sender killed mid-send leaves the entry SENDING; after its lease it is "stuck": the
+    # grades page says so and offers a retry, which sends it now, marked "maybe delivered".
+    course = graded_course(client, platform, students=1)
+    item = course.line_item()
+    entry = queue(course, item, course.students[0], 3.0)
+    now = datetime.now(UTC)
+    claimed = outbox_delivery.claim_batch(now - timedelta(minutes=5), POLICY, size=10)
+    db.session.commit()
+    assert [entry_id for entry_id, _ in claimed] == [entry.id]  # lease ended 4 minutes ago
+
+    page = client.get(f"/courses/{course.course.id}/teach/grades").get_data(as_text=True)
+    assert "Stuck" in page
+    assert f"/grades/{entry.id}/retry" in page
+    assert "Stopped mid-send" in page
+
+    answer = client.post(f"/courses/{course.course.id}/teach/grades/{entry.id}/retry")
+    assert answer.status_code == 303
+    db.session.expire_all()
+    retried = db.session.get(GradeOutboxEntry, entry.id)
+    assert retried.status == OutboxStatus.SENDING
+    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC), policy=POLICY)
+    db.session.expire_all()
+    sent = db.session.get(GradeOutboxEntry, entry.id)
+    assert sent.status == OutboxStatus.SENT
+    assert sent.maybe_delivered is True
+    assert [s["scoreGiven"] for s in platform.scores_for(item.url)] == [3.0]
+
+
+def test_entry_being_sent_under_a_live_lease_is_not_stuck(app, client, platform):
+    course = graded_course(client, platform, students=1)
+    item = course.line_item()
+    entry = queue(course, item, course.students[0], 3.0)
+    outbox_delivery.claim_batch(datetime.now(UTC), POLICY, size=10)
+    db.session.commit()
+    page = client.get(f"/courses/{course.course.id}/teach/grades").get_data(as_text=True)
+    assert "Stuck" not in page
+    assert f"/grades/{entry.id}/retry" not in page
+    answer = client.post(f"/courses/{course.course.id}/teach/grades/{entry.id}/retry")
+    assert answer.status_code == 404
