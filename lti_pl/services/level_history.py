@@ -135,8 +135,8 @@ class LevelChart:
 
 
 #: The drawing box: a gutter on the left for the level names, a band at the bottom for dates.
-CHART_WIDTH, CHART_HEIGHT = 360, 164
-GUTTER, RIGHT_PAD, TOP_PAD, BOTTOM_PAD = 128, 16, 12, 32
+CHART_WIDTH, CHART_HEIGHT = 376, 164
+GUTTER, RIGHT_PAD, TOP_PAD, BOTTOM_PAD = 144, 16, 12, 32
 
 
 def level_chart(steps: Sequence[LevelStep], scale: MasteryScale, statement: str) -> LevelChart:

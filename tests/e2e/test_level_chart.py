@@ -40,7 +40,9 @@ CHARTS = """() => Array.from(document.querySelectorAll("svg.chart")).map(svg => 
           last: last ? parseFloat(last.getAttribute("cy")) : null,
           mastery: svg.querySelector(".mastery-line, line.mastery") !== null,
           lineLeft: path ? path.getBoundingClientRect().left : null,
-          labelsRight: Math.max(...labels.map(r => r.right))};
+          labelsRight: Math.max(...labels.map(r => r.right)),
+          labelsLeft: Math.min(...labels.map(r => r.left)),
+          svgLeft: svg.getBoundingClientRect().left};
 })"""
 
 
@@ -96,6 +98,8 @@ def test_the_last_point_of_the_chart_sits_at_the_current_level(
     assert chart["mastery"], "no mastery threshold line"
     assert len(set(chart["dates"])) == len(chart["dates"]) == 2, chart["dates"]
     assert chart["lineLeft"] >= chart["labelsRight"], "the line runs over the level names"
+    # Every level name is drawn whole, inside the chart (a long name must not be cut at the edge).
+    assert chart["labelsLeft"] >= chart["svgLeft"], "a level name is cut off at the chart's edge"
     assert_no_sideways_scroll(page, f"binder at {width}px")
     if width == 360:
         assert_accessible(page, "binder at 360px")
