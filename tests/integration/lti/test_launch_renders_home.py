@@ -54,3 +54,41 @@ def test_reposting_the_launch_is_a_readable_refusal(client, platform):
     page = again.get_data(as_text=True)
     assert "<code>replayed</code>" in page
     assert "eyJ" not in page  # no token echoed
+
+
+def test_the_shipped_default_renders_the_home(app, client, platform):
+    app.config["LTI_PL_LAUNCH_RENDERS_HOME"] = None  # not configured: as `lti-pl serve` ships
+    app.config["TESTING"] = False
+    response = platform.launch(client, role="Learner", user_id="student-3")
+    assert response.status_code == 200
+    assert "Student view" in response.get_data(as_text=True)
+
+
+@pytest.mark.usefixtures("renders_home")
+def test_repeat_launch_with_the_home_reads_a_known_set_and_writes_only_the_nonce(client, platform):
+    """The repeat launch's one SELECT of the course rows, plus what the student home reads."""
+    from sqlalchemy import event
+
+    from lti_pl.extensions import db
+
+    assert platform.launch(client, role="Learner", user_id="student-9").status_code == 200
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement.split()[0].upper() + " " + statement[:70].replace("\n", " "))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert platform.launch(client, role="Learner", user_id="student-9").status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    inserts = [s for s in seen if s.startswith("INSERT")]
+    assert all("used_nonce" in s for s in inserts), seen
+    assert [s for s in seen if s.startswith(("UPDATE", "DELETE"))] == [], seen
+    selects = [s for s in seen if s.startswith("SELECT")]
+    assert len(selects) == EXPECTED_SELECTS, selects
+
+
+# The course rows (the launch's one read), the enrollment, the mastery records, the targets, the
+# enrollment's course (lazy) and the platforms' version (frame-ancestors).
+EXPECTED_SELECTS = 6
