@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -57,6 +58,40 @@ class Server:
 
     url: str
     process: subprocess.Popen[bytes]
+    log: Any = None
+
+    def log_offset(self) -> int:
+        """How far the server's output has come (for `access_times` from here on)."""
+        self.log.flush()
+        return os.fstat(self.log.fileno()).st_size
+
+    def access_times(self, since: int = 0) -> dict[str, list[float]]:
+        """Server time in ms per request kind ("POST /lti/launch 303") from its access log.
+
+        Reads gunicorn access lines in lti-pl serve's format (`... "METHOD /path" status bytes
+        Nms`) written after offset `since`; numbers in paths are folded into `{id}`.
+        """
+        with open(self.log.name, "rb") as reader:
+            reader.seek(since)
+            text = reader.read().decode(errors="replace")
+        times: dict[str, list[float]] = {}
+        for match in ACCESS_LINE.finditer(text):
+            path = re.sub(r"/\d+", "/{id}", match["path"])
+            kind = f"{match['method']} {path} {match['status']}"
+            times.setdefault(kind, []).append(float(match["ms"]))
+        return times
+
+
+ACCESS_LINE = re.compile(
+    r'"(?P<method>[A-Z]+) (?P<path>\S+)" (?P<status>\d{3}) \S+ (?P<ms>\d+(?:\.\d+)?)ms'
+)
+ACCESS_LOG_FORMAT = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'  # as `lti-pl serve` (server.py)
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The `share` (0..1) percentile of `values` (nearest rank; 0.0 when empty)."""
+    ordered = sorted(values) or [0.0]
+    return ordered[min(len(ordered) - 1, int(len(ordered) * share))]
 
 
 @contextmanager
@@ -67,7 +102,7 @@ def serve(command: list[str], env: dict[str, str], health: str, port: int) -> It
     if log_dir:
         log: Any = open(Path(log_dir) / f"server-{port}.log", "w+b")  # noqa: SIM115
     else:
-        log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+        log = tempfile.NamedTemporaryFile()  # noqa: SIM115 - closed in the finally below
     process = subprocess.Popen(  # noqa: S603 - our own commands
         command, env=os.environ | env, cwd=ROOT, stdout=log, stderr=log, start_new_session=True
     )
@@ -79,7 +114,7 @@ def serve(command: list[str], env: dict[str, str], health: str, port: int) -> It
             log.seek(0)
             sys.stderr.write(log.read().decode(errors="replace")[-4000:])
             raise
-        yield Server(url, process)
+        yield Server(url, process, log)
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         try:
@@ -91,9 +126,17 @@ def serve(command: list[str], env: dict[str, str], health: str, port: int) -> It
 
 
 def tool_env(
-    folder: Path, port: int, database_url: str | None = None, redis_url: str | None = None
+    folder: Path,
+    port: int,
+    database_url: str | None = None,
+    redis_url: str | None = None,
+    *,
+    rate_limits: bool = False,
 ) -> dict[str, str]:
-    """Environment for `lti-pl` on http://127.0.0.1:port with its own instance folder."""
+    """Environment for `lti-pl` on http://127.0.0.1:port with its own instance folder.
+
+    With `rate_limits` the shipped rate limits stay as `lti-pl serve` has them by default.
+    """
     env = {
         "LTI_PL_INSTANCE_PATH": str(folder),
         "LTI_PL_BASE_URL": f"http://127.0.0.1:{port}",
@@ -105,6 +148,8 @@ def tool_env(
         "LTI_PL_DATABASE_URL": database_url or f"sqlite:///{folder / 'bench.sqlite3'}",
         "LTI_PL_REDIS_URL": redis_url or "",
     }
+    if rate_limits:
+        del env["LTI_PL_RATE_LIMIT_ENABLED"]
     return env
 
 
@@ -133,10 +178,11 @@ def running_tool(
     redis_url: str | None = None,
     workers: int = 1,
     threads: int = 8,
+    rate_limits: bool = False,
 ) -> Iterator[Server]:
-    """`lti-pl serve` with `platform` registered."""
+    """`lti-pl serve` with `platform` registered (`rate_limits`: the shipped limits on)."""
     port = free_port()
-    env = tool_env(folder, port, database_url, redis_url)
+    env = tool_env(folder, port, database_url, redis_url, rate_limits=rate_limits)
     registration = folder / "platform.json"
     registration.write_text(json.dumps(platform.registration()))
     lti_pl(["platforms", "import", str(registration)], env)
@@ -176,11 +222,13 @@ def launch_once(
     login_path: str = "/lti/login",
     session: requests.Session | None = None,
     follow: bool = False,
+    expect_text: str = "",
 ) -> float:
     """One browser's login -> launch cycle; returns its duration in seconds.
 
     With `session` the browser's cookies are kept there; with `follow` the launch's redirect is
-    followed to the course home, whose URL is left in `session.last_url`.
+    followed to the course home, whose URL is left in `session.last_url`. With `expect_text` the
+    page the browser ends on (the launch's own 200, or the followed home) must contain it.
     """
     started = time.perf_counter()
     browser = session or requests.Session()
@@ -207,12 +255,20 @@ def launch_once(
     )
     if launch.status_code not in (200, 302, 303):
         raise RuntimeError(f"launch answered {launch.status_code}: {launch.text[:300]}")
+    if expect_text and launch.status_code == 200 and expect_text not in launch.text:
+        raise RuntimeError(f"launch page lacks {expect_text!r}: {launch.text[:300]}")
+    if follow and launch.status_code == 200:
+        # The page came in the launch response; Content-Location names its own GET URL.
+        location = launch.headers.get("Content-Location", "")
+        browser.last_url = requests.compat.urljoin(tool_url, location)  # type: ignore[attr-defined]
     if follow and launch.status_code in (302, 303):
         home = browser.get(
             requests.compat.urljoin(tool_url, launch.headers["Location"]), timeout=30
         )
         if home.status_code != 200:
             raise RuntimeError(f"course home answered {home.status_code}")
+        if expect_text and expect_text not in home.text:
+            raise RuntimeError(f"course home lacks {expect_text!r}: {home.text[:300]}")
         browser.last_url = home.url  # type: ignore[attr-defined]
     if session is None:
         browser.close()

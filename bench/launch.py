@@ -1,15 +1,19 @@
-"""Launch throughput: the tool's full login -> launch cycle vs a bare pylti1p3 Flask app.
+"""Launch to the first rendered page: the tool vs a bare pylti1p3 Flask tool.
 
-Run: `.venv/bin/python -m bench.launch [--launches 300 --concurrency 4 --rounds 6]`.
+Run: `.venv/bin/python -m bench.launch [--launches 300 --concurrency 1,4 --rounds 6]`.
 
-Both servers run under gunicorn (1 process, 8 threads) on 127.0.0.1, at the same time, measured in
-alternating rounds (so load from elsewhere on the machine hits both alike), driven the same way
-by the platform emulator (tests/support/platform_emulator.py) over real HTTP: a fresh browser
-session posts the OIDC login, the emulator signs an id_token for the returned state and nonce,
-and the browser posts it to the launch URL. The tool (`lti-pl serve`, temp SQLite) also provisions
-the course, person and enrollment and sets its session; the baseline is pylti1p3's stock
-FlaskOIDCLogin / FlaskMessageLaunch with ToolConfDict and the Flask session. Printed: launches/s,
-p50/p95, and the ratio tool / baseline (target >= 1.0).
+What a person waits for: a browser posts the OIDC login, the platform (the emulator of
+tests/support/platform_emulator.py) signs an id_token for the returned state and nonce, the
+browser posts it to the launch URL and, if the answer is a redirect, follows it and GETs the page;
+the cycle ends when the first page of the tool (the course home) has come. Each cycle is a
+distinct LMS user. The baseline is pylti1p3's stock FlaskOIDCLogin / FlaskMessageLaunch with
+ToolConfDict and the Flask session, rendering a small page in the launch response.
+
+Both servers run under gunicorn (1 process, 8 threads) on 127.0.0.1 at the same time, measured
+in alternating rounds (so load from elsewhere on the machine hits both alike). The tool runs
+`lti-pl serve` with its shipped defaults (rate limits on, access log on, security headers on) on a
+temp SQLite. Printed per concurrency: launches/s, p50/p95 per cycle, the ratio tool / baseline
+(target >= 1.5), and the server time per request kind (p50/p95 from each access log, whole ms).
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
+    ACCESS_LOG_FORMAT,
     VENV_BIN,
     Figures,
+    Server,
     free_port,
     launch_once,
     measure,
+    percentile,
     running_tool,
     serve,
     tool_jwks_from,
@@ -42,7 +49,7 @@ def make_baseline_app() -> Any:
     """pylti1p3's stock Flask launch app (the gunicorn entry point of the baseline)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
-    from flask import Flask, redirect, request
+    from flask import Flask, render_template_string
     from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
     from pylti1p3.tool_config import ToolConfDict
 
@@ -76,19 +83,31 @@ def make_baseline_app() -> Any:
     def launch() -> Any:
         message_launch = FlaskMessageLaunch(FlaskRequest(), tool_conf)
         data = message_launch.get_launch_data()
-        return redirect(f"/done?sub={len(data['sub'])}", code=303)
+        return render_template_string(BASELINE_PAGE, data=data)
 
     @app.get("/health")
     def health() -> Any:
         return "ok"
 
-    del request
     return app
 
 
+BASELINE_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Course home</title></head>
+<body><main><h1>Welcome</h1>
+<p>Course {{ data["https://purl.imsglobal.org/spec/lti/claim/context"]["id"] }}</p>
+<p>User {{ data["sub"] }}</p>
+{% for role in data["https://purl.imsglobal.org/spec/lti/claim/roles"] %}
+<p>{{ role }}</p>{% endfor %}
+</main></body></html>
+"""
+
+
 @contextmanager
-def baseline_server(folder: Path, platform: PlatformEmulator) -> Iterator[Callable[[int], float]]:
-    """Serve the baseline with gunicorn; yields one browser's login -> launch cycle."""
+def baseline_server(
+    folder: Path, platform: PlatformEmulator
+) -> Iterator[tuple[Server, Callable[[int], float]]]:
+    """Serve the baseline with gunicorn; yields it and one browser's login -> page cycle."""
     config = folder / "baseline.json"
     config.write_text(json.dumps(platform.registration()))
     port = free_port()
@@ -104,67 +123,115 @@ def baseline_server(folder: Path, platform: PlatformEmulator) -> Iterator[Callab
         "gthread",
         "--log-level",
         "warning",
+        "--access-logfile",
+        "-",
+        "--access-logformat",
+        ACCESS_LOG_FORMAT,
         "bench.launch:make_baseline_app()",
     ]
     with serve(command, {BASELINE_CONFIG: str(config)}, "/health", port) as server:
-        yield lambda i: launch_once(
-            platform, server.url, f"user-{i}", launch_path="/launch", login_path="/login"
+        yield (
+            server,
+            lambda i: launch_once(
+                platform,
+                server.url,
+                f"user-{i}",
+                launch_path="/launch",
+                login_path="/login",
+                expect_text=f"User user-{i}",
+            ),
         )
 
 
 @contextmanager
-def tool_server(folder: Path, platform: PlatformEmulator) -> Iterator[Callable[[int], float]]:
-    """Serve the tool with `lti-pl serve` on a temp SQLite; yields one launch cycle."""
-    with running_tool(folder, platform) as server:
+def tool_server(
+    folder: Path, platform: PlatformEmulator
+) -> Iterator[tuple[Server, Callable[[int], float]]]:
+    """Serve the tool (`lti-pl serve`, shipped rate limits) on a temp SQLite; yields it and a cycle.
+
+    A cycle ends on the student's course home: the launch's own page, or the redirect followed.
+    """
+    with running_tool(folder, platform, rate_limits=True) as server:
         platform.tool_jwks = tool_jwks_from(server.url + "/lti/jwks.json")
-        yield lambda i: launch_once(platform, server.url, f"user-{i % 50}")
+        yield (
+            server,
+            lambda i: launch_once(
+                platform, server.url, f"user-{i}", follow=True, expect_text="Student view"
+            ),
+        )
+
+
+def server_times(name: str, times: dict[str, list[float]]) -> list[str]:
+    """Printable p50/p95 of the server time per request kind."""
+    lines = []
+    for kind, values in sorted(times.items()):
+        lines.append(
+            f"  {name:<9} {kind:<42} n={len(values):<5} p50 {percentile(values, 0.5):5.0f} ms"
+            f"  p95 {percentile(values, 0.95):5.0f} ms"
+        )
+    return lines
 
 
 def main() -> None:
-    """Measure both and print the ratio.
+    """Measure both at each concurrency and print the ratios.
 
     Both servers run at once and are measured in alternating rounds, so a machine that gets
     busier or quieter during the run affects both sides alike.
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--launches", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", default="1,4", help="comma-separated browser counts")
     parser.add_argument("--rounds", type=int, default=6)
     args = parser.parse_args()
     rounds = max(1, min(args.rounds, args.launches))
     platform = PlatformEmulator().start()
-    baseline_parts: list[Figures] = []
-    tool_parts: list[Figures] = []
+    failed = False
+    report: list[str] = []
     try:
         with (
             tempfile.TemporaryDirectory() as tmp,
-            baseline_server(Path(tmp), platform) as baseline_job,
-            tool_server(Path(tmp), platform) as tool_job,
+            baseline_server(Path(tmp), platform) as (baseline, baseline_job),
+            tool_server(Path(tmp), platform) as (tool, tool_job),
         ):
-            warm_up = min(20, args.launches)
-            measure(baseline_job, warm_up, args.concurrency, start=-warm_up)
-            measure(tool_job, warm_up, args.concurrency, start=-warm_up)
-            done = 0
-            for round_ in range(rounds):
-                count = args.launches * (round_ + 1) // rounds - done
-                first, second = (
-                    ((baseline_job, baseline_parts), (tool_job, tool_parts))
-                    if round_ % 2 == 0
-                    else ((tool_job, tool_parts), (baseline_job, baseline_parts))
-                )
-                for job, parts in (first, second):
-                    parts.append(measure(job, count, args.concurrency, start=done))
-                done += count
+            for step, concurrency in enumerate(int(c) for c in args.concurrency.split(",")):
+                first_user = 1_000_000 * (step + 1)  # every cycle a distinct LMS user
+                warm_up = min(20, args.launches)
+                measure(baseline_job, warm_up, concurrency, start=first_user - warm_up)
+                measure(tool_job, warm_up, concurrency, start=first_user - warm_up)
+                offsets = baseline.log_offset(), tool.log_offset()
+                baseline_parts: list[Figures] = []
+                tool_parts: list[Figures] = []
+                done = 0
+                for round_ in range(rounds):
+                    count = args.launches * (round_ + 1) // rounds - done
+                    first, second = (
+                        ((baseline_job, baseline_parts), (tool_job, tool_parts))
+                        if round_ % 2 == 0
+                        else ((tool_job, tool_parts), (baseline_job, baseline_parts))
+                    )
+                    for job, parts in (first, second):
+                        parts.append(measure(job, count, concurrency, start=first_user + done))
+                    done += count
+                base = Figures.combined(baseline_parts)
+                ours = Figures.combined(tool_parts)
+                ratio = ours.per_second / base.per_second if base.per_second else 0.0
+                report += [
+                    f"{args.launches} launches to the first page, {concurrency} concurrent"
+                    f" browsers, {rounds} rounds",
+                    base.line("pylti1p3 stock Flask app (baseline)"),
+                    ours.line("lti_pl (lti-pl serve, SQLite)"),
+                    f"ratio lti_pl / baseline launches/s at {concurrency}: {ratio:.2f}"
+                    " (target >= 1.5)",
+                    "server time per request kind (access log):",
+                    *server_times("baseline", baseline.access_times(offsets[0])),
+                    *server_times("lti_pl", tool.access_times(offsets[1])),
+                    "",
+                ]
+                failed = failed or bool(base.errors or ours.errors)
     finally:
         platform.stop()
-    baseline = Figures.combined(baseline_parts)
-    tool = Figures.combined(tool_parts)
-    print(f"{args.launches} launches, {args.concurrency} concurrent browsers, {rounds} rounds")
-    print(baseline.line("pylti1p3 stock Flask app (baseline)"))
-    print(tool.line("lti_pl (lti-pl serve, SQLite)"))
-    ratio = tool.per_second / baseline.per_second if baseline.per_second else 0.0
-    print(f"ratio lti_pl / baseline launches/s: {ratio:.2f} (target >= 1.0)")
-    if baseline.errors or tool.errors:
+    print("\n".join(report))
+    if failed:
         raise SystemExit("errors during the run")
 
 

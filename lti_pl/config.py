@@ -103,6 +103,11 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         or get("RATE_LIMIT_LAUNCH", "60/minute"),
         "LTI_PL_RATE_LIMIT_LOGIN": get("RATE_LIMIT_LOGIN", "2000/minute"),
         "LTI_PL_RATE_LIMIT_USER": get("RATE_LIMIT_USER", "30/minute"),
+        # The launch answers with the role's course home itself (one round trip) instead of
+        # 303 + GET. None: on, except under TESTING (the suite's launches still expect the 303).
+        "LTI_PL_LAUNCH_RENDERS_HOME": _flag(get("LAUNCH_RENDERS_HOME"), default=True)
+        if get("LAUNCH_RENDERS_HOME")
+        else None,
         # None: on, except under TESTING (a test turns it on explicitly).
         "LTI_PL_RATE_LIMIT_ENABLED": _flag(get("RATE_LIMIT_ENABLED"), default=True)
         if get("RATE_LIMIT_ENABLED")

@@ -3,6 +3,10 @@
 // their browser knows it; without script the UTC text stays. [data-print] buttons print the page.
 (function () {
   "use strict";
+  // A page rendered in the LTI launch's response names its own GET URL: a reload or back then
+  // GETs the page instead of re-posting the single-use id_token.
+  var own = document.querySelector('meta[name="lti-pl-page-url"]');
+  if (own && window.history && history.replaceState) { history.replaceState(null, "", own.content); }
   var date = { day: "numeric", month: "short", year: "numeric" };
   var dateTime = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
   function localize(node, iso) {

@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    g,
     make_response,
     redirect,
     render_template,
@@ -129,15 +130,13 @@ def launch() -> ResponseReturnValue:
             "settings": dict(info.deep_linking or {}),
         }
         destination = url_for("instructor.deep_link_picker", course_id=outcome.course_id)
-    elif outcome.role is CourseRole.TEACHER:
-        destination = url_for(
-            "instructor.home", course_id=outcome.course_id, link=outcome.resource_link_id
-        )
     else:
-        destination = url_for(
-            "student.home", course_id=outcome.course_id, link=outcome.resource_link_id
-        )
-    response = make_response(redirect(destination, code=303))
+        endpoint = "instructor.home" if outcome.role is CourseRole.TEACHER else "student.home"
+        destination = url_for(endpoint, course_id=outcome.course_id, link=outcome.resource_link_id)
+    if info.message_type == DEEP_LINKING_REQUEST or not _launch_renders_home():
+        response = make_response(redirect(destination, code=303))
+    else:
+        response = _render_home(endpoint, outcome.course_id, destination)
     secure = current_app.config["SESSION_COOKIE_SECURE"]
     # Same attributes as when it was set: a Partitioned cookie is only removed as Partitioned.
     response.delete_cookie(
@@ -148,6 +147,29 @@ def launch() -> ResponseReturnValue:
         partitioned=secure,
     )
     _after_launch_hooks(outcome)
+    return response
+
+
+def _launch_renders_home() -> bool:
+    """Whether the launch answers with the course home itself (on unless under TESTING)."""
+    configured = current_app.config.get("LTI_PL_LAUNCH_RENDERS_HOME")
+    return not current_app.testing if configured is None else bool(configured)
+
+
+def _render_home(endpoint: str, course_id: int, destination: str) -> Response:
+    """The role's course home, rendered in the launch response (one round trip, not 303 + GET).
+
+    The page is rendered as if `destination` (its GET URL) had been asked for: same view, menu
+    and frame-ancestors. It names that URL (Content-Location, and a meta tag page.js turns into
+    `history.replaceState`), so a reload or back GETs the page; a re-POST of the id_token is
+    refused as a replay (the nonce is single-use).
+    """
+    request.url_rule = next(current_app.url_map.iter_rules(endpoint))
+    request.view_args = {"course_id": course_id}
+    g.lti_pl_page_url = destination
+    response = make_response(current_app.view_functions[endpoint](course_id=course_id))
+    response.headers["Content-Location"] = destination
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -53,6 +53,25 @@ def test_student_launch_opens_the_student_view(live: Any, page: Any) -> None:
     assert_accessible(tool_frame(page), "student home")
 
 
+def test_the_launch_page_reloads_as_its_own_get(live: Any, page: Any) -> None:
+    """The home comes in the launch's response; reloading it GETs it (no id_token replayed)."""
+    responses: list[Any] = []
+    page.on("response", lambda response: responses.append(response))
+    frame = launch(page, live.sandbox_url, "Ben Okafor")
+    expect(frame.get_by_text("Student view")).to_be_visible()
+    launched = [r for r in responses if r.url.endswith("/lti/launch")]
+    assert [(r.request.method, r.status) for r in launched] == [("POST", 200)]
+    assert not [r for r in responses if "/learn/" in r.url]  # one round trip, no redirect
+    inner = tool_frame(page)
+    assert "/learn/" in inner.url  # history.replaceState to the page's GET URL
+    responses.clear()
+    inner.evaluate("location.reload()")
+    expect(frame.get_by_text("Student view")).to_be_visible()
+    expect(frame.get_by_role("heading", name="My learning targets")).to_be_visible()
+    assert [r.request.method for r in responses if "/learn/" in r.url][:1] == ["GET"]
+    assert not [r for r in responses if r.url.endswith("/lti/launch")]
+
+
 def test_parent_launch_opens_the_observer_view(live: Any, page: Any) -> None:
     frame = launch(page, live.sandbox_url, "Luis Alvarez")
     expect(frame.get_by_text("Observer view")).to_be_visible()
