@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
@@ -84,4 +85,13 @@ def launch(page: Any, sandbox_url: str, person: str, *, activity: str | None = N
         raise AssertionError(
             f"the launch did not open a tool page: {url}: {text!r} console: {messages}"
         ) from error
+    inner = page.frame(name="tool_frame")
+    if inner is not None:
+        # The launch answers with the page itself, which then names its own GET URL
+        # (history.replaceState): wait for that, so callers can build URLs from the frame's URL.
+        # A refused launch stays on /lti/launch, so a timeout here is not an error.
+        with contextlib.suppress(Exception):
+            inner.wait_for_function(
+                "() => !location.pathname.startsWith('/lti/launch')", timeout=3000
+            )
     return frame
