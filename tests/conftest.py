@@ -111,6 +111,9 @@ def _schema(test_config: dict[str, Any]) -> Iterator[None]:
         db.drop_all()
         db.create_all()
         yield
+        # The session of this app context may hold a connection from before the fault test's
+        # PostgreSQL restart: discard it without the ROLLBACK a dead connection cannot take.
+        db.session.invalidate()
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
