@@ -113,7 +113,7 @@ def _schema(test_config: dict[str, Any]) -> Iterator[None]:
         yield
         # The session of this app context may hold a connection from before the fault test's
         # PostgreSQL restart: discard it without the ROLLBACK a dead connection cannot take.
-        db.session.invalidate()
+        db.session().invalidate()
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
