@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.extensions import db
-from lti_pl.lti.launch import LaunchInfo
+from lti_pl.lti.claims import LaunchInfo
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment, ObserverLink, Person, ResourceLink
 from lti_pl.models.platforms import Deployment
