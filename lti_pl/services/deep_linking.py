@@ -71,6 +71,20 @@ def offer(course: Course) -> Offer:
     return Offer(targets, _choice_boards(course.id), _scale_max(course))
 
 
+def parse_points(text: str) -> float:
+    """The aggregate item's points as the teacher typed them ("" reads as 0, refused later).
+
+    Raises:
+        InvalidInputError: not a number (field "points").
+    """
+    try:
+        return float(text.strip() or 0)
+    except ValueError:
+        raise InvalidInputError(
+            "Points must be a number, for example 100.", field="points"
+        ) from None
+
+
 def target_items(
     course: Course, target_ids: list[int], *, mode: str, title: str, points: float
 ) -> list[ContentItem]:
