@@ -67,7 +67,9 @@ def import_standards(course_id: int) -> ResponseReturnValue:
                 now=utcnow(),
             )
         elif url:
-            results = service.import_from_provider(issuer, url, now=utcnow())
+            results = service.import_from_provider(
+                issuer, url, now=utcnow(), policy=service.provider_policy(current_app.config)
+            )
         else:
             raise InvalidInputError("Choose a CASE package file or give a CASE provider address.")
     except InvalidInputError as error:
