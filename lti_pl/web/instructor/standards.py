@@ -238,6 +238,15 @@ def _prior_levels(student: Enrollment) -> dict[int, Any]:
     return service.prior_levels(student)
 
 
+@bp.app_template_global("standards_wall_prior_levels")
+def _wall_prior_levels(wall: Any) -> dict[tuple[int, int], service.PriorLevel]:
+    """The data wall page's students' prior levels from earlier courses (one query)."""
+    course = current_enrollment().course  # the wall's own course: the view checked the teacher
+    return service.course_prior_levels(
+        course, [row.enrollment_id for row in wall.page_rows], wall.targets
+    )
+
+
 @bp.app_template_global("standards_history")
 def _history(student: Enrollment) -> list[service.StandardHistory]:
     return service.student_history(student)
