@@ -26,10 +26,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from lti_pl.sandbox.course import (
     CONTEXT_ID,
-    CONTEXT_LABEL,
     CONTEXT_TITLE,
+    COURSES,
     SandboxPerson,
     demo_people,
+    sandbox_course,
 )
 
 logger = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class LaunchRequest:
 
 
 class SandboxPlatform:
-    """The sandbox LMS: one course, its people, its links and its gradebook.
+    """The sandbox LMS: two courses of the same people, their links, the first one's gradebook.
 
     Args:
         folder: where the key and the gradebook file live (the instance folder).
@@ -205,9 +206,27 @@ class SandboxPlatform:
         with self.lock:
             return [dict(link) for link in self.state["links"]]
 
+    def course_links(self, context_id: str) -> list[dict[str, Any]]:
+        """A course's activities: the first course's links; another course has its home only."""
+        if context_id == CONTEXT_ID:
+            return self.links()
+        return [
+            {
+                "id": course.home_link_id,
+                "title": "lti_pl (course home)",
+                "url": self.tool_url + "/lti/launch",
+                "custom": {},
+                "line_item": None,
+                "context_id": course.context_id,
+            }
+            for course in COURSES
+            if course.context_id == context_id
+        ]
+
     def link(self, link_id: str) -> dict[str, Any]:
-        """One link by id."""
-        for link in self.links():
+        """One link by id (of any course)."""
+        others = [link for c in COURSES[1:] for link in self.course_links(c.context_id)]
+        for link in [*self.links(), *others]:
             if link["id"] == link_id:
                 return link
         raise SandboxError("No such activity in the sandbox course.", 404)
@@ -271,6 +290,8 @@ class SandboxPlatform:
     def claims(self, request: LaunchRequest, nonce: str, redirect_uri: str) -> dict[str, Any]:
         """The claims of the id_token for a launch."""
         person = self.person(request.user_id)
+        link = None if request.deep_linking else self.link(request.link_id)
+        course = sandbox_course(link.get("context_id", CONTEXT_ID) if link else "") or COURSES[0]
         now = int(time.time())
         body: dict[str, Any] = {
             "iss": self.issuer,
@@ -288,9 +309,9 @@ class SandboxPlatform:
             LTI + "deployment_id": DEPLOYMENT_ID,
             LTI + "roles": list(person.roles),
             LTI + "context": {
-                "id": CONTEXT_ID,
-                "title": CONTEXT_TITLE,
-                "label": CONTEXT_LABEL,
+                "id": course.context_id,
+                "title": course.title,
+                "label": course.label,
                 "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
             },
             LTI + "tool_platform": {
@@ -300,7 +321,7 @@ class SandboxPlatform:
             },
             LTI + "launch_presentation": {"document_target": "iframe", "width": 800},
             NRPS_CLAIM: {
-                "context_memberships_url": f"{self.url}/nrps/{CONTEXT_ID}",
+                "context_memberships_url": f"{self.url}/nrps/{course.context_id}",
                 "service_versions": ["2.0"],
             },
         }
@@ -325,15 +346,15 @@ class SandboxPlatform:
                 "title": "Add an activity to " + CONTEXT_TITLE,
                 "data": "sandbox-dl-" + uuid.uuid4().hex[:8],
             }
-        else:
-            link = self.link(request.link_id)
+        elif link is not None:
             body[LTI + "message_type"] = "LtiResourceLinkRequest"
             body[LTI + "target_link_uri"] = link["url"]
             body[LTI + "resource_link"] = {"id": link["id"], "title": link["title"]}
             body[LTI + "custom"] = dict(link.get("custom") or {})
             if link.get("line_item"):
                 ags["lineitem"] = link["line_item"]
-        body[AGS_CLAIM] = ags
+        if course.context_id == CONTEXT_ID:  # the gradebook is the first course's
+            body[AGS_CLAIM] = ags
         return body
 
     def sign(self, body: dict[str, Any]) -> str:
@@ -440,8 +461,11 @@ class SandboxPlatform:
             raise SandboxError("the access token lacks the scope for this service", 403)
 
     # ------------------------------------------------------------------ NRPS
-    def memberships(self) -> dict[str, Any]:
-        """The NRPS membership container of the course (and a note of when it was served)."""
+    def memberships(self, context_id: str = CONTEXT_ID) -> dict[str, Any]:
+        """The NRPS membership container of a course (and a note of when it was served)."""
+        course = sandbox_course(context_id)
+        if course is None:
+            raise SandboxError("no such context", 404)
         members = [
             {
                 "user_id": p.user_id,
@@ -461,8 +485,8 @@ class SandboxPlatform:
             ]
             self.save()
         return {
-            "id": f"{self.url}/nrps/{CONTEXT_ID}",
-            "context": {"id": CONTEXT_ID, "label": CONTEXT_LABEL, "title": CONTEXT_TITLE},
+            "id": f"{self.url}/nrps/{course.context_id}",
+            "context": {"id": course.context_id, "label": course.label, "title": course.title},
             "members": members,
         }
 

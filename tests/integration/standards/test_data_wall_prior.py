@@ -1,6 +1,7 @@
 """Prior levels from earlier courses on the data wall: only when the LMS's admin shares them, only
 on targets linked to a CASE item, level and date only, one query for the whole page."""
 
+import re
 from datetime import timedelta
 
 from lti_pl.extensions import db
@@ -50,7 +51,9 @@ def _share(course) -> None:
 
 
 def _prior_lines(page: str) -> list[str]:
-    return [part.split("<span", 1)[0] for part in page.split('class="wall-prior"')[1:]]
+    """The text of each prior-level line on the page (its title, then its words)."""
+    cells = [part.split("</td>", 1)[0] for part in page.split('class="wall-prior" ')[1:]]
+    return [re.sub(r"<[^>]+>", "", re.sub(r'^title="([^"]*)">', r"\1: ", c)) for c in cells]
 
 
 def test_prior_level_and_date_on_the_wall_only_when_shared(client):
@@ -63,7 +66,7 @@ def test_prior_level_and_date_on_the_wall_only_when_shared(client):
     page = client.get(url).get_data(True)
     # One line: the linked target only (the unlinked map target has a fall level too).
     assert _prior_lines(page) == [
-        ' title="Prior level in Grade 5 Fall, 2025-03-10">prior: Mastery (2025-03-10)'
+        "Prior level in Grade 5 Fall, 2025-03-10: prior: Mastery (2025-03-10) in Grade 5 Fall"
     ]
     assert "my fall essay" not in page
     assert "my private reflection" not in page
