@@ -173,8 +173,17 @@ def validate_slot_minutes(minutes: int) -> int:
     return minutes
 
 
-def clock(starts_at: datetime, slot_minutes: int, slots: int, now: datetime) -> Clock:
+def clock(
+    starts_at: datetime,
+    slot_minutes: int,
+    slots: int,
+    now: datetime,
+    *,
+    ended_at: datetime | None = None,
+) -> Clock:
     """The rotation's state at `now`: slot k runs from start + k x length to start + (k+1) x length.
+
+    A rotation the teacher ended (`ended_at`) is finished from that moment.
 
     Raises:
         InvalidInputError: a slot length outside 1-120 minutes, or no slots.
@@ -183,6 +192,8 @@ def clock(starts_at: datetime, slot_minutes: int, slots: int, now: datetime) -> 
     if slots < 1:
         raise InvalidInputError("A rotation needs at least one slot.")
     length = timedelta(minutes=slot_minutes)
+    if ended_at is not None and now >= ended_at:
+        return Clock(ClockState.FINISHED, None, None, 0)
     if now < starts_at:
         return Clock(ClockState.UPCOMING, None, starts_at, _seconds(starts_at - now))
     slot = int((now - starts_at) // length)

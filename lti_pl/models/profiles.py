@@ -152,6 +152,7 @@ class StationRotation(Base):
     stations: Mapped[list[Any]] = mapped_column(default=list)  # StationType values, in order
     # [{"number": 1, "students": [{"enrollment_id", "name", "level_points"}]}], one per station
     groups: Mapped[list[Any]] = mapped_column(default=list)
+    ended_at: Mapped[datetime | None]  # the teacher ended it early
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("enrollment.id", ondelete="SET NULL")
     )

@@ -160,6 +160,23 @@ def move_students(
     return record
 
 
+def end_rotation(actor: Enrollment, rotation_id: int, *, now: datetime) -> StationRotation:
+    """End a rotation now (students stop seeing it; it stays listed, finished).
+
+    Raises:
+        NotAllowedError: not a teacher.
+        NotFoundError: a rotation of another course.
+    """
+    _teacher(actor)
+    record = get_rotation(actor.course_id, rotation_id)
+    if record.ended_at is None or record.ended_at > now:
+        record.ended_at = now
+        record.updated_at = now
+        db.session.flush()
+        logger.info("rotation ended rotation=%s", record.id)
+    return record
+
+
 def rotations(course_id: int) -> list[StationRotation]:
     """The course's rotations, latest start first."""
     return list(
@@ -267,7 +284,9 @@ def view(record: StationRotation, *, now: datetime) -> RotationView:
         record,
         groups,
         slots,
-        domain.clock(record.starts_at, record.slot_minutes, len(slots), now),
+        domain.clock(
+            record.starts_at, record.slot_minutes, len(slots), now, ended_at=record.ended_at
+        ),
         station_activities(record.target_id, stations),
     )
 
@@ -331,7 +350,9 @@ def where_now(student: Enrollment, *, now: datetime) -> WhereNow | None:
     )
     for record in candidates:
         stations = stations_of(record)
-        running = domain.clock(record.starts_at, record.slot_minutes, len(stations), now)
+        running = domain.clock(
+            record.starts_at, record.slot_minutes, len(stations), now, ended_at=record.ended_at
+        )
         if running.slot is None:
             continue
         try:

@@ -27,6 +27,7 @@ def upgrade():
         sa.Column("slot_minutes", sa.Integer(), nullable=False),
         sa.Column("stations", sa.JSON(), nullable=False),
         sa.Column("groups", sa.JSON(), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),

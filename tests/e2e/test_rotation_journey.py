@@ -105,6 +105,16 @@ def student_where_now(page: Any, sandbox_url: str) -> None:
     frame_shots(page, "student-where-now")
 
 
+def teacher_ends(page: Any, sandbox_url: str) -> None:
+    """End the rotation (later journeys in this package see a student home without it)."""
+    frame = launch(page, sandbox_url, TEACHER)
+    frame.get_by_role("link", name="Stations").first.click()
+    frame.get_by_role("link", name="Plan a timed rotation").click()
+    frame.get_by_role("link", name=TITLE).click()
+    frame.get_by_role("button", name="End the rotation now").click()
+    expect(frame.locator(".flash").first).to_contain_text("Rotation ended")
+
+
 def test_rotation_planned_from_mastery_projected_and_seen_by_the_student(live: Any, browser: Any):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     context.set_default_timeout(15_000)
@@ -113,5 +123,6 @@ def test_rotation_planned_from_mastery_projected_and_seen_by_the_student(live: A
         frame = teacher_plans(page, live.sandbox_url)
         projector_view(context, frame)
         student_where_now(page, live.sandbox_url)
+        teacher_ends(page, live.sandbox_url)
     finally:
         context.close()

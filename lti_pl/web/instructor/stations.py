@@ -132,6 +132,17 @@ def move_rotation_students(course_id: int, rotation_id: int) -> ResponseReturnVa
     )
 
 
+@bp.post("/rotations/<int:rotation_id>/end")
+@requires_role(CourseRole.TEACHER)
+def end_rotation(course_id: int, rotation_id: int) -> ResponseReturnValue:
+    """End the rotation now."""
+    rotations_service.end_rotation(current_enrollment(), rotation_id, now=utcnow())
+    flash("Rotation ended.")
+    return redirect(
+        url_for("instructor.rotation", course_id=course_id, rotation_id=rotation_id), 303
+    )
+
+
 @bp.get("/rotations/<int:rotation_id>/projector")
 @requires_role(CourseRole.TEACHER)
 def rotation_projector(course_id: int, rotation_id: int) -> ResponseReturnValue:

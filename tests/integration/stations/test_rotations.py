@@ -108,6 +108,15 @@ def test_a_rotation_from_mastery_is_stored_edited_projected_and_shown_to_each_st
         as_text=True
     )
 
+    # The teacher ends it early: nobody sees it any more, the projector says so.
+    assert client.post(f"/courses/{course_id}/teach/rotations/{record.id}/end").status_code == 303
+    assert "Where am I now" not in students["dee"].get(f"/courses/{course_id}/learn/").get_data(
+        as_text=True
+    )
+    assert "Rotation finished" in client.get(
+        f"/courses/{course_id}/teach/rotations/{record.id}/projector"
+    ).get_data(as_text=True)
+
 
 def test_only_running_rotations_show_on_the_student_home(app, client, platform, db_session):
     course_id = launch(platform, client, "Instructor", "teacher-1")
@@ -155,6 +164,8 @@ def test_only_teachers_plan_and_ids_of_another_course_are_not_found(
     assert other.get(f"{other_base}/{rotation_id}").status_code == 404
     assert other.get(f"{other_base}/{rotation_id}/projector").status_code == 404
     assert other.post(f"{other_base}/{rotation_id}/groups", data={}).status_code == 404
+    assert other.post(f"{other_base}/{rotation_id}/end").status_code == 404
+    assert student.post(f"{base}/{rotation_id}/end").status_code == 403
     assert plan(other, other_id, target_id).status_code == 404  # a target of course 1
     # A student of another course cannot be moved into this rotation.
     assert (

@@ -106,3 +106,9 @@ def test_the_clock_refuses_a_slot_length_outside_one_to_120_minutes():
         with pytest.raises(InvalidInputError) as error:
             clock(START, minutes, 3, START)
         assert error.value.field == "slot_minutes"
+
+
+def test_a_rotation_the_teacher_ended_is_finished_from_that_moment():
+    ended = START + timedelta(minutes=20)
+    assert clock(START, 15, 3, ended - timedelta(seconds=1), ended_at=ended).slot == 1
+    assert clock(START, 15, 3, ended, ended_at=ended).state is ClockState.FINISHED
