@@ -311,6 +311,7 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
     recomputed = 0
     no_scores: list[float] = []
     held = overrides.course_overrides(course_id)
+    ruled = release_rules.targets_with_rules(course_id)  # most courses: none, nothing collected
     for pair in sorted(histories.keys() | existing.keys()):
         enrollment_id, target_id = pair
         if target_id not in methods:
@@ -343,11 +344,12 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
             updates.append(row)
         if grade is not None and grade != (known[1][_GRADE] if known else None):
             changed[enrollment_id].append(target_id)
-        after = result.level.points if result.level else None
-        stored = known[1][_LEVEL] if known else None
-        before = float(stored) if isinstance(stored, (int, float)) else None
-        if after is not None and after != before:
-            levels.append(release_rules.LevelChange(enrollment_id, target_id, before, after))
+        if target_id in ruled:
+            after = result.level.points if result.level else None
+            stored = known[1][_LEVEL] if known else None
+            before = float(stored) if isinstance(stored, (int, float)) else None
+            if after is not None and after != before:
+                levels.append(release_rules.LevelChange(enrollment_id, target_id, before, after))
     # Core executemany: one statement for all rows (the ORM's bulk insert splits them up).
     table = MasteryRecord.__table__
     if inserts:

@@ -107,6 +107,15 @@ def on_level_change(
     )
 
 
+def targets_with_rules(course_id: int) -> set[int]:
+    """The course's targets that have a release rule (one query)."""
+    return set(
+        db.session.scalars(
+            select(ReleaseRule.target_id).where(ReleaseRule.course_id == course_id).distinct()
+        )
+    )
+
+
 @dataclass(frozen=True)
 class LevelChange:
     """One student's level on one target before and after a recompute."""
