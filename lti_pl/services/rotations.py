@@ -37,6 +37,9 @@ STATION_LABELS: Mapping[str, str] = {
 _LONGEST = timedelta(minutes=domain.MAX_SLOT_MINUTES * len(domain.DEFAULT_STATIONS))
 
 
+_NEAR, _FAR = timedelta(days=-366), timedelta(days=366)  # a start a teacher could mean
+
+
 def _teacher(actor: Enrollment) -> None:
     if actor.role != "teacher":
         raise NotAllowedError("Only teachers plan rotations.")
@@ -76,8 +79,8 @@ def parse_start(text: str, offset_minutes: str, *, now: datetime) -> datetime:
         offset = int(offset_minutes.strip() or "0")
     except ValueError:
         raise InvalidInputError("Choose a start date and time.", field="starts_at") from None
-    if abs(offset) > 16 * 60:
-        raise InvalidInputError("Choose a start date and time.", field="starts_at")
+    if abs(offset) > 16 * 60 or not _NEAR <= local - now.replace(tzinfo=None) <= _FAR:
+        raise InvalidInputError("Choose a start within a year of today.", field="starts_at")
     return (local + timedelta(minutes=offset)).replace(tzinfo=UTC)
 
 

@@ -172,3 +172,17 @@ def test_only_teachers_plan_and_ids_of_another_course_are_not_found(
         client.post(f"{base}/{rotation_id}/groups", data={f"group-{zed}": "1"}).status_code == 404
     )
     assert plan(client, course_id, target_id, slot_minutes="0").status_code == 422
+
+
+def test_a_start_time_far_from_today_or_malformed_is_refused(client, platform, db_session):
+    course_id = launch(platform, client, "Instructor", "teacher-1")
+    target_id = make_targets(course(course_id), 1)[0].id
+    for start, offset in (("9999-12-31T23:59", "900"), ("0001-01-01T00:00", "-900"), ("soon", "")):
+        response = plan(client, course_id, target_id, starts_at=start, tz_offset=offset)
+        assert response.status_code == 422
+    assert db_session.scalars(select(StationRotation)).all() == []
+    # The browser's offset (UTC minus local, minutes) turns the local time into UTC.
+    tomorrow = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT09:00")
+    response = plan(client, course_id, target_id, starts_at=tomorrow, tz_offset="-60")
+    assert response.status_code == 303
+    assert db_session.scalars(select(StationRotation)).one().starts_at.hour == 8
