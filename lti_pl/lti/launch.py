@@ -28,8 +28,6 @@ from lti_pl.stores import Store
 
 logger = logging.getLogger(__name__)
 
-STORAGE_CLAIM = "https://purl.imsglobal.org/spec/lti/claim/lti1p3_platform_storage"  # not standard
-
 STATE_TTL = 600  # seconds between login and launch
 NONCE_TTL = 24 * 3600  # how long a used nonce is remembered (longer than any id_token lives)
 

@@ -272,3 +272,9 @@ def _link_observer(observer: Enrollment, course: Course, info: LaunchInfo) -> No
         if student.id not in known:
             db.session.add(ObserverLink(observer_id=observer.id, student_id=student.id))
     db.session.flush()
+
+
+def course_origin(course_id: int) -> str:
+    """The course's issuer and LMS context id ("" for an unknown course), e.g. for store keys."""
+    course = db.session.get(Course, course_id)
+    return f"{course.platform.issuer}\n{course.context_id}" if course else ""
