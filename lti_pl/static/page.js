@@ -9,10 +9,12 @@
   if (own && window.history && history.replaceState) { history.replaceState(null, "", own.content); }
   var date = { day: "numeric", month: "short", year: "numeric" };
   var dateTime = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+  var timeOnly = { hour: "2-digit", minute: "2-digit" };
   function localize(node, iso) {
     var when = new Date(iso);
     if (isNaN(when.getTime())) { return; }
-    var options = node.getAttribute("data-format") === "datetime" ? dateTime : date;
+    var format = node.getAttribute("data-format");
+    var options = format === "datetime" ? dateTime : format === "time" ? timeOnly : date;
     node.textContent = new Intl.DateTimeFormat(undefined, options).format(when);
     if (node.tagName.toLowerCase() === "time") { node.setAttribute("title", iso); }
   }
