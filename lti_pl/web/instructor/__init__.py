@@ -9,6 +9,7 @@ bp = Blueprint("instructor", __name__, url_prefix="/courses/<int:course_id>/teac
 # Each area module registers its views on `bp` when imported (so after `bp` exists).
 from lti_pl.web.instructor import (  # noqa: E402
     choice_boards,
+    class_levels,
     data_wall,
     deep_linking,
     evidence,
@@ -29,6 +30,7 @@ from lti_pl.web.instructor import (  # noqa: E402
 __all__ = [
     "bp",
     "choice_boards",
+    "class_levels",
     "data_wall",
     "deep_linking",
     "evidence",
