@@ -136,6 +136,17 @@ def test_screens_for_people_to_look_at(browser: Any, live: Any) -> None:
                 name = path.strip("/").replace("/N", "")
                 shot = screenshot(page, f"{person}-{name}-{width}", full_page=True)
                 assert shot.stat().st_size > 0
+                if path.endswith("boards/N/preview") and width == 800:
+                    # As a chosen student: the picker redraws the board for them, still read-only.
+                    student = page.locator("#preview-student option").nth(1)
+                    page.select_option("#preview-student", student.get_attribute("value"))
+                    page.get_by_role("button", name="Show").click()
+                    name = student.inner_text().strip()
+                    expect(page.locator(".preview-title")).to_have_text(
+                        f"Preview — what {name} sees"
+                    )
+                    assert page.locator("main form[method=post]").count() == 0
+                    screenshot(page, "preview-board-800")
                 if path.endswith("binder"):
                     counts = page.locator("svg.chart").evaluate_all(
                         "els => els.map(e => e.querySelectorAll('circle').length)"
