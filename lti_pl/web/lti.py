@@ -28,9 +28,10 @@ from lti_pl.jobs import hooks as jobs
 from lti_pl.jobs.line_item_discovery import discover_line_item
 from lti_pl.jobs.roster_sync import sync_roster
 from lti_pl.lti import dynamic_registration, keys
+from lti_pl.lti.claims import DEEP_LINKING_REQUEST
 from lti_pl.lti.dynamic_registration import SCOPES as REGISTRATION_SCOPES
 from lti_pl.lti.dynamic_registration import RegistrationError, ToolUrls
-from lti_pl.lti.launch import DEEP_LINKING_REQUEST, LaunchError
+from lti_pl.lti.launch_errors import LaunchError
 from lti_pl.lti.roles import CourseRole
 from lti_pl.lti.runtime import LtiRuntime
 from lti_pl.models.base import utcnow
