@@ -44,7 +44,8 @@
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
     });
-    document.querySelectorAll("form").forEach(showFieldsOfKind);
+    // A teacher's preview draws the form as a disabled fieldset: the same fields show.
+    document.querySelectorAll("form, fieldset.preview-controls").forEach(showFieldsOfKind);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", run);
