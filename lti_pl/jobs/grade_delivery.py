@@ -2,7 +2,8 @@
 
 Every way of running the grade worker (the thread inside `lti-pl serve`, `lti-pl worker` polling
 or on RQ, `lti-pl grades push`) runs the same `worker_cycle`: push the due outbox entries, whose
-expired leases count as due, and purge expired used nonces.
+expired leases count as due, purge expired used nonces, and run the targets CSV imports that no
+job is running (a process that died mid-import).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from flask import Flask
 
 from lti_pl.domain.grade_delivery import DEFAULT_POLICY, RetryPolicy
 from lti_pl.extensions import db
+from lti_pl.jobs.target_import import resume_target_imports
 from lti_pl.jobs.worker import OutboxWorker, mode_for
 from lti_pl.lti.ags import AgsSender
 from lti_pl.lti.launch_storage import purge_expired_nonces
@@ -86,9 +88,10 @@ def purge_nonces(app: Flask) -> int:
 
 
 def worker_cycle(app: Flask, *, limit: int = 100) -> PushReport:
-    """One cycle of any grade worker: send what is due, then purge expired nonces."""
+    """One cycle of any worker: send what is due, purge expired nonces, resume imports."""
     report = push_once(app, limit=limit)
     purge_nonces(app)
+    resume_target_imports(app)
     return report
 
 

@@ -2,7 +2,8 @@
 
 A roster sync writes its own progress as it applies members (the job commits every few members);
 sending many scores is done by the grade worker, whose outbox is the source of truth: the
-progress of a bulk send is read back from the course's outbox entries still waiting.
+progress of a bulk send is read back from the course's outbox entries still waiting. A CSV import
+of targets commits its progress as it checks the rows, then adds them all in one transaction.
 """
 
 from __future__ import annotations
@@ -19,9 +20,14 @@ from lti_pl.models.jobs import JobProgress
 
 ROSTER_SYNC = "roster_sync"
 GRADE_PASSBACK = "grade_passback"
+TARGET_IMPORT = "target_import"
 FINISHED = ("done", "failed")
 #: What is counted, per kind of job ("Synced 120 of 300 people").
-UNITS = {ROSTER_SYNC: ("Synced", "people"), GRADE_PASSBACK: ("Sent", "scores")}
+UNITS = {
+    ROSTER_SYNC: ("Synced", "people"),
+    GRADE_PASSBACK: ("Sent", "scores"),
+    TARGET_IMPORT: ("Imported", "rows"),
+}
 
 
 @dataclass(frozen=True)
@@ -129,10 +135,14 @@ def _text(kind: str, state: str, done: int, total: int, message: str) -> str:
     if state == "queued":
         return "Waiting to start…"
     if state == "failed":
+        if kind == TARGET_IMPORT:  # all or nothing: no row was kept
+            return message
         return f"Stopped after {done} {unit}: {message}"
     if state == "running" and not total:
         return "Reading from the LMS…"
     line = f"{verb} {done} of {total} {unit}"
+    if kind == TARGET_IMPORT and state == "running":
+        line = f"Checked {done} of {total} rows"
     if state == "done":
         return f"Finished: {line}." + (f" {message}" if message else "")
     return line + "…"

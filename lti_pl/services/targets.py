@@ -6,7 +6,7 @@ import csv
 import io
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -283,11 +283,45 @@ def _uncsv(value: str) -> str:
     return value[1:] if value[:2] in {"'=", "'+", "'-", "'@"} else value
 
 
-def import_csv(actor: Enrollment, text: str, *, now: datetime) -> list[LearningTarget]:
+@dataclass(frozen=True)
+class ImportResult:
+    """What a CSV import added."""
+
+    targets: int
+    units: int
+
+    def summary(self) -> str:
+        """The teacher's line ("Added 12 targets in 2 new units.")."""
+        units = f" in {self.units} new unit{'s' if self.units != 1 else ''}" if self.units else ""
+        return f"Added {self.targets} target{'s' if self.targets != 1 else ''}{units}."
+
+
+def check_file(text: str) -> int:
+    """Check a CSV file's form (not its rows) before it is queued; returns its number of rows.
+
+    Raises:
+        InvalidInputError: field "file": empty, no `statement` column, unknown column, not CSV.
+    """
+    rows = _read_rows(text)
+    if not rows:
+        raise InvalidInputError("The file has no targets below its header row.", field="file")
+    return len(rows)
+
+
+def import_csv(
+    course_id: int,
+    text: str,
+    *,
+    now: datetime,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
     """Add targets from CSV; every row is checked first and nothing changes on any error.
 
     The header must name `statement`; `unit`, `standard_code`, `case_guid` and
     `calculation_method` are optional. Row numbers in errors count the header as row 1.
+    `on_progress(checked, total)` is called after each row is checked, before anything is
+    written: the caller may commit its own progress there. The targets are then added in the
+    caller's transaction.
 
     Raises:
         InvalidInputError: field "file", listing every bad row ("Row 3: …").
@@ -295,7 +329,7 @@ def import_csv(actor: Enrollment, text: str, *, now: datetime) -> list[LearningT
     rows = _read_rows(text)
     errors: list[str] = []
     cleaned: list[CleanTarget] = []
-    for number, row in rows:
+    for checked, (number, row) in enumerate(rows, start=1):
         try:
             cleaned.append(
                 clean(
@@ -310,31 +344,38 @@ def import_csv(actor: Enrollment, text: str, *, now: datetime) -> list[LearningT
             )
         except InvalidInputError as error:
             errors.append(f"Row {number}: {error}")
+        if on_progress is not None:
+            on_progress(checked, len(rows))
     if errors:
         raise InvalidInputError("Nothing was imported. " + " ".join(errors), field="file")
     if not cleaned:
         raise InvalidInputError("The file has no targets below its header row.", field="file")
     units: dict[str, Unit] = {}
-    position = _next_position(actor.course_id)
-    created = []
+    units_before = _unit_count(course_id)
+    position = _next_position(course_id)
     for offset, values in enumerate(cleaned):
-        target = LearningTarget(
-            course_id=actor.course_id,
-            statement=values.statement,
-            description="",
-            unit=_unit(actor.course_id, values.unit, units),
-            standard_code=values.standard_code,
-            case_guid=values.case_guid,
-            calculation_method=values.calculation_method,
-            method_params={},
-            position=position + offset,
-            created_at=now,
+        db.session.add(
+            LearningTarget(
+                course_id=course_id,
+                statement=values.statement,
+                description="",
+                unit=_unit(course_id, values.unit, units),
+                standard_code=values.standard_code,
+                case_guid=values.case_guid,
+                calculation_method=values.calculation_method,
+                method_params={},
+                position=position + offset,
+                created_at=now,
+            )
         )
-        db.session.add(target)
-        created.append(target)
     db.session.flush()
-    logger.info("targets imported course=%s count=%s", actor.course_id, len(created))
-    return created
+    logger.info("targets imported course=%s count=%s", course_id, len(cleaned))
+    return ImportResult(targets=len(cleaned), units=_unit_count(course_id) - units_before)
+
+
+def _unit_count(course_id: int) -> int:
+    count = select(func.count()).select_from(Unit).where(Unit.course_id == course_id)
+    return db.session.scalar(count) or 0
 
 
 def _read_rows(text: str) -> Sequence[tuple[int, dict[str, str]]]:

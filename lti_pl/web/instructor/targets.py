@@ -5,10 +5,13 @@ from __future__ import annotations
 from flask import Response, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 
-from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.errors import InvalidInputError, NotFoundError
 from lti_pl.domain.mastery import METHODS
+from lti_pl.jobs.hooks import after_commit
+from lti_pl.jobs.target_import import run_target_import
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
+from lti_pl.services import job_progress, target_imports
 from lti_pl.services import targets as service
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
@@ -50,13 +53,31 @@ def _form(target: object | None, error: InvalidInputError | None = None) -> Resp
 @bp.get("/targets")
 @requires_role(CourseRole.TEACHER)
 def targets(course_id: int) -> ResponseReturnValue:
-    """The course's targets, in order, with archived ones below."""
-    enrollment = current_enrollment()
+    """The course's targets, in order, with archived ones below, and the import's progress."""
+    return _index(course_id)
+
+
+def _import_progress(course_id: int) -> job_progress.ProgressView | None:
+    """The import named by ?job= (just started or just ended), else one still running."""
+    job = request.args.get("job", type=int)
+    if job is not None:
+        try:
+            view = job_progress.progress_of(course_id, job)
+        except NotFoundError:
+            view = None
+        if view is not None and view.kind == job_progress.TARGET_IMPORT:
+            return view
+    latest = job_progress.latest(course_id, job_progress.TARGET_IMPORT)
+    return latest if latest is not None and not latest.finished else None
+
+
+def _index(course_id: int, import_error: str | None = None) -> str:
     return render_template(
         "instructor/targets/index.html",
-        course=enrollment.course,
+        course=current_enrollment().course,
         targets=service.list_targets(course_id, include_archived=True),
-        import_error=None,
+        import_error=import_error,
+        import_progress=None if import_error else _import_progress(course_id),
         methods=METHODS,
     )
 
@@ -159,14 +180,13 @@ def import_targets(course_id: int) -> ResponseReturnValue:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInputError("Save the CSV as UTF-8 and try again.", field="file") from None
-        created = service.import_csv(actor, text, now=utcnow())
+        stored = target_imports.queue(actor, text, now=utcnow())
     except InvalidInputError as error:
-        return render_template(
-            "instructor/targets/index.html",
-            course=actor.course,
-            targets=service.list_targets(course_id, include_archived=True),
-            import_error=str(error),
-            methods=METHODS,
-        ), 422
-    flash(f"Imported {len(created)} targets.")
-    return redirect(url_for("instructor.targets", course_id=course_id), 303)
+        return _index(course_id, import_error=str(error)), 422
+    import_id = stored.id
+    after_commit(lambda: run_target_import(import_id))
+    flash("The import has started: its progress is shown below.")
+    return redirect(
+        url_for("instructor.targets", course_id=course_id, job=stored.progress_id) + "#import",
+        303,
+    )
