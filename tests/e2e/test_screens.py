@@ -220,4 +220,26 @@ def test_local_times_and_live_progress_in_chicago(browser: Any, live: Any) -> No
     expect(text).to_have_text(re.compile(r"^Finished: Synced 300 of 300 people"))
     expect(page.locator(".job-progress-done")).to_be_visible()
     assert page.locator(".job-progress progress").get_attribute("value") == "100"
+
+    # A CSV import of targets shows the same bar, on the targets page, and its result.
+    def running_import() -> int:
+        job = job_progress.start(course_id, job_progress.TARGET_IMPORT, now=SYNCED_AT, total=300)
+        job_progress.update(job.id, now=SYNCED_AT, state="running", done=120)
+        return job.id
+
+    import_id = _write(live, running_import)
+    page.goto(roster_url.replace("/roster", "/targets") + f"?job={import_id}#import")
+    expect(text).to_have_text("Checked 120 of 300 rows…")
+    assert page.locator(".job-progress progress").get_attribute("value") == "40"
+    page.locator("#import").scroll_into_view_if_needed()
+    screenshot(page, "import-progress-800")
+    _write(
+        live,
+        lambda: job_progress.update(
+            import_id, now=SYNCED_AT, done=300, state="done", message="Added 300 targets."
+        ),
+    )
+    expect(text).to_have_text("Finished: Imported 300 of 300 rows. Added 300 targets.")
+    expect(page.locator(".job-progress-done")).to_be_visible()
+    screenshot(page, "import-done-800")
     page.context.close()
