@@ -25,6 +25,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -105,6 +106,9 @@ class PlatformProfile:
             otherwise the stored grade is emptied (Moodle's gradebookservices scores.php sets
             scoreGiven to null before `save_score`).
         timestamp_409: 409 for a score whose timestamp is not newer than the stored one (Moodle).
+        whole_seconds: the 409 rule compares whole seconds, as Moodle's gradebookservices
+            scores.php does (`$grade->timemodified >= strtotime($score->timestamp)`: the stored
+            grade's time is an integer of seconds, the new timestamp is truncated to one).
         gradable_400: 400 for a user who cannot be graded in the course (Moodle's
             `is_user_gradable_in_course`: a learner of the course).
         submission_extension: the score may carry Canvas's
@@ -122,6 +126,7 @@ class PlatformProfile:
     nrps_until_used: bool = False
     fully_graded_only: bool = False
     timestamp_409: bool = True
+    whole_seconds: bool = False
     gradable_400: bool = False
     submission_extension: bool = False
     rate_limit: bool = False
@@ -136,6 +141,7 @@ PROFILES: dict[str, PlatformProfile] = {
         accept_lineitem=None,
         nrps_until_used=True,
         fully_graded_only=True,
+        whole_seconds=True,
         gradable_400=True,
     ),
     "canvas": PlatformProfile(
@@ -554,6 +560,12 @@ class PlatformEmulator:
         member = next((m for m in context.members if m.user_id == user_id), None)
         return member is not None and ROLE_URIS["Learner"] in member.roles
 
+    def _newer(self, timestamp: str, stored: str) -> bool:
+        """Whether a score's timestamp is newer than the stored one (Moodle: in whole seconds)."""
+        if not self.profile.whole_seconds:
+            return timestamp > stored
+        return int(_seconds(timestamp)) > int(_seconds(stored))
+
     def gradebook(self, line_item_url: str) -> dict[str, Any]:
         """What the platform's gradebook shows per user: the stored grade (None: emptied)."""
         with self.lock:
@@ -828,7 +840,7 @@ class PlatformEmulator:
                 if (
                     emulator.moodle_409
                     and previous
-                    and score["timestamp"] <= previous[-1]["timestamp"]
+                    and not emulator._newer(score["timestamp"], previous[-1]["timestamp"])
                 ):
                     record["status"] = 409
                     return {"error": "timestamp must be newer"}, 409
@@ -941,6 +953,11 @@ def _canvas_submission_ok(extension: dict[str, Any]) -> bool:
     if "new_submission" in extension and not isinstance(extension["new_submission"], bool):
         return False
     return "submitted_at" not in extension or isinstance(extension["submitted_at"], str)
+
+
+def _seconds(timestamp: str) -> float:
+    """Seconds since the epoch of an ISO 8601 timestamp (as PHP's strtotime reads it)."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
 def encode_query(url: str, params: dict[str, str]) -> str:
