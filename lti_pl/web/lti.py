@@ -133,7 +133,10 @@ def launch() -> ResponseReturnValue:
     else:
         endpoint = "instructor.home" if outcome.role is CourseRole.TEACHER else "student.home"
         destination = url_for(endpoint, course_id=outcome.course_id, link=outcome.resource_link_id)
-    if info.message_type == DEEP_LINKING_REQUEST or not _launch_renders_home():
+    unset = _link_grade_setup_page(outcome)
+    if unset is not None:
+        destination = unset
+    if info.message_type == DEEP_LINKING_REQUEST or unset or not _launch_renders_home():
         response = make_response(redirect(destination, code=303))
     else:
         response = _render_home(endpoint, outcome.course_id, destination)
@@ -148,6 +151,23 @@ def launch() -> ResponseReturnValue:
     )
     _after_launch_hooks(outcome)
     return response
+
+
+def _link_grade_setup_page(outcome: launches.LaunchOutcome) -> str | None:
+    """Where a launch of a hand-placed link goes while nobody said what its column holds.
+
+    The teacher is asked (one target, several, overall mastery); students and observers see a
+    plain "not set up yet" page. None when the link needs no setup.
+    """
+    if not outcome.needs_grade_setup or outcome.resource_link_id is None:
+        return None
+    if outcome.role is CourseRole.TEACHER:
+        endpoint = "instructor.link_grade_setup"
+    elif outcome.role in (CourseRole.STUDENT, CourseRole.OBSERVER):
+        endpoint = "student.link_not_set_up"
+    else:
+        return None
+    return url_for(endpoint, course_id=outcome.course_id, link_id=outcome.resource_link_id)
 
 
 def _launch_renders_home() -> bool:
