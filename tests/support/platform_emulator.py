@@ -118,6 +118,9 @@ class PlatformProfile:
         foreign_results_412: reading the results of a line item another client (developer key)
             created answers 412 (Canvas's Lti::IMS line-item client check).
         nrps_rlid: NRPS honours `rlid`, listing only members who see that resource link (Canvas).
+        single_use_message_hint: the auth endpoint answers each login's `lti_message_hint` once
+            (Moodle's mod/lti/auth.php unsets `$SESSION->lti_message_hint`), so a tool cannot
+            restart a login in another window with the same parameters.
     """
 
     name: str
@@ -132,6 +135,7 @@ class PlatformProfile:
     rate_limit: bool = False
     foreign_results_412: bool = False
     nrps_rlid: bool = False
+    single_use_message_hint: bool = False
 
 
 PROFILES: dict[str, PlatformProfile] = {
@@ -143,6 +147,7 @@ PROFILES: dict[str, PlatformProfile] = {
         fully_graded_only=True,
         whole_seconds=True,
         gradable_400=True,
+        single_use_message_hint=True,
     ),
     "canvas": PlatformProfile(
         "canvas",
@@ -251,6 +256,7 @@ class PlatformEmulator:
         self._rate_at = time.monotonic()
         self.storage: dict[str, str] = {}
         self.pending_logins: dict[str, dict[str, Any]] = {}
+        self.used_hints: set[str] = set()
         self.app = self._build_app()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -633,12 +639,64 @@ class PlatformEmulator:
         def jwks() -> Any:
             return {"keys": [emulator.jwk, *emulator.extra_jwks]}
 
+        @app.get("/course/<context_id>")
+        def course_page(context_id: str) -> Any:
+            # The LMS page a person sees (e2e): the tool's login in an iframe; with platform
+            # storage (Canvas), this page answers lti.put_data / lti.get_data postMessages.
+            user_id = request.args.get("user", "user-1")
+            spec = {
+                "user_id": user_id,
+                "role": request.args.get("role", "Learner"),
+                "context_id": context_id,
+                "name": request.args.get("name", "Pat Student"),
+                "resource_link_id": request.args.get("link", "link-1"),
+            }
+            hint = f"hint-{user_id}-{uuid.uuid4().hex[:8]}"
+            emulator.pending_logins[hint] = spec
+            params = emulator.login_params(
+                emulator.tool_url, user_id=user_id, lti_message_hint=hint
+            )
+            login = html.escape(encode_query(emulator.tool_url + "/lti/login", params))
+            tool_origin = html.escape(_origin_of(emulator.tool_url))
+            storage = emulator.profile.platform_storage
+            return (
+                f"<!doctype html><title>{html.escape(emulator.profile.name)} course</title>"
+                f"<h1>Course {html.escape(context_id)}</h1>"
+                f'<iframe id="tool-frame" name="tool_frame" src="{login}" title="lti_pl" '
+                'style="width:100%;height:640px;border:0"></iframe>'
+                + (
+                    f'<script src="/storage.js" data-origin="{tool_origin}"></script>'
+                    if storage
+                    else ""
+                )
+            )
+
+        @app.get("/storage.js")
+        def storage_script() -> Any:
+            # 1EdTech "LTI Client Side postMessages": put_data / get_data, origin-checked.
+            body = """(function () {
+  var origin = document.currentScript.dataset.origin, data = {};
+  window.addEventListener("message", function (event) {
+    var m = event.data || {};
+    if (event.origin !== origin || !m.message_id) { return; }
+    if (m.subject === "lti.put_data") { data[m.key] = m.value; }
+    if (m.subject === "lti.put_data" || m.subject === "lti.get_data") {
+      event.source.postMessage({subject: m.subject + ".response", message_id: m.message_id,
+                                key: m.key, value: data[m.key]}, origin);
+    }
+  });
+})();"""
+            return Response(body, 200, {"Content-Type": "text/javascript"})
+
         @app.route("/auth", methods=["GET", "POST"])
         def auth() -> Any:
             # A real browser arrives here (e2e); answers with an auto-posting form.
             params = request.values
             state, nonce = params.get("state", ""), params.get("nonce", "")
             hint = params.get("lti_message_hint", "")
+            if emulator.profile.single_use_message_hint and hint in emulator.used_hints:
+                return Response("invalid_request: this login was already used", 400)
+            emulator.used_hints.add(hint)
             spec = emulator.pending_logins.get(hint, {})
             body = emulator.claims(
                 nonce=nonce, target_link_uri=params.get("redirect_uri", ""), **spec
@@ -953,6 +1011,11 @@ def _canvas_submission_ok(extension: dict[str, Any]) -> bool:
     if "new_submission" in extension and not isinstance(extension["new_submission"], bool):
         return False
     return "submitted_at" not in extension or isinstance(extension["submitted_at"], str)
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _seconds(timestamp: str) -> float:
