@@ -190,6 +190,11 @@ def test_moodle_launch_without_cookies_opens_in_a_new_window(site: Site, context
     expect(frame.locator("#launch-handoff")).to_contain_text("Open lti_pl in a new window")
     expect(frame.get_by_text("Chloe Martin")).to_be_visible()
     screenshot(page, "moodle-cookieless-handoff")
+    for width in (360, 800):
+        page.set_viewport_size({"width": width, "height": 740})
+        assert frame.locator("body").evaluate("b => b.scrollWidth <= b.clientWidth + 1")
+        screenshot(page, f"moodle-cookieless-handoff-{width}px")
+    page.set_viewport_size({"width": 1280, "height": 900})
     # Chromium refuses storage access to a site whose cookies a setting blocks: the page says so.
     continue_here = frame.get_by_role("button", name="Continue here")
     if continue_here.count() and continue_here.is_visible():

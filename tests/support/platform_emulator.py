@@ -56,6 +56,7 @@ LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 class _NoDelayHandler(WSGIRequestHandler):
@@ -651,6 +652,12 @@ class PlatformEmulator:
                 "name": request.args.get("name", "Pat Student"),
                 "resource_link_id": request.args.get("link", "link-1"),
             }
+            if request.args.get("lineitem"):  # an activity added by hand, with a grade item
+                spec[AGS_CLAIM] = {
+                    "scope": [SCOPES[s] for s in ("lineitem", "result", "score")],
+                    "lineitems": f"{emulator.url}/ags/{context_id}/lineitems",
+                    "lineitem": request.args["lineitem"],
+                }
             hint = f"hint-{user_id}-{uuid.uuid4().hex[:8]}"
             emulator.pending_logins[hint] = spec
             params = emulator.login_params(
