@@ -33,7 +33,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 
-from lti_pl.lti.launch import LaunchError
+from lti_pl.lti.launch_errors import LaunchError
 
 logger = logging.getLogger(__name__)
 

@@ -171,3 +171,37 @@ def signed_response(
     raw_settings = {"deep_link_return_url": settings.return_url, "data": settings.data}
     deep_link = _DeepLink(registration, deployment_id, raw_settings, settings.has_data)
     return str(deep_link.get_response_jwt(resources))
+
+
+def request_record(
+    course_id: int, platform_id: int, deployment_id: str, settings: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A deep-linking request as the session keeps it between the launch and the picker."""
+    return {
+        "course_id": course_id,
+        "platform_id": platform_id,
+        "deployment_id": deployment_id,
+        "settings": dict(settings),
+    }
+
+
+def answer_request(
+    tool_conf: DatabaseToolConf,
+    record: Mapping[str, Any],
+    items: Sequence[ContentItem],
+    *,
+    launch_url: str,
+) -> str:
+    """The signed LtiDeepLinkingResponse to a request kept by `request_record`.
+
+    Raises:
+        DeepLinkError: unknown platform, or the request's settings refusing the items.
+    """
+    return signed_response(
+        tool_conf,
+        platform_id=int(record["platform_id"]),
+        deployment_id=str(record["deployment_id"]),
+        settings=DeepLinkSettings.of(record.get("settings") or {}),
+        items=items,
+        launch_url=launch_url,
+    )

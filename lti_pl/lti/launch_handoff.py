@@ -19,7 +19,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from lti_pl.lti.launch import LaunchInfo
+from lti_pl.lti.claims import LaunchInfo
 from lti_pl.lti.roles import CourseRole
 from lti_pl.stores import Store
 

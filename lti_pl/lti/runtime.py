@@ -8,7 +8,8 @@ from datetime import datetime
 
 import requests
 
-from lti_pl.lti.launch import KeySetCache, Launcher
+from lti_pl.lti.jwks_cache import KeySetCache
+from lti_pl.lti.launch import Launcher
 from lti_pl.lti.launch_storage import nonce_store_for
 from lti_pl.lti.tool_config import DatabaseToolConf, RegistrationCache
 from lti_pl.stores import Store, make_store

@@ -21,6 +21,7 @@ import requests
 from pylti1p3.exception import LtiServiceException
 from pylti1p3.service_connector import ServiceConnector
 
+from lti_pl.lti.pylti1p3_adapter import connector_registration
 from lti_pl.lti.tool_config import ToolRegistration
 from lti_pl.stores import Store
 
@@ -145,7 +146,7 @@ class LtiServiceConnector(ServiceConnector):
 
     # pylti1p3 hooks ----------------------------------------------------------------
     def _scope_key(self, scopes: Iterable[str]) -> str:
-        reg = self._registration
+        reg = connector_registration(self)
         parts = [
             reg.get_issuer() or "",
             reg.get_client_id() or "",
@@ -205,7 +206,7 @@ class LtiServiceConnector(ServiceConnector):
         return token
 
     def _platform_id(self) -> int | None:
-        reg = self._registration
+        reg = connector_registration(self)
         return reg.record.platform_id if isinstance(reg, ToolRegistration) else None
 
     # requests ------------------------------------------------------------------------

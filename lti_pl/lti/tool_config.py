@@ -149,6 +149,10 @@ class DatabaseToolConf(ToolConfAbstract[Any]):
         """The (cached) registration of a platform row, for service calls."""
         return self._cache.for_platform(platform_id)
 
+    def records_for_issuer(self, iss: str) -> list[RegistrationRecord]:
+        """Every (cached) registration of an issuer."""
+        return self._cache.for_issuer(iss)
+
     def find_record(self, iss: str, client_id: str | None) -> RegistrationRecord | None:
         """The registration for issuer + client_id; without a client_id, the issuer's only one."""
         records = self._cache.for_issuer(iss)

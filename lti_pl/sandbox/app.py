@@ -50,6 +50,15 @@ def build_sandbox_app(platform: SandboxPlatform) -> Flask:
     app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
     hints = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="lti-message-hint")
 
+    _add_frame(app, platform)
+    _add_pages(app, platform, hints)
+    _add_services(app, platform)
+    return app
+
+
+def _add_frame(app: Flask, platform: SandboxPlatform) -> None:
+    """Template globals, the error page and the headers every answer carries."""
+
     @app.context_processor
     def _globals() -> dict[str, Any]:
         return {
@@ -70,7 +79,12 @@ def build_sandbox_app(platform: SandboxPlatform) -> Flask:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
 
-    # ------------------------------------------------------------------ pages for people
+    del _globals, _sandbox_error, _headers
+
+
+def _add_pages(app: Flask, platform: SandboxPlatform, hints: URLSafeTimedSerializer) -> None:
+    """Pages for people: the course, launches (OIDC), storage frame, deep link return, gradebook."""
+
     @app.get("/")
     def course() -> ResponseReturnValue:
         """The course page: people with "launch as" buttons, the activities, the teacher's tools."""
@@ -187,7 +201,12 @@ def build_sandbox_app(platform: SandboxPlatform) -> Flask:
             token_requests=platform.state["token_requests"],
         )
 
-    # ------------------------------------------------------------------ services for the tool
+    del course, launch, start_login, auth, storage_frame, deep_link_return, gradebook
+
+
+def _add_services(app: Flask, platform: SandboxPlatform) -> None:
+    """The services the tool calls: JWKS, OAuth2 token, NRPS, AGS, liveness."""
+
     @app.get("/jwks")
     def jwks() -> ResponseReturnValue:
         """The sandbox's public key set."""
@@ -269,10 +288,7 @@ def build_sandbox_app(platform: SandboxPlatform) -> Flask:
         """Liveness."""
         return {"status": "ok"}
 
-    del _globals, _sandbox_error, _headers
-    del course, launch, start_login, auth, storage_frame, deep_link_return, gradebook
     del jwks, token, nrps, line_items, line_item, scores, results, healthz
-    return app
 
 
 def _typed(data: Any, content_type: str, status: int = 200) -> Response:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lti_pl.lti.launch import RESOURCE_LINK_REQUEST, LaunchInfo
+from lti_pl.lti.claims import RESOURCE_LINK_REQUEST, LaunchInfo
 from lti_pl.lti.roles import course_role
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.platforms import Platform

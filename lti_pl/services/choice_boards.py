@@ -40,6 +40,7 @@ from lti_pl.models.choice_boards import Activity, ActivityAssignment, ActivityPr
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.targets import LearningTarget, Unit
 from lti_pl.services import uploads
+from lti_pl.services.evidence import log_practice
 from lti_pl.services.profiles import course_students, target_in_course
 
 logger = logging.getLogger(__name__)
@@ -676,33 +677,9 @@ def change_status(
         and Readiness(activity.readiness) in RELEARNING_READINESS
         and board.target_id is not None
     ):
-        _log_practice(student.id, board.target_id, activity.id, now)
+        log_practice(student.id, board.target_id, activity.id, now)
     logger.info("activity status enrollment=%s activity=%s %s", student.id, activity.id, wanted)
     return row
-
-
-def _log_practice(enrollment_id: int, target_id: int, activity_id: int, now: datetime) -> None:
-    """Record relearning through the mastery helper's `services.evidence.log_practice`.
-
-    Until that service lands, the RelearningLog row it would write is written here.
-    """
-    try:
-        from lti_pl.services.evidence import log_practice  # type: ignore[attr-defined]
-    except ImportError:
-        from lti_pl.models.evidence import RelearningLog
-
-        db.session.add(
-            RelearningLog(
-                enrollment_id=enrollment_id,
-                target_id=target_id,
-                kind="practice_activity",
-                activity_id=activity_id,
-                logged_at=now,
-            )
-        )
-        db.session.flush()
-        return
-    log_practice(enrollment_id, target_id, activity_id, now)
 
 
 def _int(value: str, field: str, message: str) -> int:

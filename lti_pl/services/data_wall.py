@@ -546,13 +546,3 @@ def cell_detail(course: Course, enrollment_id: int, target_id: int) -> CellDetai
             probability=record.probability if record.method == "bkt" else None,
         )
     return CellDetail(student, target, record, cell, evidence, assessments, explanation)
-
-
-def mastery_by_target(enrollment_id: int) -> dict[int, MasteryRecord]:
-    """A student's mastery records by target id."""
-    return {
-        r.target_id: r
-        for r in db.session.scalars(
-            select(MasteryRecord).where(MasteryRecord.enrollment_id == enrollment_id)
-        )
-    }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +12,7 @@ from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.targets import DEFAULT_SCALE
 from lti_pl.extensions import db
 from lti_pl.lti.deep_linking import ContentItem, LineItemSpec
+from lti_pl.models.choice_boards import ChoiceBoard
 from lti_pl.models.courses import Course
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
@@ -35,7 +35,7 @@ class Offer:
     """What the picker shows."""
 
     targets: list[LearningTarget]
-    choice_boards: list[Any]
+    choice_boards: list[ChoiceBoard]
     target_points: float
 
 
@@ -45,18 +45,9 @@ def _scale_max(course: Course) -> float:
     return max(points) if points else float(DEFAULT_SCALE.max_points)
 
 
-def _choice_boards(course_id: int) -> list[Any]:
-    if importlib.util.find_spec("lti_pl.models.choice_boards") is None:
-        return []
-    from lti_pl.models import choice_boards
-
-    board = getattr(choice_boards, "ChoiceBoard", None)
-    if board is None:
-        return []
-    query = select(board).where(board.course_id == course_id)
-    if hasattr(board, "archived_at"):
-        query = query.where(board.archived_at.is_(None))
-    return list(db.session.scalars(query.order_by(board.id)))
+def _choice_boards(course_id: int) -> list[ChoiceBoard]:
+    query = select(ChoiceBoard).where(ChoiceBoard.course_id == course_id)
+    return list(db.session.scalars(query.order_by(ChoiceBoard.id)))
 
 
 def offer(course: Course) -> Offer:
@@ -69,6 +60,20 @@ def offer(course: Course) -> Offer:
         )
     )
     return Offer(targets, _choice_boards(course.id), _scale_max(course))
+
+
+def parse_points(text: str) -> float:
+    """The aggregate item's points as the teacher typed them ("" reads as 0, refused later).
+
+    Raises:
+        InvalidInputError: not a number (field "points").
+    """
+    try:
+        return float(text.strip() or 0)
+    except ValueError:
+        raise InvalidInputError(
+            "Points must be a number, for example 100.", field="points"
+        ) from None
 
 
 def target_items(

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.extensions import db
+from lti_pl.models.courses import Course
 from lti_pl.models.platforms import Deployment, Platform
 
 URL_FIELDS = ("auth_login_url", "auth_token_url")
@@ -123,3 +124,21 @@ def import_registrations(data: Any) -> list[Platform]:
 def list_platforms() -> list[Platform]:
     """Every registration, by issuer."""
     return list(db.session.scalars(select(Platform).order_by(Platform.issuer, Platform.client_id)))
+
+
+def registrations_version() -> tuple[Any, ...]:
+    """A cheap fingerprint of the registrations (how many platforms, the latest change)."""
+    row = db.session.execute(select(func.count(Platform.id), func.max(Platform.updated_at)))
+    return tuple(row.one())
+
+
+def platform_addresses() -> list[tuple[int, str, str]]:
+    """(platform id, issuer, OIDC login URL) of every registered platform."""
+    query = select(Platform.id, Platform.issuer, Platform.auth_login_url)
+    return [(row[0], row[1], row[2]) for row in db.session.execute(query)]
+
+
+def platform_of_course(course_id: int) -> int | None:
+    """The platform a course belongs to (None for an unknown course)."""
+    course = db.session.get(Course, course_id)  # often in the session already
+    return course.platform_id if course is not None else None

@@ -6,14 +6,10 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from types import MappingProxyType
 
 from sqlalchemy import select
 
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
-from lti_pl.domain.profiles import (
-    LearningProfile as ProfileView,
-)
 from lti_pl.domain.profiles import (
     SelfAssessment,
     StructureDial,
@@ -172,18 +168,6 @@ def self_assessments(enrollment_id: int) -> dict[int, SelfAssessment]:
         select(SelfAssessmentEntry).where(SelfAssessmentEntry.enrollment_id == enrollment_id)
     )
     return {row.target_id: SelfAssessment(row.rating) for row in rows}
-
-
-def profile_view(enrollment_id: int) -> ProfileView:
-    """The domain's view of a student's profile (empty when they saved none)."""
-    row = profile_row(enrollment_id)
-    if row is None:
-        return ProfileView(self_assessments=MappingProxyType(self_assessments(enrollment_id)))
-    return ProfileView(
-        interests=frozenset(row.interests),
-        modalities=parse_modalities(row.modalities),
-        self_assessments=MappingProxyType(self_assessments(enrollment_id)),
-    )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import IO, Any
 from flask import Flask, Request, Response
 from flask import request as flask_request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from sqlalchemy import select, text
+from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter, Map
@@ -375,18 +375,14 @@ class PlatformOrigins:
         self._platform_of_course: dict[int, int | None] = {}
 
     def _current(self) -> dict[int, list[str]]:
-        from sqlalchemy import func
+        from lti_pl.services import platforms
 
-        from lti_pl.models.platforms import Platform
-
-        row = db.session.execute(select(func.count(Platform.id), func.max(Platform.updated_at)))
-        version = tuple(row.one())
+        version = platforms.registrations_version()
         with self._lock:
             if version == self._version:
                 return self._by_platform
         by_platform: dict[int, list[str]] = {}
-        query = select(Platform.id, Platform.issuer, Platform.auth_login_url)
-        for platform_id, issuer, login in db.session.execute(query):
+        for platform_id, issuer, login in platforms.platform_addresses():
             found = {_origin(url) for url in (issuer, login)} - {""}
             by_platform[platform_id] = sorted(found)
         with self._lock:
@@ -402,15 +398,14 @@ class PlatformOrigins:
 
     def for_course(self, course_id: int) -> list[str]:
         """The origins of the course's platform (none for an unknown course)."""
-        from lti_pl.models.courses import Course
+        from lti_pl.services import platforms
 
         by_platform = self._current()
         with self._lock:
             known = course_id in self._platform_of_course
             platform_id = self._platform_of_course.get(course_id)
         if not known:
-            course = db.session.get(Course, course_id)  # often in the session already
-            platform_id = course.platform_id if course is not None else None
+            platform_id = platforms.platform_of_course(course_id)
             with self._lock:
                 if len(self._platform_of_course) > 50_000:
                     self._platform_of_course.clear()

@@ -27,12 +27,6 @@ def remember_launch(course_id: int, enrollment_id: int, role: CourseRole) -> Non
     session["launches"] = launches
 
 
-def launched_role(course_id: int) -> CourseRole | None:
-    """The role this browser launched with in the course, if any."""
-    entry = session.get("launches", {}).get(str(course_id))
-    return CourseRole(entry["r"]) if entry else None
-
-
 def current_enrollment() -> Enrollment:
     """The enrollment of the course in the URL, as launched in this browser.
 

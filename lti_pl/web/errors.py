@@ -16,7 +16,7 @@ from lti_pl.domain.errors import (
     NotAllowedError,
     NotFoundError,
 )
-from lti_pl.lti.launch import LaunchError
+from lti_pl.lti.launch_errors import LaunchError
 
 logger = logging.getLogger(__name__)
 

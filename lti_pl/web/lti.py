@@ -23,18 +23,18 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
-from lti_pl.extensions import csrf, db
+from lti_pl.extensions import csrf
 from lti_pl.jobs import hooks as jobs
 from lti_pl.jobs.line_item_discovery import discover_line_item
 from lti_pl.jobs.roster_sync import sync_roster
-from lti_pl.lti import dynamic_registration, keys, launch_handoff
+from lti_pl.lti import canvas, deep_linking, dynamic_registration, keys, launch_handoff
+from lti_pl.lti.claims import DEEP_LINKING_REQUEST, LaunchInfo
 from lti_pl.lti.dynamic_registration import SCOPES as REGISTRATION_SCOPES
 from lti_pl.lti.dynamic_registration import RegistrationError, ToolUrls
-from lti_pl.lti.launch import DEEP_LINKING_REQUEST, LaunchError, LaunchInfo
+from lti_pl.lti.launch_errors import LaunchError
 from lti_pl.lti.roles import CourseRole
 from lti_pl.lti.runtime import LtiRuntime
 from lti_pl.models.base import utcnow
-from lti_pl.models.courses import Course
 from lti_pl.services import grade_passback, launches, registration
 from lti_pl.web import start_new_session, use_url_session
 from lti_pl.web.access import remember_launch
@@ -179,12 +179,9 @@ def _finish_launch(info: LaunchInfo, *, url_session: bool) -> Response:
     if info.message_type == DEEP_LINKING_REQUEST:
         if outcome.role is not CourseRole.TEACHER:
             raise LaunchError("no_role", "deep linking by a non-teacher")
-        session["deep_link"] = {
-            "course_id": outcome.course_id,
-            "platform_id": info.platform_id,
-            "deployment_id": info.deployment_id,
-            "settings": dict(info.deep_linking or {}),
-        }
+        session["deep_link"] = deep_linking.request_record(
+            outcome.course_id, info.platform_id, info.deployment_id, info.deep_linking or {}
+        )
         destination = url_for("instructor.deep_link_picker", course_id=outcome.course_id)
     else:
         endpoint = "instructor.home" if outcome.role is CourseRole.TEACHER else "student.home"
@@ -281,8 +278,7 @@ def throttle_key(prefix: str, course_id: int) -> str:
     The issuer and context are in it too: a recreated database reuses course ids, and a shared
     Redis must not keep an old course's throttle for a new one.
     """
-    course = db.session.get(Course, course_id)
-    origin = f"{course.platform.issuer}\n{course.context_id}" if course else ""
+    origin = launches.course_origin(course_id)
     return f"{prefix}:{course_id}:{hashlib.sha256(origin.encode()).hexdigest()[:16]}"
 
 
@@ -344,47 +340,7 @@ def _tool_urls() -> ToolUrls:
 @bp.get("/config/canvas.json")
 def canvas_config() -> Response:
     """The Canvas developer-key JSON (Admin → Developer Keys → LTI key → Paste JSON)."""
-    urls = _tool_urls()
-    placements = [
-        {
-            "placement": "course_navigation",
-            "message_type": "LtiResourceLinkRequest",
-            "target_link_uri": urls.launch_url,
-            "text": urls.name,
-            "enabled": True,
-        },
-        {
-            "placement": "link_selection",
-            "message_type": "LtiDeepLinkingRequest",
-            "target_link_uri": urls.launch_url,
-            "text": f"{urls.name} content",
-        },
-        {
-            "placement": "assignment_selection",
-            "message_type": "LtiDeepLinkingRequest",
-            "target_link_uri": urls.launch_url,
-            "text": f"{urls.name} mastery grade",
-        },
-    ]
-    body = {
-        "title": urls.name,
-        "description": urls.description,
-        "oidc_initiation_url": urls.login_url,
-        "target_link_uri": urls.launch_url,
-        "public_jwk_url": urls.jwks_url,
-        "scopes": list(REGISTRATION_SCOPES),
-        "extensions": [
-            {
-                "domain": urlsplit(urls.base_url).netloc,
-                "tool_id": "lti_pl",
-                "platform": "canvas.instructure.com",
-                "privacy_level": "public",
-                "settings": {"text": urls.name, "placements": placements},
-            }
-        ],
-        "custom_fields": {},
-    }
-    response = make_response(body)
+    response = make_response(canvas.developer_key_json(_tool_urls()))
     response.headers["Cache-Control"] = "no-cache"
     return response
 

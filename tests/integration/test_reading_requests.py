@@ -1,6 +1,6 @@
 """GET requests read only: under TESTING a write in one not declared as writing fails loudly.
 
-On SQLite a reading request begins DEFERRED (see lti_pl._begin_deferred_for_reading_requests);
+On SQLite a reading request begins DEFERRED (see lti_pl.database.tune_sqlite);
 a write in it would fail with "database is locked" under concurrent load only. The guard makes
 every GET the suite requests prove it does not write.
 """

@@ -11,13 +11,13 @@ from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.domain.ids import parse_id
 from lti_pl.jobs import column_backfill
 from lti_pl.jobs.hooks import after_commit
-from lti_pl.lti.deep_linking import DeepLinkError, DeepLinkSettings, signed_response
+from lti_pl.lti.deep_linking import DeepLinkError, DeepLinkSettings, answer_request
 from lti_pl.lti.roles import CourseRole
 from lti_pl.services import deep_linking
 from lti_pl.web import allow_form_action
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
-from lti_pl.web.lti import external_url
+from lti_pl.web.lti import external_url, runtime
 
 
 def _request_for(course_id: int) -> dict[str, Any]:
@@ -43,7 +43,11 @@ def deep_link_picker(course_id: int) -> ResponseReturnValue:
 
 
 def _picker(
-    course_id: int, settings: DeepLinkSettings, error: InvalidInputError | None = None
+    course_id: int,
+    settings: DeepLinkSettings,
+    error: InvalidInputError | None = None,
+    *,
+    status: int = 422,
 ) -> ResponseReturnValue:
     course = current_enrollment().course
     return (
@@ -55,7 +59,7 @@ def _picker(
             error=error,
             form=request.form,
         ),
-        422 if error else 200,
+        status if error else 200,
     )
 
 
@@ -78,9 +82,9 @@ def deep_link_return(course_id: int) -> ResponseReturnValue:
             items = deep_linking.choice_board_items(course, _int_list("board_ids"))
         else:
             try:
-                points = float(request.form.get("points", "100") or 0)
-            except ValueError:
-                points = 0.0
+                points = deep_linking.parse_points(request.form.get("points", "100"))
+            except InvalidInputError as error:
+                return _picker(course_id, settings, error, status=400)
             items = deep_linking.target_items(
                 course,
                 _int_list("target_ids"),
@@ -88,13 +92,8 @@ def deep_link_return(course_id: int) -> ResponseReturnValue:
                 title=request.form.get("title", ""),
                 points=points,
             )
-        token = signed_response(
-            current_app.extensions["lti_pl"].tool_conf,
-            platform_id=int(pending["platform_id"]),
-            deployment_id=str(pending["deployment_id"]),
-            settings=settings,
-            items=items,
-            launch_url=external_url("lti.launch"),
+        token = answer_request(
+            runtime().tool_conf, pending, items, launch_url=external_url("lti.launch")
         )
     except InvalidInputError as error:
         return _picker(course_id, settings, error)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import parse_id
-from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Enrollment
 from lti_pl.services import descriptors, mastery, relearning
 from lti_pl.services import evidence as service
 from lti_pl.services.courses import course_scale
+from lti_pl.services.profiles import course_students
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.downloads import send_attachment, send_inline_image
@@ -100,17 +99,6 @@ def save_assessment(course_id: int, request_id: int) -> ResponseReturnValue:
     return redirect(url_for("instructor.assess_queue", course_id=course_id), 303)
 
 
-def _students(course_id: int) -> list[Enrollment]:
-    students = db.session.scalars(
-        select(Enrollment).where(
-            Enrollment.course_id == course_id,
-            Enrollment.role == CourseRole.STUDENT.value,
-            Enrollment.status != "Deleted",
-        )
-    ).all()
-    return sorted(students, key=lambda e: (e.person.display_name.casefold(), e.id))
-
-
 @bp.get("/quick-grid")
 @requires_role(CourseRole.TEACHER)
 def quick_grid(course_id: int) -> ResponseReturnValue:
@@ -127,7 +115,7 @@ def _grid_page(actor: Enrollment, error: InvalidInputError | None) -> ResponseRe
     return render_template(
         "instructor/evidence/quick_grid.html",
         course=actor.course,
-        students=_students(actor.course_id),
+        students=course_students(actor.course_id),
         targets=targets,
         scale=course_scale(actor.course),
         values=request.form if request.method == "POST" else None,

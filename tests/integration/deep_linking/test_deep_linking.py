@@ -134,6 +134,19 @@ def test_aggregate_points_off_the_range_are_refused(client, platform, points):
     assert "Points must be between 0 and 10,000." in page.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("points", ["abc", "1,5", "12 points"])
+def test_aggregate_points_that_are_not_a_number_are_a_clear_400(client, platform, points):
+    # Unparseable points were read as 0.0 and refused as "between 0 and 10,000".
+    course_id = dl_launch(client, platform)
+    (target,) = add_targets(course_id, "I can add")
+    page = client.post(
+        f"/courses/{course_id}/teach/deep-link",
+        data={"kind": "targets", "target_ids": [target.id], "mode": "aggregate", "points": points},
+    )
+    assert page.status_code == 400
+    assert "Points must be a number, for example 100." in page.get_data(as_text=True)
+
+
 def test_per_target_links_one_item_per_target_with_tags(client, platform):
     course_id = dl_launch(client, platform)
     first, second = add_targets(course_id, "I can add", "I can subtract")

@@ -1,0 +1,125 @@
+"""Engine options and SQLite tuning for the app's database (the app factory calls these).
+
+SQLite gets WAL, NORMAL sync, a busy timeout and SQLAlchemy-emitted BEGIN (so SAVEPOINTs work);
+a request that only reads begins DEFERRED, everything else IMMEDIATE. Under test (or with
+LTI_PL_REFUSE_GET_WRITES) a reading request that writes raises.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+
+
+def engine_options(uri: str) -> dict[str, Any]:
+    """SQLALCHEMY_ENGINE_OPTIONS for a database URI.
+
+    hide_parameters: SQL logged at INFO (an operator's root logger) never shows bound values,
+    such as a private key being inserted by `lti-pl keys rotate`.
+    """
+    if uri.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "hide_parameters": True}
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy's pysqlite recipe: let SQLAlchemy emit BEGIN so SAVEPOINTs work.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL + NORMAL: no fsync per commit, still never corrupt (a power cut may lose the
+    # last commits, not the database); several times faster launches.
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def tune_sqlite(app: Flask) -> None:
+    """Pragmas on every connection, and the BEGIN each transaction starts with."""
+    from lti_pl.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+        # IMMEDIATE: a transaction that read and then writes while another thread committed
+        # fails at once with "database is locked" (WAL snapshot) instead of waiting; taking
+        # the write lock up front makes concurrent requests wait for busy_timeout instead.
+        # Reading requests (GET, HEAD, OPTIONS) begin DEFERRED, so they do not queue behind
+        # writers or each other; CLI commands and workers (no request) stay IMMEDIATE.
+        # Tests keep deferred BEGIN: their rolled-back outer transaction would block the
+        # other connections they open.
+        if not app.testing:
+            _begin_deferred_for_reading_requests(app)
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN" if app.testing else _sqlite_begin.get())
+
+
+def guard_reading_requests(app: Flask) -> None:
+    """Under test, or with LTI_PL_REFUSE_GET_WRITES, a GET that writes raises."""
+    from lti_pl.extensions import db
+
+    if app.testing or app.config.get("LTI_PL_REFUSE_GET_WRITES"):
+        # Every GET the suite requests proves it reads only (or is in WRITING_GET_ENDPOINTS);
+        # the browser tests' live server (not TESTING) turns it on with LTI_PL_REFUSE_GET_WRITES.
+        with app.app_context():
+            _refuse_writes_in_reading_requests(db.engine)
+
+
+# The SQLite BEGIN of the current request (see tune_sqlite); IMMEDIATE outside requests.
+_sqlite_begin: ContextVar[str] = ContextVar("lti_pl_sqlite_begin", default="BEGIN IMMEDIATE")
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# GET endpoints that write (the first signing key; a dynamic registration): they begin IMMEDIATE.
+WRITING_GET_ENDPOINTS = frozenset({"lti.jwks", "lti.register"})
+
+
+def _begin_deferred_for_reading_requests(app: Flask) -> None:
+    from flask import request
+
+    @app.before_request
+    def _choose_sqlite_begin() -> None:
+        reading = (
+            request.method in READING_METHODS and request.endpoint not in WRITING_GET_ENDPOINTS
+        )
+        _sqlite_begin.set("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+    @app.teardown_request
+    def _reset_sqlite_begin(_error: BaseException | None) -> None:
+        # gunicorn threads serve many requests: the next one (or a job) starts IMMEDIATE again.
+        _sqlite_begin.set("BEGIN IMMEDIATE")
+
+    del _choose_sqlite_begin, _reset_sqlite_begin
+
+
+class WriteInReadingRequestError(RuntimeError):
+    """A GET wrote to the database without being listed in WRITING_GET_ENDPOINTS."""
+
+
+def _refuse_writes_in_reading_requests(engine: Any) -> None:
+    """A write during a GET/HEAD/OPTIONS not in WRITING_GET_ENDPOINTS raises (tests only).
+
+    On SQLite such a request begins DEFERRED: a write there fails with "database is locked" as
+    soon as another request committed in between, which tests alone would rarely show.
+    """
+    from flask import has_request_context, request
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(
+        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        if (
+            has_request_context()
+            and request.method in READING_METHODS
+            and request.endpoint not in WRITING_GET_ENDPOINTS
+            and statement.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}
+        ):
+            raise WriteInReadingRequestError(
+                f"{request.method} {request.endpoint} writes ({statement[:60]!r}); "
+                "add it to WRITING_GET_ENDPOINTS or move the write to a POST"
+            )
