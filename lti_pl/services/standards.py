@@ -14,7 +14,7 @@ import csv
 import io
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 import requests
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from lti_pl.domain import standards as case
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
@@ -33,6 +34,7 @@ from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.platforms import Platform
 from lti_pl.models.standards import StandardItem, StandardsFramework, StandardsSettings
 from lti_pl.models.targets import LearningTarget
+from lti_pl.outbound import UrlPolicy, UrlRefusedError, check_url
 from lti_pl.services import targets as target_service
 from lti_pl.services.courses import course_scale
 
@@ -42,6 +44,8 @@ MAX_PACKAGE_BYTES = 20 * 1024 * 1024
 PROVIDER_TIMEOUT = 15.0
 CASE_PATH = "/ims/case/v1p0"
 ADMIN_ROLE = "Administrator"
+#: What a provider address may be: http or https, never a private, loopback or link-local host.
+PUBLIC_PROVIDERS = UrlPolicy(allow_http=True)
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,35 @@ def parse_json(raw: bytes, source: str) -> Any:
         raise InvalidInputError(f"{source}: not valid JSON ({error}).") from None
 
 
-def _get_json(session: requests.Session, url: str) -> Any:
+def provider_policy(config: Mapping[str, Any]) -> UrlPolicy:
+    """Which addresses a provider URL may name: public ones, or any with LTI_PL_CASE_ALLOW_PRIVATE.
+
+    The setting is for a provider inside the school's network, and for the test emulator.
+    """
+    return UrlPolicy(allow_http=True, allow_private=bool(config.get("LTI_PL_CASE_ALLOW_PRIVATE")))
+
+
+_REFUSALS = {
+    "private_address": "it names a private, loopback or link-local address, which the tool does "
+    "not fetch from; give the provider's public address",
+    "unresolved": "its host name does not resolve; check the address",
+    "insecure_url": "it must start with https://",
+}
+
+
+def _check_provider_url(url: str, policy: UrlPolicy) -> None:
+    try:
+        check_url(url, policy, "the CASE provider address")
+    except UrlRefusedError as error:
+        reason = _REFUSALS.get(error.reason, "it is not a usable address")
+        logger.info("CASE provider address refused reason=%s", error.reason)
+        raise InvalidInputError(
+            f"The CASE provider address {url} was refused: {reason}. Nothing was imported."
+        ) from None
+
+
+def _get_json(session: requests.Session, url: str, policy: UrlPolicy) -> Any:
+    _check_provider_url(url, policy)
     try:
         response = session.get(
             url,
@@ -127,14 +159,20 @@ def provider_urls(url: str) -> tuple[str, str | None]:
     )
 
 
-def fetch_provider_packages(url: str) -> list[tuple[str, case.CaseFramework]]:
+def fetch_provider_packages(
+    url: str, policy: UrlPolicy = PUBLIC_PROVIDERS
+) -> list[tuple[str, case.CaseFramework]]:
     """Every framework the URL names, fetched and parsed before anything is written.
+
+    Every URL is checked against the policy before it is fetched, and redirects are not
+    followed (no fetch from an internal address a teacher typed or a provider pointed to).
 
     Returns:
         (the package URL, the framework) pairs.
 
     Raises:
-        InvalidInputError: the provider is unreachable, answers an error, or a package is bad.
+        InvalidInputError: the address is refused, the provider is unreachable, answers an
+            error, or a package is bad.
     """
     base, package_id = provider_urls(url)
     with requests.Session() as session:
@@ -142,7 +180,7 @@ def fetch_provider_packages(url: str) -> list[tuple[str, case.CaseFramework]]:
             ids = [
                 identifier
                 for identifier, _ in case.parse_document_list(
-                    _get_json(session, f"{base}/CFDocuments")
+                    _get_json(session, f"{base}/CFDocuments", policy)
                 )
             ]
             if not ids:
@@ -153,7 +191,7 @@ def fetch_provider_packages(url: str) -> list[tuple[str, case.CaseFramework]]:
         for identifier in ids:
             package_url = f"{base}/CFPackages/{identifier}"
             try:
-                framework = case.parse_package(_get_json(session, package_url))
+                framework = case.parse_package(_get_json(session, package_url, policy))
             except InvalidInputError as error:
                 if str(error).startswith(package_url):
                     raise
@@ -256,14 +294,16 @@ def import_data(issuer: str, data: Any, *, source: str, now: datetime) -> list[I
     return [import_framework(issuer, framework, source=source, now=now)]
 
 
-def import_from_provider(issuer: str, url: str, *, now: datetime) -> list[ImportResult]:
+def import_from_provider(
+    issuer: str, url: str, *, now: datetime, policy: UrlPolicy = PUBLIC_PROVIDERS
+) -> list[ImportResult]:
     """Import every framework a provider URL names; all are fetched and checked first.
 
     Raises:
-        InvalidInputError: the provider is unreachable or a package is malformed (nothing
-            is written).
+        InvalidInputError: the address is refused (`policy`), the provider is unreachable or a
+            package is malformed (nothing is written).
     """
-    packages = fetch_provider_packages(url)
+    packages = fetch_provider_packages(url, policy)
     return [import_framework(issuer, f, source=u, now=now) for u, f in packages]
 
 
@@ -599,34 +639,63 @@ def prior_levels(student: Enrollment) -> dict[int, PriorLevel]:
 
     Empty unless the platform's admin shares prior levels.
     """
-    course = student.course
+    found = course_prior_levels(
+        student.course, [student.id], target_service.list_targets(student.course_id)
+    )
+    return {target_id: prior for (_, target_id), prior in found.items()}
+
+
+def course_prior_levels(
+    course: Course, enrollment_ids: Sequence[int], targets: Sequence[LearningTarget]
+) -> dict[tuple[int, int], PriorLevel]:
+    """(enrollment id, target id) -> the student's latest level in the platform's other courses.
+
+    For the data wall's page of students: one query for all of them (and one for the settings),
+    never one per cell. Only targets with a CASE link count; only the level, its colour, its date
+    and the course's title leave the other course (no evidence, reflection or file). Empty
+    unless the platform's admin shares prior levels.
+    """
+    guids: dict[str, list[int]] = {}
+    for target in targets:
+        if target.case_guid:
+            guids.setdefault(target.case_guid, []).append(target.id)
+    if not guids or not enrollment_ids:
+        return {}
     if not settings_for(course_issuer(course)).share_prior_levels:
         return {}
-    targets = {t.case_guid: t.id for t in target_service.list_targets(course.id) if t.case_guid}
-    if not targets:
-        return {}
+    here = aliased(Enrollment)
+    there = aliased(Enrollment)
     rows = db.session.execute(
-        select(MasteryRecord, LearningTarget.case_guid, Course)
+        select(
+            here.id,
+            LearningTarget.case_guid,
+            MasteryRecord.label,
+            MasteryRecord.color,
+            MasteryRecord.updated_at,
+            Course.title,
+            Course.label,
+            Course.id,
+        )
+        .select_from(MasteryRecord)
         .join(LearningTarget, LearningTarget.id == MasteryRecord.target_id)
-        .join(Enrollment, Enrollment.id == MasteryRecord.enrollment_id)
-        .join(Course, Course.id == Enrollment.course_id)
+        .join(there, there.id == MasteryRecord.enrollment_id)
+        .join(Course, Course.id == there.course_id)
+        .join(here, here.person_id == there.person_id)
         .where(
-            Enrollment.person_id == student.person_id,
-            Enrollment.course_id != course.id,
-            LearningTarget.case_guid.in_(list(targets)),
+            here.course_id == course.id,
+            here.id.in_(list(enrollment_ids)),
+            there.course_id != course.id,
+            LearningTarget.case_guid.in_(list(guids)),
             MasteryRecord.score.is_not(None),
         )
-        .order_by(MasteryRecord.updated_at)
+        .order_by(MasteryRecord.updated_at, MasteryRecord.id)
     ).all()
-    found: dict[int, PriorLevel] = {}
-    for record, guid, other in rows:  # latest wins
-        found[targets[guid]] = PriorLevel(
-            targets[guid],
-            record.label,
-            record.color,
-            record.updated_at,
-            other.title or other.label or f"Course {other.id}",
-        )
+    found: dict[tuple[int, int], PriorLevel] = {}
+    for enrollment_id, guid, label, color, updated_at, title, short, other_id in rows:
+        for target_id in guids[guid]:  # latest wins
+            found[(enrollment_id, target_id)] = PriorLevel(
+                target_id, label, color, updated_at, title or short or f"Course {other_id}"
+            )
     return found
 
 

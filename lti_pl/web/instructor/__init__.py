@@ -9,6 +9,7 @@ bp = Blueprint("instructor", __name__, url_prefix="/courses/<int:course_id>/teac
 # Each area module registers its views on `bp` when imported (so after `bp` exists).
 from lti_pl.web.instructor import (  # noqa: E402
     choice_boards,
+    class_levels,
     data_wall,
     deep_linking,
     evidence,
@@ -17,6 +18,7 @@ from lti_pl.web.instructor import (  # noqa: E402
     home,
     link_grades,
     paths,
+    previews,
     profiles,
     roster,
     settings,
@@ -29,6 +31,7 @@ from lti_pl.web.instructor import (  # noqa: E402
 __all__ = [
     "bp",
     "choice_boards",
+    "class_levels",
     "data_wall",
     "deep_linking",
     "evidence",
@@ -37,6 +40,7 @@ __all__ = [
     "home",
     "link_grades",
     "paths",
+    "previews",
     "profiles",
     "roster",
     "settings",
