@@ -1,7 +1,7 @@
 """resource_link.grade_setup: what a hand-placed link's gradebook column holds
 
 Revision ID: 8b4e2f6a9c15
-Revises: 5d1c0a7e3b21
+Revises: 7a3c9e1f4b20
 Create Date: 2026-12-02 00:15:00
 
 A link added by hand in the LMS (Moodle "accept grades from the tool", a Canvas assignment with
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = "8b4e2f6a9c15"
-down_revision = "5d1c0a7e3b21"
+down_revision = "7a3c9e1f4b20"
 branch_labels = None
 depends_on = None
 
