@@ -132,20 +132,22 @@ def app(test_config: dict[str, Any], _schema: None) -> Flask:
 
 
 class _AppRoutedSession:
-    """`db.session` for one test: the test's transaction for its app, the real one for others.
+    """`db.session` for one test: the test's transaction, except for an app on another database.
 
-    The browser tests' live tool (another app in this process, with its grade worker thread)
-    keeps running while a test of the same package swaps `db.session`: its requests and worker
-    must not borrow the test's connection from another thread.
+    The browser tests' live tool (another app in this process on its own SQLite file, with its
+    grade worker thread) keeps running while a test of the same package swaps `db.session`: its
+    requests and worker must not borrow the test's connection from another thread. Apps a test
+    builds on the test database (a second app_on(test_config)) share the test's transaction.
     """
 
     def __init__(self, app: Flask, test_session: Any, original: Any) -> None:
-        self._app, self._test_session, self._original = app, test_session, original
+        self._uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        self._test_session, self._original = test_session, original
 
     def _target(self) -> Any:
         from flask import current_app, has_app_context
 
-        if has_app_context() and current_app._get_current_object() is not self._app:  # type: ignore[attr-defined]
+        if has_app_context() and current_app.config["SQLALCHEMY_DATABASE_URI"] != self._uri:
             return self._original
         return self._test_session
 
