@@ -153,7 +153,14 @@ def _offer_handoff(info: LaunchInfo) -> ResponseReturnValue:
 @bp.post("/launch/continue")
 @csrf.exempt  # no session exists yet; the single-use handoff key is the secret
 def continue_launch() -> ResponseReturnValue:
-    """A handed-off launch, now where the tool may keep a cookie (storage access or a window)."""
+    """A handed-off launch, now where the tool may keep a cookie (storage access or a window).
+
+    Only the tool's own handoff page may post the key: a page of another site that got hold of
+    someone's key must not sign a victim into that account (login CSRF). Browsers name the
+    requesting site in Sec-Fetch-Site even where `Referrer-Policy: no-referrer` blanks Origin.
+    """
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        raise LaunchError("unknown_state", "handoff posted from another site")
     info = launch_handoff.take(runtime().store, request.form.get("handoff", ""))
     if info is None:
         raise LaunchError("unknown_state", "handoff")

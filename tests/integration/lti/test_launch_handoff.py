@@ -73,6 +73,31 @@ def test_new_window_continues_once_with_a_cookie_session(app, platform, db_sessi
     assert "Open lti_pl in a new window" not in replay.get_data(as_text=True)
 
 
+def test_a_handoff_key_posted_by_another_site_signs_nobody_in(app, platform, db_session):
+    # Login CSRF: another site's page auto-posts someone's key from the victim's browser.
+    _browser, offered, _form = cookieless_launch(app, platform, origin=platform.url)
+    key = handoff_key(offered)
+    victim = app.test_client()
+
+    forged = victim.post(
+        "/lti/launch/continue",
+        data={"handoff": key},
+        headers={"Sec-Fetch-Site": "cross-site"},
+        base_url=TOOL,
+    )
+
+    assert forged.status_code == 400
+    assert "lti_pl" not in forged.headers.get("Set-Cookie", "")
+    # The key is not used up by the refusal: the person's own window still opens.
+    opened = app.test_client().post(
+        "/lti/launch/continue",
+        data={"handoff": key},
+        headers={"Sec-Fetch-Site": "same-origin"},
+        base_url=TOOL,
+    )
+    assert opened.status_code == 303
+
+
 @pytest.mark.parametrize(
     "origin", [None, "https://attacker.example", "null"], ids=["none", "other-site", "null"]
 )
