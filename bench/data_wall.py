@@ -31,7 +31,9 @@ from lti_pl.models.evidence import Evidence, MasteryRecord, ReassessmentRequest
 from lti_pl.models.platforms import Deployment, Platform
 from lti_pl.models.targets import LearningTarget
 from lti_pl.services import data_wall
-from lti_pl.services.profiles import course_students, course_targets, dial_for
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.profiles import dial_for
+from lti_pl.services.targets import list_targets
 
 STUDENTS = 300
 TARGETS = 40
@@ -123,7 +125,7 @@ def build(app: Flask, seed: int = 1) -> tuple[int, int]:
 def naive_wall(course: Course) -> data_wall.DataWall:
     """The same wall, one query per cell for mastery, evidence and requests (the baseline)."""
     scale = data_wall.scale_of(course)
-    targets = course_targets(course.id)
+    targets = list_targets(course.id)
     rows = []
     for student in course_students(course.id):
         cells = []

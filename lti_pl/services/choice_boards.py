@@ -30,6 +30,7 @@ from lti_pl.domain.choice_boards import (
     reorder,
     validate_board,
 )
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
 from lti_pl.domain.evidence import safe_filename
 from lti_pl.domain.ids import parse_id
@@ -40,8 +41,9 @@ from lti_pl.models.choice_boards import Activity, ActivityAssignment, ActivityPr
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.targets import LearningTarget, Unit
 from lti_pl.services import uploads
+from lti_pl.services.enrollments import course_students
 from lti_pl.services.evidence import log_practice
-from lti_pl.services.profiles import course_students, target_in_course
+from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
 _E = TypeVar("_E", Modality, Readiness, StationType, Requirement)
@@ -466,7 +468,7 @@ def teaching_courses(actor: Enrollment) -> list[Course]:
             .where(
                 Enrollment.person_id == actor.person_id,
                 Enrollment.role == CourseRole.TEACHER.value,
-                Enrollment.status != "Deleted",
+                Enrollment.status != EnrollmentStatus.DELETED,
                 Course.id != actor.course_id,
             )
             .order_by(Course.title, Course.id)

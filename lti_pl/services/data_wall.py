@@ -10,6 +10,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 
 from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.evidence import RequestStatus
 from lti_pl.domain.mastery import METHODS, teacher_explanation
 from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
@@ -18,13 +19,9 @@ from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord, Reassess
 from lti_pl.models.profiles import StationPlanRecord
 from lti_pl.models.targets import LearningTarget
 from lti_pl.services.courses import course_scale
-from lti_pl.services.profiles import (
-    course_students,
-    course_targets,
-    dial_for,
-    student_in_course,
-    target_in_course,
-)
+from lti_pl.services.enrollments import course_students, student_in_course
+from lti_pl.services.profiles import dial_for
+from lti_pl.services.targets import list_targets, target_in_course
 
 
 def scale_of(course: Course) -> MasteryScale:
@@ -241,7 +238,7 @@ def build_wall(
     page_number = _page_number(page)
     scale = scale_of(course)
     students = course_students(course.id)
-    targets = course_targets(course.id)
+    targets = list_targets(course.id)
     # Plain Core rows through the session's connection: no ORM loading for 12,000 cells.
     connection = db.session.connection()
     records = {
@@ -279,7 +276,7 @@ def build_wall(
         for e, t in connection.execute(
             select(ReassessmentRequest.enrollment_id, ReassessmentRequest.target_id).where(
                 ReassessmentRequest.course_id == course.id,
-                ReassessmentRequest.status == "pending",
+                ReassessmentRequest.status == RequestStatus.PENDING,
             )
         ).all()
     }

@@ -15,6 +15,7 @@ from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundErr
 from lti_pl.domain.evidence import (
     Decision,
     EvidenceKind,
+    RequestStatus,
     can_request_reassessment,
     validate_submission,
 )
@@ -41,14 +42,15 @@ from lti_pl.services import (
     uploads,
 )
 from lti_pl.services.courses import course_scale, reassessment_policy
-from lti_pl.services.targets import get_target, list_targets
+from lti_pl.services.enrollments import student_in_course
+from lti_pl.services.targets import list_targets, target_in_course
 from lti_pl.services.uploads import UploadLimits as UploadLimits
 
 logger = logging.getLogger(__name__)
 
-PENDING = "pending"
-ASSESSED = "assessed"
-DECLINED = "declined"
+PENDING = RequestStatus.PENDING
+ASSESSED = RequestStatus.ASSESSED
+DECLINED = RequestStatus.DECLINED
 REFLECTION = "reflection"
 PRACTICE = "practice_activity"
 TEACHER = "teacher"
@@ -59,13 +61,6 @@ OBSERVER = "observer"
 def _require(actor: Enrollment, role: str) -> None:
     if actor.role != role:
         raise NotAllowedError("This is not available for your role in this course.")
-
-
-def _student(actor: Enrollment, enrollment_id: int) -> Enrollment:
-    student = db.session.get(Enrollment, enrollment_id)
-    if student is None or student.course_id != actor.course_id or student.role != STUDENT:
-        raise NotFoundError("This student is not in this course.")
-    return student
 
 
 def submit_evidence(
@@ -87,7 +82,7 @@ def submit_evidence(
         InvalidInputError: with field "kind", "text", "url" or "file".
     """
     _require(actor, STUDENT)
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     if target.is_archived:
         raise NotFoundError("This learning target is archived.")
     try:
@@ -212,7 +207,7 @@ def request_assessment(
         NotFoundError: the target is not in the actor's course.
     """
     _require(actor, STUDENT)
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     if target.is_archived:
         raise NotFoundError("This learning target is archived.")
     decision = request_decision(actor, target, now=now)
@@ -244,7 +239,7 @@ def log_reflection(actor: Enrollment, target_id: int, text: str, *, now: datetim
         InvalidInputError: the text is empty or too long.
     """
     _require(actor, STUDENT)
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     cleaned = text.strip()
     if not cleaned:
         raise InvalidInputError("Write what you relearned and how.", field="reflection")
@@ -388,8 +383,8 @@ def assess(
         InvalidInputError: the score is off the scale.
     """
     _require(actor, TEACHER)
-    student = _student(actor, student_id)
-    target = get_target(actor, target_id)
+    student = student_in_course(actor.course_id, student_id)
+    target = target_in_course(actor.course_id, target_id)
     value = parse_score(score, course_scale(actor.course))
     evidence = None
     if evidence_id is not None:
@@ -478,8 +473,8 @@ def save_quick_grid(
     for (student_id, target_id), text in sorted(cells.items()):
         if not str(text).strip():
             continue
-        _student(actor, student_id)
-        get_target(actor, target_id)
+        student_in_course(actor.course_id, student_id)
+        target_in_course(actor.course_id, target_id)
         try:
             parsed[(student_id, target_id)] = parse_score(text, scale)
         except InvalidInputError as error:
@@ -603,7 +598,7 @@ def target_progress(student: Enrollment, target_id: int, *, now: datetime) -> Ta
     Raises:
         NotFoundError: not a target of the student's course.
     """
-    target = get_target(student, target_id)
+    target = target_in_course(student.course_id, target_id)
     record = mastery.records_for(student.id).get(target.id)
     assessments = assessments_for(student.id, target.id)
     return TargetProgress(

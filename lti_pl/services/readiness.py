@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, select
 
 from lti_pl.analytics import bkt_fit
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.mastery import method as mastery_method
 from lti_pl.domain.mastery.result import BKT_METHOD
 from lti_pl.extensions import db
@@ -200,7 +201,7 @@ def course_readiness(course: Course, *, student_id: int | None = None) -> list[R
     query = select(Enrollment).where(
         Enrollment.course_id == course.id,
         Enrollment.role == CourseRole.STUDENT.value,
-        Enrollment.status != "Deleted",
+        Enrollment.status != EnrollmentStatus.DELETED,
     )
     if student_id is not None:
         query = query.where(Enrollment.id == student_id)

@@ -29,7 +29,8 @@ from lti_pl.services.choice_boards import (
     published_board,
 )
 from lti_pl.services.data_wall import scale_of
-from lti_pl.services.profiles import course_students, dial_for
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.profiles import dial_for
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,8 @@ from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import choice_boards, recommendations
-from lti_pl.services.profiles import course_students, course_targets
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.targets import list_targets
 from lti_pl.services.uploads import ALLOWED_EXTENSIONS, IncomingFile, UploadLimits
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
@@ -87,7 +88,7 @@ def _render_list(course_id: int, error: InvalidInputError | None = None) -> Resp
         "instructor/choice_boards/list.html",
         course_id=course_id,
         boards=choice_boards.list_boards(course_id),
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         choices=CHOICES,
         error=error,
         form=request.form,
@@ -117,7 +118,7 @@ def _render_board(
         course_id=course_id,
         board=board,
         problems=choice_boards.problems(board),
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         other_courses=choice_boards.teaching_courses(actor),
         choices=CHOICES,
         error=error,

@@ -13,7 +13,7 @@ from lti_pl.models.courses import Enrollment
 from lti_pl.services import descriptors, mastery, relearning
 from lti_pl.services import evidence as service
 from lti_pl.services.courses import course_scale
-from lti_pl.services.profiles import course_students
+from lti_pl.services.enrollments import course_students
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.downloads import send_attachment, send_inline_image

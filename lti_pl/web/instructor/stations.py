@@ -9,7 +9,7 @@ from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import stations as service
-from lti_pl.services.profiles import course_targets
+from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -25,7 +25,7 @@ def stations(course_id: int) -> ResponseReturnValue:
     return render_template(
         "instructor/stations/planner.html",
         course_id=course_id,
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         target_id=target_id,
         max_group_size=size,
         plan=plan,

@@ -14,7 +14,7 @@ from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.teaching import GradeAuditEntry, MasteryOverride
 from lti_pl.services import audit, outbox_delivery, override_actions
 from lti_pl.services import evidence as evidence_service
-from lti_pl.services.targets import get_target
+from lti_pl.services.targets import target_in_course
 from tests.support.builders import make_target
 from tests.support.grades import graded_course, sender_for
 
@@ -132,7 +132,7 @@ def test_override_needs_a_reason_and_a_teacher(app, client, platform):
     with pytest.raises(NotFoundError):
         override_actions.release_override(course.teacher, student.id, target.id, now=NOW)
     assert db.session.scalars(select(GradeAuditEntry.action)).all() == ["assessment"] * 2
-    assert get_target(course.teacher, target.id).id == target.id
+    assert target_in_course(course.teacher.course_id, target.id).id == target.id
 
 
 def test_course_recompute_keeps_the_override(app, client, platform):
