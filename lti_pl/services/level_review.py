@@ -14,7 +14,7 @@ from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services import audit, descriptors, mastery, overrides, relearning
 from lti_pl.services.courses import course_scale
-from lti_pl.services.evidence import assessments_for, evidence_for
+from lti_pl.services.reassessment import assessments_for, evidence_for
 from lti_pl.services.targets import target_in_course
 
 

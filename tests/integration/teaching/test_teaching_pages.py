@@ -12,7 +12,7 @@ from lti_pl.extensions import db
 from lti_pl.models.evidence import Assessment, MasteryRecord, ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry
 from lti_pl.services import evidence as service
-from lti_pl.services import mastery
+from lti_pl.services import mastery, reassessment
 from tests.support.builders import (
     T0,
     make_assessment,
@@ -103,7 +103,7 @@ def test_level_descriptors_show_to_the_student_and_beside_the_evidence(app, clie
     assert text in student_page
     assert student_page.index(text) < student_page.index("Ask for a reassessment")
     make_evidence(student, target, "my work")
-    ready = service.request_assessment(student, target.id, "", now=T0 + timedelta(days=1))
+    ready = reassessment.request_assessment(student, target.id, "", now=T0 + timedelta(days=1))
     db.session.commit()
     assert text in page(staff, f"/courses/{course.id}/teach/assess/{ready.id}")
     bad = staff.post(
