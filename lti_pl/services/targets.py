@@ -216,7 +216,7 @@ def update_target(
     target.method_params = values.method_params
     db.session.flush()
     if method_changed:
-        from lti_pl.services.mastery import recompute_course
+        from lti_pl.services.course_recompute import recompute_course
 
         recompute_course(actor.course_id, now)
     return target
