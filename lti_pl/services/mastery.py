@@ -1,8 +1,9 @@
 """Recompute mastery (one student × target, or a whole course at once) and send grades.
 
 Recompute is incremental: an assessment changes one student's record on one target, so only
-that pair is recomputed. `course_recompute.recompute_course` does the same for every pair with one query for the
-course's assessments and one upsert pass (after a settings change, or for the benchmark).
+that pair is recomputed. `course_recompute.recompute_course` does the same for every pair with
+one query for the course's assessments and one upsert pass (after a settings change, or for the
+benchmark).
 
 Grades a change affects are queued by `services.grade_passback`, in the same transaction as
 the mastery change.
