@@ -17,7 +17,7 @@ from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
 from lti_pl.models.profiles import Goal
 from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import MasteryOverride
-from lti_pl.services.data_wall import build_wall, scale_of
+from lti_pl.services.data_wall import build_wall
 from lti_pl.services.goals import list_goals
 from lti_pl.services.level_history import (
     LevelChart,
@@ -31,6 +31,7 @@ from lti_pl.services.profiles import profile_row, self_assessments
 from lti_pl.services.relearning import RelearningEntry
 from lti_pl.services.relearning import history as relearning_history
 from lti_pl.services.targets import list_targets
+from lti_pl.services.wall_cells import scale_of
 
 #: What a course without a calculation method uses (as services.courses does).
 DEFAULT_METHOD = "decaying_average"

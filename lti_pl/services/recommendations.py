@@ -28,9 +28,9 @@ from lti_pl.services.choice_boards import (
     get_board,
     published_board,
 )
-from lti_pl.services.data_wall import scale_of
 from lti_pl.services.enrollments import course_students
 from lti_pl.services.profiles import dial_for
+from lti_pl.services.wall_cells import scale_of
 
 
 @dataclass(frozen=True)
