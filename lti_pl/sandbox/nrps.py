@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 class Memberships:
     """NRPS memberships (part of SandboxPlatform)."""
 
-    # ------------------------------------------------------------------ NRPS
     def memberships(self) -> dict[str, Any]:
         """The NRPS membership container of the course (and a note of when it was served)."""
         members = [
