@@ -92,6 +92,37 @@ def make_baseline_app() -> Any:
     return app
 
 
+def make_floor_app() -> Any:
+    """A server that does no LTI work: the driver's and HTTP's own cost of one cycle.
+
+    Its login redirects at once with a fixed state and nonce; its launch reads the id_token's
+    payload without checking anything and answers the baseline's page. No tool can be faster
+    than this, so it bounds the ratio any tool can reach against the baseline.
+    """
+    import base64
+
+    from flask import Flask, redirect, render_template_string, request
+
+    app = Flask("launch_floor")
+
+    @app.route("/login", methods=["GET", "POST"])
+    def login() -> Any:
+        target = request.values["target_link_uri"]
+        return redirect(f"{target}?redirect_uri={target}&state=floor-state&nonce=floor-nonce")
+
+    @app.post("/launch")
+    def launch() -> Any:
+        payload = request.form["id_token"].split(".")[1]
+        data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return render_template_string(BASELINE_PAGE, data=data)
+
+    @app.get("/health")
+    def health() -> Any:
+        return "ok"
+
+    return app
+
+
 BASELINE_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Course home</title></head>
 <body><main><h1>Welcome</h1>
@@ -105,9 +136,9 @@ BASELINE_PAGE = """<!doctype html>
 
 @contextmanager
 def baseline_server(
-    folder: Path, platform: PlatformEmulator
+    folder: Path, platform: PlatformEmulator, app: str = "bench.launch:make_baseline_app()"
 ) -> Iterator[tuple[Server, Callable[[int], float]]]:
-    """Serve the baseline with gunicorn; yields it and one browser's login -> page cycle."""
+    """Serve the baseline (or `app`) with gunicorn; yields it and one login -> page cycle."""
     config = folder / "baseline.json"
     config.write_text(json.dumps(platform.registration()))
     port = free_port()
@@ -127,7 +158,7 @@ def baseline_server(
         "-",
         "--access-logformat",
         ACCESS_LOG_FORMAT,
-        "bench.launch:make_baseline_app()",
+        app,
     ]
     with serve(command, {BASELINE_CONFIG: str(config)}, "/health", port) as server:
         yield (
@@ -191,6 +222,7 @@ def main() -> None:
         with (
             tempfile.TemporaryDirectory() as tmp,
             baseline_server(Path(tmp), platform) as (baseline, baseline_job),
+            baseline_server(Path(tmp), platform, "bench.launch:make_floor_app()") as (_, floor_job),
             tool_server(Path(tmp), platform) as (tool, tool_job),
         ):
             for step, concurrency in enumerate(int(c) for c in args.concurrency.split(",")):
@@ -212,16 +244,21 @@ def main() -> None:
                     for job, parts in (first, second):
                         parts.append(measure(job, count, concurrency, start=first_user + done))
                     done += count
+                floor = measure(floor_job, args.launches // 2, concurrency, start=first_user)
                 base = Figures.combined(baseline_parts)
                 ours = Figures.combined(tool_parts)
                 ratio = ours.per_second / base.per_second if base.per_second else 0.0
+                ceiling = floor.per_second / base.per_second if base.per_second else 0.0
                 report += [
                     f"{args.launches} launches to the first page, {concurrency} concurrent"
                     f" browsers, {rounds} rounds",
                     base.line("pylti1p3 stock Flask app (baseline)"),
                     ours.line("lti_pl (lti-pl serve, SQLite)"),
+                    floor.line("floor (no LTI work at all)"),
                     f"ratio lti_pl / baseline launches/s at {concurrency}: {ratio:.2f}"
                     " (target >= 1.5)",
+                    f"ceiling: the floor / baseline = {ceiling:.2f} (no tool can beat this ratio"
+                    " with this driver)",
                     "server time per request kind (access log):",
                     *server_times("baseline", baseline.access_times(offsets[0])),
                     *server_times("lti_pl", tool.access_times(offsets[1])),

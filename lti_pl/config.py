@@ -121,6 +121,9 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_REGISTRATION_ALLOW_PRIVATE": _flag(
             get("REGISTRATION_ALLOW_PRIVATE"), default=False
         ),
+        # Let a CASE provider URL (teacher's import page, `lti-pl standards import`) name a
+        # private, loopback or link-local address: a provider inside the school's network only.
+        "LTI_PL_CASE_ALLOW_PRIVATE": _flag(get("CASE_ALLOW_PRIVATE"), default=False),
         # Strict-Transport-Security max-age on answers served over https (0: never sent).
         "LTI_PL_HSTS_SECONDS": int(get("HSTS_SECONDS", "31536000")),
         # Sessions (cookie or cookieless URL token) end after SESSION_HOURS at most, after

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from lti_pl.domain.errors import DomainError
@@ -44,7 +45,9 @@ def import_command(source: str, issuer: str) -> None:
     try:
         issuer = service.issuer_for_cli(issuer)
         if source.startswith(("http://", "https://")):
-            results = standards_import.import_from_provider(issuer, source, now=now)
+            results = standards_import.import_from_provider(
+                issuer, source, now=now, policy=standards_import.provider_policy(current_app.config)
+            )
         else:
             path = Path(source)
             try:

@@ -6,16 +6,15 @@ from, POST our client registration with the same token, and return what to store
 writes to the database: a failure at any step leaves nothing half-stored.
 
 Every URL the caller or the platform names is checked against a `UrlPolicy` before it is fetched
-(https only, no private, loopback or link-local address unless configured) and redirects are not
-followed: the registration page must not let anyone make the tool fetch an internal address.
+(https only, no private, loopback or link-local address unless configured; the check is
+`lti_pl.outbound`, shared with the CASE provider import) and redirects are not followed: the
+registration page must not let anyone make the tool fetch an internal address.
 Every refusal carries a reason code for the log; the page shows one text for all of them, so the
 answer does not tell a reachable address from an unreachable one.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +23,9 @@ import requests
 from pylti1p3.dynamic_registration import DynamicRegistration
 from pylti1p3.exception import LtiException
 
+from lti_pl import outbound
 from lti_pl.lti.service_connector import TimeoutSession
+from lti_pl.outbound import UrlPolicy, UrlRefusedError
 
 PLATFORM_CONFIG = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 TOOL_CONFIG = "https://purl.imsglobal.org/spec/lti-tool-configuration"
@@ -52,54 +53,16 @@ class RegistrationError(Exception):
         self.reason = reason
 
 
-@dataclass(frozen=True)
-class UrlPolicy:
-    """Which URLs a registration may make the tool fetch.
-
-    Attributes:
-        allow_http: plain http is accepted (development and the test emulator only).
-        allow_private: private, loopback and link-local addresses are accepted.
-    """
-
-    allow_http: bool = False
-    allow_private: bool = False
-
-
-def _resolved_addresses(host: str, port: int) -> list[str]:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return []
-    return [str(info[4][0]) for info in infos]
-
-
 def check_url(url: Any, policy: UrlPolicy, what: str = "url") -> str:
-    """The URL, if the policy lets the tool fetch it.
+    """The URL, if the policy lets the tool fetch it (`lti_pl.outbound.check_url`).
 
     Raises:
-        RegistrationError: with a reason code (`insecure_url`, `private_address`, ...).
+        RegistrationError: with the refusal's reason code (`insecure_url`, `private_address`, ...).
     """
-    if not isinstance(url, str) or len(url) > 1000:
-        raise RegistrationError(f"{what} is not a URL", "bad_url")
-    parts = urlsplit(url)
     try:
-        port = parts.port
-    except ValueError as error:
-        raise RegistrationError(f"{what} has a bad port", "bad_url") from error
-    host = parts.hostname or ""
-    if not host or parts.username or parts.password:
-        raise RegistrationError(f"{what} is not a URL", "bad_url")
-    if parts.scheme != "https" and not (parts.scheme == "http" and policy.allow_http):
-        raise RegistrationError(f"{what} must be https", "insecure_url")
-    addresses = _resolved_addresses(host, port or (443 if parts.scheme == "https" else 80))
-    if not addresses:
-        raise RegistrationError(f"{what}: the host does not resolve", "unresolved")
-    if not policy.allow_private:
-        for address in addresses:
-            ip = ipaddress.ip_address(address.split("%", 1)[0])
-            if not ip.is_global or ip.is_multicast:
-                raise RegistrationError(f"{what} names a private address", "private_address")
-    return url
+        return outbound.check_url(url, policy, what)
+    except UrlRefusedError as error:
+        raise RegistrationError(str(error), error.reason) from None
 
 
 class _NoRedirectSession(TimeoutSession):

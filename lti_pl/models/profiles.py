@@ -129,3 +129,32 @@ class StationPlanRecord(Base):
         ForeignKey("enrollment.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StationRotation(Base):
+    """A station rotation for a class period: groups x time slots x stations.
+
+    The schedule follows from `stations`, the groups and the clock (`domain/rotation.py`):
+    group g is at station (g - 1 + slot) mod n in slot `slot`, slot k starting at
+    `starts_at + k * slot_minutes`.
+    """
+
+    __tablename__ = "station_rotation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("course.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int | None] = mapped_column(
+        ForeignKey("learning_target.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(String(200), default="")
+    starts_at: Mapped[datetime]
+    slot_minutes: Mapped[int] = mapped_column(default=15)
+    stations: Mapped[list[Any]] = mapped_column(default=list)  # StationType values, in order
+    # [{"number": 1, "students": [{"enrollment_id", "name", "level_points"}]}], one per station
+    groups: Mapped[list[Any]] = mapped_column(default=list)
+    ended_at: Mapped[datetime | None]  # the teacher ended it early
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollment.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

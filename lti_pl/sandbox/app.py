@@ -17,7 +17,7 @@ from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from lti_pl.sandbox.course import CONTEXT_ID, CONTEXT_TITLE
+from lti_pl.sandbox.course import CONTEXT_ID, CONTEXT_TITLE, COURSES, sandbox_course
 from lti_pl.sandbox.platform import (
     CLIENT_ID,
     DEPLOYMENT_ID,
@@ -89,8 +89,16 @@ def _add_pages(app: Flask, platform: SandboxPlatform, hints: URLSafeTimedSeriali
     def course() -> ResponseReturnValue:
         """The course page: people with "launch as" buttons, the activities, the teacher's tools."""
         platform.ensure_default_link()
+        current = sandbox_course(request.args.get("course", CONTEXT_ID))
+        if current is None:
+            raise SandboxError("No such course in the sandbox.", 404)
         return render_template(
-            "course.html", people=platform.people, links=platform.links(), added=request.args
+            "course.html",
+            people=platform.people,
+            links=platform.course_links(current.context_id),
+            added=request.args,
+            courses=COURSES,
+            current=current,
         )
 
     @app.get("/launch")
@@ -221,9 +229,7 @@ def _add_services(app: Flask, platform: SandboxPlatform) -> None:
     def nrps(context_id: str) -> ResponseReturnValue:
         """Names and Role Provisioning: the course's members."""
         platform.check_bearer(request.headers.get("Authorization", ""), "nrps")
-        if context_id != CONTEXT_ID:
-            raise SandboxError("no such context", 404)
-        return _typed(platform.memberships(), MEMBERSHIP_TYPE)
+        return _typed(platform.memberships(context_id), MEMBERSHIP_TYPE)
 
     @app.route("/ags/<context_id>/lineitems", methods=["GET", "POST"])
     def line_items(context_id: str) -> ResponseReturnValue:

@@ -1,4 +1,4 @@
-"""The sandbox's demo course: who is in it (the tool learns about them only through LTI)."""
+"""The sandbox's demo courses and who is in them (the tool learns about them only through LTI)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,34 @@ MENTOR = LIS + "Mentor"
 CONTEXT_ID = "sandbox-course-1"
 CONTEXT_TITLE = "Sandbox: Grade 7 Science"
 CONTEXT_LABEL = "SCI-7"
+
+
+@dataclass(frozen=True)
+class SandboxCourse:
+    """A course of the sandbox LMS (every course has the same people)."""
+
+    context_id: str
+    title: str
+    label: str
+
+    @property
+    def home_link_id(self) -> str:
+        """The resource link id of the course's lti_pl activity (the course home)."""
+        return "sandbox-link-home" if self.context_id == CONTEXT_ID else f"{self.context_id}-home"
+
+
+#: The first course has the gradebook and the activities added by deep linking; the second one
+#: (the same class in another subject) shows one student's standards across two courses.
+COURSES = (
+    SandboxCourse(CONTEXT_ID, CONTEXT_TITLE, CONTEXT_LABEL),
+    SandboxCourse("sandbox-course-2", "Sandbox: Grade 7 Math", "MATH-7"),
+)
+
+
+def sandbox_course(context_id: str) -> SandboxCourse | None:
+    """A course by context id, or None."""
+    return next((c for c in COURSES if c.context_id == context_id), None)
+
 
 STUDENT_NAMES = (
     "Ana Alvarez",

@@ -7,6 +7,8 @@ import uuid
 from typing import Any
 
 from lti_pl.sandbox.course import (
+    CONTEXT_ID,
+    COURSES,
     SandboxPerson,
 )
 from lti_pl.sandbox.protocol import (
@@ -60,9 +62,27 @@ class CourseLinks:
         with self.lock:
             return [dict(link) for link in self.state["links"]]
 
+    def course_links(self, context_id: str) -> list[dict[str, Any]]:
+        """A course's activities: the first course's links; another course has its home only."""
+        if context_id == CONTEXT_ID:
+            return self.links()
+        return [
+            {
+                "id": course.home_link_id,
+                "title": "lti_pl (course home)",
+                "url": self.tool_url + "/lti/launch",
+                "custom": {},
+                "line_item": None,
+                "context_id": course.context_id,
+            }
+            for course in COURSES
+            if course.context_id == context_id
+        ]
+
     def link(self, link_id: str) -> dict[str, Any]:
-        """One link by id."""
-        for link in self.links():
+        """One link by id (of any course)."""
+        others = [link for c in COURSES[1:] for link in self.course_links(c.context_id)]
+        for link in [*self.links(), *others]:
             if link["id"] == link_id:
                 return link
         raise SandboxError("No such activity in the sandbox course.", 404)

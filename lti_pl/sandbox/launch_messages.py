@@ -11,8 +11,9 @@ import jwt
 
 from lti_pl.sandbox.course import (
     CONTEXT_ID,
-    CONTEXT_LABEL,
     CONTEXT_TITLE,
+    COURSES,
+    sandbox_course,
 )
 from lti_pl.sandbox.protocol import (
     AGS_CLAIM,
@@ -37,6 +38,8 @@ class LaunchMessages:
     def claims(self, request: LaunchRequest, nonce: str, redirect_uri: str) -> dict[str, Any]:
         """The claims of the id_token for a launch."""
         person = self.person(request.user_id)
+        link = None if request.deep_linking else self.link(request.link_id)
+        course = sandbox_course(link.get("context_id", CONTEXT_ID) if link else "") or COURSES[0]
         now = int(time.time())
         body: dict[str, Any] = {
             "iss": self.issuer,
@@ -54,9 +57,9 @@ class LaunchMessages:
             LTI + "deployment_id": DEPLOYMENT_ID,
             LTI + "roles": list(person.roles),
             LTI + "context": {
-                "id": CONTEXT_ID,
-                "title": CONTEXT_TITLE,
-                "label": CONTEXT_LABEL,
+                "id": course.context_id,
+                "title": course.title,
+                "label": course.label,
                 "type": ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
             },
             LTI + "tool_platform": {
@@ -66,7 +69,7 @@ class LaunchMessages:
             },
             LTI + "launch_presentation": {"document_target": "iframe", "width": 800},
             NRPS_CLAIM: {
-                "context_memberships_url": f"{self.url}/nrps/{CONTEXT_ID}",
+                "context_memberships_url": f"{self.url}/nrps/{course.context_id}",
                 "service_versions": ["2.0"],
             },
         }
@@ -91,15 +94,15 @@ class LaunchMessages:
                 "title": "Add an activity to " + CONTEXT_TITLE,
                 "data": "sandbox-dl-" + uuid.uuid4().hex[:8],
             }
-        else:
-            link = self.link(request.link_id)
+        elif link is not None:
             body[LTI + "message_type"] = "LtiResourceLinkRequest"
             body[LTI + "target_link_uri"] = link["url"]
             body[LTI + "resource_link"] = {"id": link["id"], "title": link["title"]}
             body[LTI + "custom"] = dict(link.get("custom") or {})
             if link.get("line_item"):
                 ags["lineitem"] = link["line_item"]
-        body[AGS_CLAIM] = ags
+        if course.context_id == CONTEXT_ID:  # the gradebook is the first course's
+            body[AGS_CLAIM] = ags
         return body
 
     def sign(self, body: dict[str, Any]) -> str:

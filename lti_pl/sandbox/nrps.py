@@ -5,14 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from lti_pl.sandbox.course import (
-    CONTEXT_ID,
-    CONTEXT_LABEL,
-    CONTEXT_TITLE,
-)
-from lti_pl.sandbox.protocol import (
-    now_iso,
-)
+from lti_pl.sandbox.course import CONTEXT_ID, sandbox_course
+from lti_pl.sandbox.protocol import SandboxError, now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -20,8 +14,12 @@ logger = logging.getLogger(__name__)
 class Memberships:
     """NRPS memberships (part of SandboxPlatform)."""
 
-    def memberships(self) -> dict[str, Any]:
-        """The NRPS membership container of the course (and a note of when it was served)."""
+    # ------------------------------------------------------------------ NRPS
+    def memberships(self, context_id: str = CONTEXT_ID) -> dict[str, Any]:
+        """The NRPS membership container of a course (and a note of when it was served)."""
+        course = sandbox_course(context_id)
+        if course is None:
+            raise SandboxError("no such context", 404)
         members = [
             {
                 "user_id": p.user_id,
@@ -41,7 +39,7 @@ class Memberships:
             ]
             self.save()
         return {
-            "id": f"{self.url}/nrps/{CONTEXT_ID}",
-            "context": {"id": CONTEXT_ID, "label": CONTEXT_LABEL, "title": CONTEXT_TITLE},
+            "id": f"{self.url}/nrps/{course.context_id}",
+            "context": {"id": course.context_id, "label": course.label, "title": course.title},
             "members": members,
         }

@@ -69,7 +69,7 @@ __all__ = [
 class SandboxPlatform(
     StateFile, CourseLinks, LaunchMessages, ToolAuth, Memberships, Gradebook, DeepLinkReturns
 ):
-    """The sandbox LMS: one course, its people, its links and its gradebook.
+    """The sandbox LMS: two courses of the same people, their links, the first one's gradebook.
 
     Args:
         folder: where the key and the gradebook file live (the instance folder).

@@ -107,6 +107,12 @@ BOARD_ACTIVITIES = (
     ("Podcast: the cell's power plants", "listen", "music, podcasts", "reteach", 15, "may_do"),
     ("Debate: is a virus alive?", "discuss", "debate", "extension", 20, "may_do"),
 )
+#: The demo's activities sit at the station their readiness suits (for station rotations).
+STATION_FOR_READINESS = {
+    "reteach": "teacher_led",
+    "practice": "collaborative",
+    "extension": "independent",
+}
 INTERESTS = (
     "art",
     "games",
@@ -166,6 +172,7 @@ def _seed_content(
                 readiness=readiness,
                 minutes=str(minutes),
                 requirement=requirement,
+                station=STATION_FOR_READINESS[readiness],
             ),
             now=now - timedelta(days=21),
         )

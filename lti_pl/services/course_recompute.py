@@ -20,9 +20,11 @@ from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grade_passback, overrides
+from lti_pl.services import grade_passback, overrides, release_rules
 from lti_pl.services.courses import course_policy
-from lti_pl.services.mastery import result_grade
+from lti_pl.services.mastery import (
+    result_grade,
+)
 
 logger = _logging.getLogger(__name__)
 
@@ -81,6 +83,7 @@ _RESULT_COLUMNS = (
     "details",
 )
 _GRADE = _RESULT_COLUMNS.index("grade")
+_LEVEL = _RESULT_COLUMNS.index("level_points")
 
 
 def _result_values(
@@ -181,9 +184,11 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
     inserts: list[dict[str, object]] = []
     updates: list[dict[str, object]] = []
     changed: dict[int, list[int]] = defaultdict(list)
+    levels: list[release_rules.LevelChange] = []
     recomputed = 0
     no_scores: list[float] = []
     held = overrides.course_overrides(course_id)
+    ruled = release_rules.targets_with_rules(course_id)  # most courses: none, nothing collected
     for pair in sorted(histories.keys() | existing.keys()):
         enrollment_id, target_id = pair
         if target_id not in methods:
@@ -216,6 +221,12 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
             updates.append(row)
         if grade is not None and grade != (known[1][_GRADE] if known else None):
             changed[enrollment_id].append(target_id)
+        if target_id in ruled:
+            after = result.level.points if result.level else None
+            stored = known[1][_LEVEL] if known else None
+            before = float(stored) if isinstance(stored, (int, float)) else None
+            if after is not None and after != before:
+                levels.append(release_rules.LevelChange(enrollment_id, target_id, before, after))
     # Core executemany: one statement for all rows (the ORM's bulk insert splits them up).
     table = MasteryRecord.__table__
     if inserts:
@@ -225,6 +236,8 @@ def _recompute_course(course_id: int, now: datetime, *, send: bool) -> CourseRec
         db.session.execute(update(table).where(table.c.id == bindparam("record_id")), updates)
     if updates or inserts:
         db.session.expire_all()  # ORM copies of the records are stale now
+    # Mastery-based release, as `recompute` does for one pair (services/release_rules.py).
+    release_rules.on_levels_changed(course_id, levels, now=now)
     queued = 0
     changed_count = sum(len(ids) for ids in changed.values())
     if send and changed:

@@ -43,15 +43,21 @@ class LaunchOutcome:
     roster_offered: bool = False
 
 
-def get_or_create(query: Select[tuple[T]], create: Callable[[], T]) -> T:
-    """The row the query finds, or a new one; safe when two first launches race.
+def get_or_create(
+    query: Select[tuple[T]], create: Callable[[], T], *, known_absent: bool = False
+) -> tuple[T, bool]:
+    """The row the query finds, or a new one, and whether this call created it.
+
+    Safe when two first launches race:
 
     The insert runs in a savepoint: when a concurrent request inserted the same unique key first,
     the savepoint rolls back and the row is read again instead of failing the launch with a 500.
+    With `known_absent` (this transaction's read just found no such row) the insert comes first.
     """
-    row = db.session.scalars(query).first()
-    if row is not None:
-        return row
+    if not known_absent:
+        row = db.session.scalars(query).first()
+        if row is not None:
+            return row, False
     try:
         with db.session.begin_nested():
             row = create()
@@ -60,7 +66,8 @@ def get_or_create(query: Select[tuple[T]], create: Callable[[], T]) -> T:
         row = db.session.scalars(query).first()
         if row is None:
             raise
-    return row
+        return row, False
+    return row, True
 
 
 def _set_if_changed(row: Any, **values: Any) -> None:
@@ -79,10 +86,11 @@ def _known_rows_query(with_link: bool) -> Select[tuple[Course, Person, Enrollmen
         if with_link
         else false()
     )
+    # Outer joins throughout: a new student in a known course still finds the course and link.
     return (
         select(Course, Person, Enrollment, ResourceLink)
         .select_from(Course)
-        .join(
+        .outerjoin(
             Person,
             and_(Person.issuer == bindparam("issuer"), Person.subject == bindparam("subject")),
         )
@@ -106,9 +114,10 @@ _KNOWN_ROWS = {with_link: _known_rows_query(with_link) for with_link in (True, F
 def _known_rows(
     info: LaunchInfo,
 ) -> tuple[Course | None, Person | None, Enrollment | None, ResourceLink | None]:
-    """A repeat launch's course, person, enrollment and resource link, in one query.
+    """The launch's course, person, enrollment and resource link as they are, in one query.
 
-    (None, None, None, None) when the course or the person is new: the caller creates them.
+    (None, None, None, None) when the course is new; None for each other row that is new (a
+    person new to the tool still meets the course and its link here). The caller creates them.
     """
     params = {
         "issuer": info.issuer,
@@ -141,8 +150,9 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             )
         ).one()
     course, person, enrollment, link = _known_rows(info)
+    course_known = course is not None
     if course is None:
-        course = get_or_create(
+        course, _ = get_or_create(
             select(Course).where(
                 Course.platform_id == info.platform_id, Course.context_id == info.context_id
             ),
@@ -153,6 +163,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
                 title=info.context_title or "Untitled course",
                 method_params={},
             ),
+            known_absent=True,
         )
     _set_if_changed(
         course,
@@ -167,32 +178,38 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     if info.ags_scopes:
         _set_if_changed(course, ags_scopes=list(info.ags_scopes))
 
-    if person is None:
-        person = get_or_create(
-            select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
-            lambda: Person(issuer=info.issuer, subject=info.subject),
-        )
     # Names and email only when the platform sends them (privacy settings may withhold them).
-    _set_if_changed(
-        person,
-        **{
-            a: getattr(info, a)
-            for a in ("name", "given_name", "family_name", "email")
-            if getattr(info, a)
-        },
-    )
+    names = {
+        a: getattr(info, a)
+        for a in ("name", "given_name", "family_name", "email")
+        if getattr(info, a)
+    }
+    person_created = False
+    if person is None:
+        person, person_created = get_or_create(
+            select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
+            lambda: Person(issuer=info.issuer, subject=info.subject, **names),
+            known_absent=course_known,  # the course rows' read looked for this person too
+        )
+    _set_if_changed(person, **names)
     if course.id is None or person.id is None:
         db.session.flush()
 
     role = info.course_role
     if enrollment is None:
-        enrollment = get_or_create(
+        enrollment, _ = get_or_create(
             select(Enrollment).where(
                 Enrollment.course_id == course.id, Enrollment.person_id == person.id
             ),
             lambda: Enrollment(
-                course_id=course.id, person_id=person.id, role=role, lti_roles=list(info.roles)
+                course_id=course.id,
+                person_id=person.id,
+                role=role,
+                lti_roles=list(info.roles),
+                last_launch_at=now,
             ),
+            # The course rows' read found none, or the person is new: no enrollment can exist.
+            known_absent=course_known or person_created,
         )
     _set_if_changed(
         enrollment, role=str(role), lti_roles=list(info.roles), status=EnrollmentStatus.ACTIVE.value
@@ -205,12 +222,13 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     needs_line_item = False
     if info.resource_link_id:
         if link is None:
-            link = get_or_create(
+            link, _ = get_or_create(
                 select(ResourceLink).where(
                     ResourceLink.course_id == course.id,
                     ResourceLink.resource_link_id == info.resource_link_id,
                 ),
                 lambda: ResourceLink(course_id=course.id, resource_link_id=info.resource_link_id),
+                known_absent=course_known,  # the course rows' read looked for the link too
             )
         _set_if_changed(
             link, title=info.resource_link_title or link.title, custom=dict(info.custom)

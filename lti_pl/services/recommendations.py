@@ -108,6 +108,16 @@ def board_rankings(actor: Enrollment, board_id: int) -> list[StudentBoard]:
     return _rank_many(board, course_students(actor.course_id), hide_locked=False)
 
 
+def preview_board(actor: Enrollment, board_id: int, student: Enrollment) -> StudentBoard:
+    """A board of the teacher's course (published or not) as `student` sees it.
+
+    Raises:
+        NotFoundError: the board is not in the course.
+    """
+    board = get_board(actor.course_id, board_id)
+    return _rank_many(board, [student], hide_locked=True)[0]
+
+
 def _rank_many(
     board: ChoiceBoard, students: Sequence[Enrollment], *, hide_locked: bool
 ) -> list[StudentBoard]:

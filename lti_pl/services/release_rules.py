@@ -9,6 +9,7 @@ models only, so the engine can import it.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -101,52 +102,94 @@ def on_level_change(
     now: datetime,
 ) -> list[AutoAssignment]:
     """Assign the activities of the rules the new level fires (skipping ones already assigned)."""
-    if after is None or before == after:
-        return []
-    stored = list(
+    return on_levels_changed(
+        enrollment.course_id, [LevelChange(enrollment.id, target_id, before, after)], now=now
+    )
+
+
+def targets_with_rules(course_id: int) -> set[int]:
+    """The course's targets that have a release rule (one query)."""
+    return set(
         db.session.scalars(
-            select(ReleaseRule).where(
-                ReleaseRule.course_id == enrollment.course_id, ReleaseRule.target_id == target_id
-            )
+            select(ReleaseRule.target_id).where(ReleaseRule.course_id == course_id).distinct()
         )
     )
-    if not stored:
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """One student's level on one target before and after a recompute."""
+
+    enrollment_id: int
+    target_id: int
+    before: float | None
+    after: float | None
+
+
+def on_levels_changed(
+    course_id: int, changes: Sequence[LevelChange], *, now: datetime
+) -> list[AutoAssignment]:
+    """`on_level_change` for many levels at once (a course-wide recompute's hook).
+
+    One query loads the course's rules; a course without rules costs nothing more. Activities
+    already assigned to the student (by the teacher or a rule) are skipped.
+    """
+    moved = [c for c in changes if c.after is not None and c.before != c.after]
+    if not moved:
         return []
-    values = [Rule(r.id, r.target_id, r.activity_id, r.min_points, r.max_points) for r in stored]
-    made = []
-    for rule in rules_fired(values, target_id, before, after):
-        exists = db.session.scalars(
-            select(ActivityAssignment).where(
-                ActivityAssignment.enrollment_id == enrollment.id,
-                ActivityAssignment.activity_id == rule.activity_id,
+    by_target: dict[int, list[Rule]] = {}
+    for r in db.session.scalars(select(ReleaseRule).where(ReleaseRule.course_id == course_id)):
+        by_target.setdefault(r.target_id, []).append(
+            Rule(r.id, r.target_id, r.activity_id, r.min_points, r.max_points)
+        )
+    if not by_target:
+        return []
+    fired = [
+        (change, rule)
+        for change in moved
+        if change.target_id in by_target
+        for rule in rules_fired(
+            by_target[change.target_id], change.target_id, change.before, change.after
+        )
+    ]
+    if not fired:
+        return []
+    held = set(
+        db.session.execute(
+            select(ActivityAssignment.enrollment_id, ActivityAssignment.activity_id).where(
+                ActivityAssignment.enrollment_id.in_({c.enrollment_id for c, _ in fired}),
+                ActivityAssignment.activity_id.in_({r.activity_id for _, r in fired}),
             )
-        ).first()
-        if exists is not None:
+        ).tuples()
+    )
+    made = []
+    for change, rule in fired:
+        key = (change.enrollment_id, rule.activity_id)
+        if key in held:
             continue
+        held.add(key)
         db.session.add(
             ActivityAssignment(
-                enrollment_id=enrollment.id,
+                enrollment_id=change.enrollment_id,
                 activity_id=rule.activity_id,
                 assigned_by_id=None,
                 assigned_at=now,
             )
         )
         auto = AutoAssignment(
-            course_id=enrollment.course_id,
+            course_id=course_id,
             rule_id=rule.id,
-            enrollment_id=enrollment.id,
-            target_id=target_id,
+            enrollment_id=change.enrollment_id,
+            target_id=change.target_id,
             activity_id=rule.activity_id,
-            level_points=after,
+            level_points=change.after,
             assigned_at=now,
         )
         db.session.add(auto)
         made.append(auto)
     if made:
         db.session.flush()
-        logger.info(
-            "released enrollment=%s target=%s assignments=%s", enrollment.id, target_id, len(made)
-        )
+        logger.info("released course=%s assignments=%s", course_id, len(made))
     return made
 
 

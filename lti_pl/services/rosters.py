@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -73,7 +74,14 @@ def _apply(course: Course, member: RosterMember) -> tuple[Enrollment | None, boo
     return enrollment, created
 
 
-def apply_roster(course_id: int, roster: Roster, *, now: datetime, full: bool) -> RosterSyncResult:
+def apply_roster(
+    course_id: int,
+    roster: Roster,
+    *,
+    now: datetime,
+    full: bool,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> RosterSyncResult:
     """Write a roster into the course; a full roster marks members it omits Inactive.
 
     Args:
@@ -81,14 +89,17 @@ def apply_roster(course_id: int, roster: Roster, *, now: datetime, full: bool) -
         roster: members read from NRPS (the full list, or differences).
         now: when the sync ran.
         full: whether `roster` is the complete membership (not differences).
+        on_progress: called with (members applied, members in all) as the members are written.
     """
     course = db.session.get(Course, course_id)
     if course is None:
         raise NotFoundError("No such course.")
     seen: set[int] = set()
     created = updated = 0
-    for member in roster.members:
+    for done, member in enumerate(roster.members, start=1):
         enrollment, is_new = _apply(course, member)
+        if on_progress is not None:
+            on_progress(done, len(roster.members))
         if enrollment is None:
             continue
         db.session.flush()

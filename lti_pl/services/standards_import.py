@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging as _logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from lti_pl.models.courses import Course
 from lti_pl.models.platforms import Platform
 from lti_pl.models.standards import StandardItem, StandardsFramework
 from lti_pl.models.targets import LearningTarget
+from lti_pl.outbound import UrlPolicy, UrlRefusedError, check_url
 
 logger = _logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ logger = _logging.getLogger(__name__)
 MAX_PACKAGE_BYTES = 20 * 1024 * 1024
 PROVIDER_TIMEOUT = 15.0
 CASE_PATH = "/ims/case/v1p0"
+#: What a provider address may be: http or https, never a private, loopback or link-local host.
+PUBLIC_PROVIDERS = UrlPolicy(allow_http=True)
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,35 @@ def parse_json(raw: bytes, source: str) -> Any:
         raise InvalidInputError(f"{source}: not valid JSON ({error}).") from None
 
 
-def _get_json(session: requests.Session, url: str) -> Any:
+def provider_policy(config: Mapping[str, Any]) -> UrlPolicy:
+    """Which addresses a provider URL may name: public ones, or any with LTI_PL_CASE_ALLOW_PRIVATE.
+
+    The setting is for a provider inside the school's network, and for the test emulator.
+    """
+    return UrlPolicy(allow_http=True, allow_private=bool(config.get("LTI_PL_CASE_ALLOW_PRIVATE")))
+
+
+_REFUSALS = {
+    "private_address": "it names a private, loopback or link-local address, which the tool does "
+    "not fetch from; give the provider's public address",
+    "unresolved": "its host name does not resolve; check the address",
+    "insecure_url": "it must start with https://",
+}
+
+
+def _check_provider_url(url: str, policy: UrlPolicy) -> None:
+    try:
+        check_url(url, policy, "the CASE provider address")
+    except UrlRefusedError as error:
+        reason = _REFUSALS.get(error.reason, "it is not a usable address")
+        logger.info("CASE provider address refused reason=%s", error.reason)
+        raise InvalidInputError(
+            f"The CASE provider address {url} was refused: {reason}. Nothing was imported."
+        ) from None
+
+
+def _get_json(session: requests.Session, url: str, policy: UrlPolicy) -> Any:
+    _check_provider_url(url, policy)
     try:
         response = session.get(
             url,
@@ -108,14 +140,20 @@ def provider_urls(url: str) -> tuple[str, str | None]:
     )
 
 
-def fetch_provider_packages(url: str) -> list[tuple[str, case.CaseFramework]]:
+def fetch_provider_packages(
+    url: str, policy: UrlPolicy = PUBLIC_PROVIDERS
+) -> list[tuple[str, case.CaseFramework]]:
     """Every framework the URL names, fetched and parsed before anything is written.
+
+    Every URL is checked against the policy before it is fetched, and redirects are not
+    followed (no fetch from an internal address a teacher typed or a provider pointed to).
 
     Returns:
         (the package URL, the framework) pairs.
 
     Raises:
-        InvalidInputError: the provider is unreachable, answers an error, or a package is bad.
+        InvalidInputError: the address is refused, the provider is unreachable, answers an
+            error, or a package is bad.
     """
     base, package_id = provider_urls(url)
     with requests.Session() as session:
@@ -123,7 +161,7 @@ def fetch_provider_packages(url: str) -> list[tuple[str, case.CaseFramework]]:
             ids = [
                 identifier
                 for identifier, _ in case.parse_document_list(
-                    _get_json(session, f"{base}/CFDocuments")
+                    _get_json(session, f"{base}/CFDocuments", policy)
                 )
             ]
             if not ids:
@@ -134,7 +172,7 @@ def fetch_provider_packages(url: str) -> list[tuple[str, case.CaseFramework]]:
         for identifier in ids:
             package_url = f"{base}/CFPackages/{identifier}"
             try:
-                framework = case.parse_package(_get_json(session, package_url))
+                framework = case.parse_package(_get_json(session, package_url, policy))
             except InvalidInputError as error:
                 if str(error).startswith(package_url):
                     raise
@@ -237,12 +275,14 @@ def import_data(issuer: str, data: Any, *, source: str, now: datetime) -> list[I
     return [import_framework(issuer, framework, source=source, now=now)]
 
 
-def import_from_provider(issuer: str, url: str, *, now: datetime) -> list[ImportResult]:
+def import_from_provider(
+    issuer: str, url: str, *, now: datetime, policy: UrlPolicy = PUBLIC_PROVIDERS
+) -> list[ImportResult]:
     """Import every framework a provider URL names; all are fetched and checked first.
 
     Raises:
-        InvalidInputError: the provider is unreachable or a package is malformed (nothing
-            is written).
+        InvalidInputError: the address is refused (`policy`), the provider is unreachable or a
+            package is malformed (nothing is written).
     """
-    packages = fetch_provider_packages(url)
+    packages = fetch_provider_packages(url, policy)
     return [import_framework(issuer, f, source=u, now=now) for u, f in packages]

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.domain.targets import MasteryScale
@@ -167,34 +168,63 @@ def prior_levels(student: Enrollment) -> dict[int, PriorLevel]:
 
     Empty unless the platform's admin shares prior levels.
     """
-    course = student.course
+    found = course_prior_levels(
+        student.course, [student.id], target_service.list_targets(student.course_id)
+    )
+    return {target_id: prior for (_, target_id), prior in found.items()}
+
+
+def course_prior_levels(
+    course: Course, enrollment_ids: Sequence[int], targets: Sequence[LearningTarget]
+) -> dict[tuple[int, int], PriorLevel]:
+    """(enrollment id, target id) -> the student's latest level in the platform's other courses.
+
+    For the data wall's page of students: one query for all of them (and one for the settings),
+    never one per cell. Only targets with a CASE link count; only the level, its colour, its date
+    and the course's title leave the other course (no evidence, reflection or file). Empty
+    unless the platform's admin shares prior levels.
+    """
+    guids: dict[str, list[int]] = {}
+    for target in targets:
+        if target.case_guid:
+            guids.setdefault(target.case_guid, []).append(target.id)
+    if not guids or not enrollment_ids:
+        return {}
     if not settings_for(course_issuer(course)).share_prior_levels:
         return {}
-    targets = {t.case_guid: t.id for t in target_service.list_targets(course.id) if t.case_guid}
-    if not targets:
-        return {}
+    here = aliased(Enrollment)
+    there = aliased(Enrollment)
     rows = db.session.execute(
-        select(MasteryRecord, LearningTarget.case_guid, Course)
+        select(
+            here.id,
+            LearningTarget.case_guid,
+            MasteryRecord.label,
+            MasteryRecord.color,
+            MasteryRecord.updated_at,
+            Course.title,
+            Course.label,
+            Course.id,
+        )
+        .select_from(MasteryRecord)
         .join(LearningTarget, LearningTarget.id == MasteryRecord.target_id)
-        .join(Enrollment, Enrollment.id == MasteryRecord.enrollment_id)
-        .join(Course, Course.id == Enrollment.course_id)
+        .join(there, there.id == MasteryRecord.enrollment_id)
+        .join(Course, Course.id == there.course_id)
+        .join(here, here.person_id == there.person_id)
         .where(
-            Enrollment.person_id == student.person_id,
-            Enrollment.course_id != course.id,
-            LearningTarget.case_guid.in_(list(targets)),
+            here.course_id == course.id,
+            here.id.in_(list(enrollment_ids)),
+            there.course_id != course.id,
+            LearningTarget.case_guid.in_(list(guids)),
             MasteryRecord.score.is_not(None),
         )
-        .order_by(MasteryRecord.updated_at)
+        .order_by(MasteryRecord.updated_at, MasteryRecord.id)
     ).all()
-    found: dict[int, PriorLevel] = {}
-    for record, guid, other in rows:  # latest wins
-        found[targets[guid]] = PriorLevel(
-            targets[guid],
-            record.label,
-            record.color,
-            record.updated_at,
-            other.title or other.label or f"Course {other.id}",
-        )
+    found: dict[tuple[int, int], PriorLevel] = {}
+    for enrollment_id, guid, label, color, updated_at, title, short, other_id in rows:
+        for target_id in guids[guid]:  # latest wins
+            found[(enrollment_id, target_id)] = PriorLevel(
+                target_id, label, color, updated_at, title or short or f"Course {other_id}"
+            )
     return found
 
 

@@ -9,10 +9,12 @@
   if (own && window.history && history.replaceState) { history.replaceState(null, "", own.content); }
   var date = { day: "numeric", month: "short", year: "numeric" };
   var dateTime = { day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit" };
+  var timeOnly = { hour: "2-digit", minute: "2-digit" };
   function localize(node, iso) {
     var when = new Date(iso);
     if (isNaN(when.getTime())) { return; }
-    var options = node.getAttribute("data-format") === "datetime" ? dateTime : date;
+    var format = node.getAttribute("data-format");
+    var options = format === "datetime" ? dateTime : format === "time" ? timeOnly : date;
     node.textContent = new Intl.DateTimeFormat(undefined, options).format(when);
     if (node.tagName.toLowerCase() === "time") { node.setAttribute("title", iso); }
   }
@@ -42,7 +44,8 @@
     document.querySelectorAll("[data-print]").forEach(function (button) {
       button.addEventListener("click", function () { window.print(); });
     });
-    document.querySelectorAll("form").forEach(showFieldsOfKind);
+    // A teacher's preview draws the form as a disabled fieldset: the same fields show.
+    document.querySelectorAll("form, fieldset.preview-controls").forEach(showFieldsOfKind);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", run);

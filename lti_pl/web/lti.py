@@ -35,6 +35,7 @@ from lti_pl.lti.launch_errors import LaunchError
 from lti_pl.lti.roles import CourseRole
 from lti_pl.lti.runtime import LtiRuntime
 from lti_pl.models.base import utcnow
+from lti_pl.outbound import UrlPolicy
 from lti_pl.services import grade_passback, launches, registration
 from lti_pl.web import start_new_session, use_url_session
 from lti_pl.web.access import remember_launch
@@ -305,7 +306,7 @@ def register(invite: str = "") -> ResponseReturnValue:
     token = request.args.get("registration_token", "")
     invite = invite or request.args.get("invite", "")
     allowed: frozenset[str] = current_app.config.get("LTI_PL_REGISTRATION_ISSUERS") or frozenset()
-    policy = dynamic_registration.UrlPolicy(
+    policy = UrlPolicy(
         allow_http=bool(current_app.config.get("LTI_PL_REGISTRATION_ALLOW_HTTP")),
         allow_private=bool(current_app.config.get("LTI_PL_REGISTRATION_ALLOW_PRIVATE")),
     )

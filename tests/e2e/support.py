@@ -66,12 +66,25 @@ def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
     return path
 
 
-def launch(page: Any, sandbox_url: str, person: str, *, activity: str | None = None) -> Any:
-    """Open the sandbox course page, press "Launch as <person>"; returns the tool frame locator."""
+def launch(
+    page: Any,
+    sandbox_url: str,
+    person: str,
+    *,
+    activity: str | None = None,
+    course: str | None = None,
+) -> Any:
+    """Open the sandbox course page, press "Launch as <person>"; returns the tool frame locator.
+
+    `course` (a course's title) switches to another sandbox course first.
+    """
     messages: list[str] = []
     page.on("console", lambda m: messages.append(m.text))
     page.on("pageerror", lambda e: messages.append(str(e)))
     page.goto(sandbox_url + "/")
+    if course is not None:
+        page.get_by_role("navigation", name="Courses").get_by_role("link", name=course).click()
+        page.get_by_role("heading", level=1, name=course).wait_for()
     if activity is not None:
         page.get_by_label("Open activity").select_option(label=activity)
     page.get_by_role("button", name=re.compile(rf"^Launch as {re.escape(person)} ")).click()

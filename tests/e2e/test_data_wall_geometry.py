@@ -25,7 +25,7 @@ TEACHER = "Ms Rivera"
 # For each body row: the cells whose box is not inside the header of the same column index.
 MISPLACED = """() => {
   const table = document.querySelector("table.wall");
-  const heads = [...table.tHead.rows[table.tHead.rows.length - 1].cells];
+  const heads = [...[...table.tHead.rows].find(r => r.querySelector("th[scope=col]")).cells];
   const bad = [];
   let rows = 0;
   for (const row of table.tBodies[0].rows) {
@@ -154,6 +154,19 @@ def test_first_column_and_header_stay_in_view_while_the_wall_scrolls(
         # The student column has not moved; the header row sits at the top edge of the box.
         assert abs(after["nameLeft"] - before["nameLeft"]) <= 1, (before, after)
         assert -1 <= after["headTop"] <= 2, (before, after)
+        # The summary row stays in view too, right under the header row.
+        summary = page.evaluate(
+            """() => { const t = document.querySelector("table.wall");
+              // Cells, not rows: a row's box stays where the flow put it, a sticky cell moves.
+              const head = t.tHead.rows[0].cells[1].getBoundingClientRect();
+              const sum = t.querySelector("tr.wall-summary").cells[1].getBoundingClientRect();
+              const box = t.parentElement.getBoundingClientRect();
+              return {gap: sum.top - head.bottom, top: sum.top - box.top,
+                      bottom: sum.bottom, boxBottom: box.bottom}; }"""
+        )
+        assert abs(summary["gap"]) <= 2, summary
+        assert summary["top"] >= 0, summary
+        assert summary["bottom"] < summary["boxBottom"], summary
 
 
 @pytest.mark.parametrize("width", [360, 800])
@@ -184,3 +197,22 @@ def test_readable_at_a_phone_width_with_a_summary_per_target(teacher: Any, width
 def test_axe_finds_nothing_serious_on_the_wall_at_1280(teacher: Any) -> None:
     with open_wall(teacher, 1280) as page:
         assert_accessible(page, "data wall at 1280px")
+
+
+@pytest.mark.parametrize("width", [800, 1280])
+def test_the_wall_uses_the_width_and_the_structure_dial_is_on_the_first_screen(
+    teacher: Any, width: int
+) -> None:
+    with open_wall(teacher, width) as page:
+        box = page.evaluate(
+            """() => { const w = document.querySelector("table.wall").parentElement;
+              const dial = document.getElementById("structure").getBoundingClientRect();
+              return {wrap: w.getBoundingClientRect().width, dialTop: dial.top,
+                      dialBottom: dial.bottom, wallTop: w.getBoundingClientRect().top,
+                      height: window.innerHeight}; }"""
+        )
+        # A laptop screen is not capped at the reading width of text pages (64rem = 1024 px).
+        assert box["wrap"] >= width - 64, box
+        # The structure dial is found without scrolling past 25 rows: above the wall, on screen.
+        assert box["dialBottom"] <= box["height"], box
+        assert box["dialTop"] < box["wallTop"], box

@@ -17,7 +17,7 @@ from lti_pl.extensions import db
 from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.services.wall_cells import scale_of
 from tests.e2e.geometry import assert_no_sideways_scroll
-from tests.e2e.support import assert_accessible, launch, tool_frame
+from tests.e2e.support import assert_accessible, launch, screenshot, tool_frame
 
 pytestmark = pytest.mark.e2e
 
@@ -103,4 +103,53 @@ def test_the_last_point_of_the_chart_sits_at_the_current_level(
     assert_no_sideways_scroll(page, f"binder at {width}px")
     if width == 360:
         assert_accessible(page, "binder at 360px")
+    context.close()
+
+
+CLASS_CHARTS = """() => Array.from(document.querySelectorAll("svg.chart")).map(svg => {
+  const axis = Array.from(svg.querySelectorAll("line.grid")).map(line => {
+    const label = line.nextElementSibling;
+    return [label ? label.textContent.trim() : "", parseFloat(line.getAttribute("y1"))];
+  });
+  const dots = Array.from(svg.querySelectorAll("circle"));
+  const figure = svg.closest("figure");
+  const stated = figure.querySelector(".chart-now-value");
+  const box = svg.getBoundingClientRect();
+  return {heading: svg.closest("section").querySelector("h2").textContent.trim(), axis,
+          count: dots.length,
+          last: dots.length ? parseFloat(dots[dots.length - 1].getAttribute("cy")) : null,
+          stated: stated ? parseFloat(stated.textContent) : null,
+          now: figure.querySelector(".chart-now").textContent.trim(),
+          mastery: svg.querySelector(".mastery-line") !== null,
+          right: box.right,
+          // The SVG is scaled to its box: a label's drawn size is its font size times the scale.
+          fontPx: parseFloat(getComputedStyle(svg.querySelector("text")).fontSize)
+            * box.width / svg.viewBox.baseVal.width};
+})"""
+
+
+def test_the_class_charts_end_at_the_class_median_they_state(browser: Any, live: Any) -> None:
+    """Per target, the class chart's last point sits at the median its text states."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    launch(page, live.sandbox_url, "Ms Rivera")
+    page.goto(tool_frame(page).url.split("/teach")[0] + "/teach/class-levels")
+    for width in (360, 800, 1280):
+        page.set_viewport_size({"width": width, "height": 900})
+        charts = page.evaluate(CLASS_CHARTS)
+        assert len(charts) >= 2, charts  # one per assessed target
+        for chart in charts:
+            where = f"{chart['heading']} at {width}px"
+            assert chart["count"] >= 2, where
+            assert chart["now"].startswith("Class median now:"), chart["now"]
+            assert chart["last"] == pytest.approx(
+                axis_y(live.app, chart["axis"], chart["stated"]), abs=1.0
+            ), f"{where}: the last point is not at the stated median {chart['stated']}"
+            assert chart["mastery"], f"{where}: no mastery line"
+            assert chart["right"] <= width, f"{where}: the chart runs off the screen"
+            # Readable on a phone: the level names are drawn at 9 px or more.
+            assert chart["fontPx"] >= 9, f"{where}: labels drawn at {chart['fontPx']:.1f}px"
+        assert_no_sideways_scroll(page, f"class levels at {width}px")
+        screenshot(page, f"class-level-chart-{width}", full_page=True)
+    assert_accessible(page, "class levels at 1280px")
     context.close()

@@ -263,3 +263,31 @@ def test_every_sandbox_page_says_it_is_a_sandbox(lms: Any, sandbox: SandboxPlatf
     sandbox.ensure_default_link()
     for path in ("/", "/gradebook", "/launch?user=sandbox-teacher"):
         assert "SANDBOX LMS" in lms.get(path).get_data(as_text=True), path
+
+
+def test_a_second_course_of_the_same_people_launches_with_its_own_context(
+    lms: Any, tool_key: tuple[str, str], sandbox: SandboxPlatform
+) -> None:
+    from lti_pl.sandbox.course import COURSES
+    from lti_pl.sandbox.platform import LaunchRequest
+
+    first, second = COURSES
+    page = lms.get(f"/?course={second.context_id}").get_data(as_text=True)
+    assert f"<h1>{second.title}</h1>" in page
+    assert f'href="/?course={first.context_id}"' in page
+    assert lms.get("/?course=nope").status_code == 404
+    (home,) = sandbox.course_links(second.context_id)
+    assert f'<option value="{home["id"]}">' in page
+    claims = sandbox.claims(LaunchRequest("sandbox-student-08", home["id"], False), "n", "")
+    assert claims[LTI + "context"]["id"] == second.context_id
+    assert claims[LTI + "resource_link"]["id"] != sandbox.ensure_default_link()["id"]
+    assert "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint" not in claims
+    nrps = claims["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"]
+    answer = lms.get(
+        nrps["context_memberships_url"].removeprefix(SANDBOX),
+        headers=bearer(lms, tool_key, "nrps"),
+    )
+    assert answer.get_json()["context"]["id"] == second.context_id
+    assert [m["user_id"] for m in answer.get_json()["members"]] == [
+        p.user_id for p in sandbox.people
+    ]

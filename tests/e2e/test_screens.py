@@ -9,11 +9,16 @@ The data wall has its own geometry test (test_data_wall_geometry.py).
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
+from lti_pl.extensions import db
+from lti_pl.models.courses import Course
+from lti_pl.services import job_progress
 from tests.e2e.geometry import assert_no_sideways_scroll, assert_readable_tables
 from tests.e2e.support import assert_accessible, launch, screenshot, tool_frame
 
@@ -38,7 +43,7 @@ def route(url: str) -> str:
     return re.sub(r"/\d+", "/N", urlsplit(url).path)
 
 
-def crawl(page: Any, start: str, limit: int = 40) -> list[str]:
+def crawl(page: Any, start: str, limit: int = 60) -> list[str]:
     """Same-site course pages reachable by GET links from `start`, one per route pattern."""
     origin = "{0.scheme}://{0.netloc}".format(urlsplit(start))
     seen: dict[str, str] = {}
@@ -63,8 +68,8 @@ def crawl(page: Any, start: str, limit: int = 40) -> list[str]:
     return list(seen.values())
 
 
-def pages_of(browser: Any, live: Any, person: str) -> tuple[Any, list[str]]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def pages_of(browser: Any, live: Any, person: str, **options: Any) -> tuple[Any, list[str]]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, **options)
     page = context.new_page()
     launch(page, live.sandbox_url, person)
     start = tool_frame(page).url
@@ -77,6 +82,10 @@ def test_every_page_keeps_words_whole_and_never_scrolls_sideways(
 ) -> None:
     page, urls = pages_of(browser, live, person)
     assert len(urls) >= 6, f"the crawl reached too few pages: {urls}"
+    if person == "Ms Rivera":  # the student-view previews are among the teacher's pages
+        assert {"/courses/N/teach/boards/N/preview", "/courses/N/teach/targets/N/preview"} <= {
+            route(u) for u in urls
+        }, sorted(route(u) for u in urls)
     print(f"{person}: {len(urls)} routes: {sorted(route(u) for u in urls)}")
     problems = []
     menus: dict[str, list[str]] = {}  # the course menu's links -> the routes that show it
@@ -107,7 +116,15 @@ def test_every_page_keeps_words_whole_and_never_scrolls_sideways(
 def test_screens_for_people_to_look_at(browser: Any, live: Any) -> None:
     """Screenshots of the pages this area changed, at three widths (artifacts/screenshots)."""
     for person, paths in (
-        ("Ms Rivera", ("/teach/targets", "/teach/boards/N/recommendations")),
+        (
+            "Ms Rivera",
+            (
+                "/teach/targets",
+                "/teach/boards/N/recommendations",
+                "/teach/boards/N/preview",
+                "/teach/targets/N/preview",
+            ),
+        ),
         ("Ben Okafor", ("/learn/binder", "/learn/targets/N", "/learn/boards/N")),
     ):
         page, urls = pages_of(browser, live, person)
@@ -119,6 +136,17 @@ def test_screens_for_people_to_look_at(browser: Any, live: Any) -> None:
                 name = path.strip("/").replace("/N", "")
                 shot = screenshot(page, f"{person}-{name}-{width}", full_page=True)
                 assert shot.stat().st_size > 0
+                if path.endswith("boards/N/preview") and width == 800:
+                    # As a chosen student: the picker redraws the board for them, still read-only.
+                    student = page.locator("#preview-student option").nth(1)
+                    page.select_option("#preview-student", student.get_attribute("value"))
+                    page.get_by_role("button", name="Show").click()
+                    name = student.inner_text().strip()
+                    expect(page.locator(".preview-title")).to_have_text(
+                        f"Preview — what {name} sees"
+                    )
+                    assert page.locator("main form[method=post]").count() == 0
+                    screenshot(page, "preview-board-800")
                 if path.endswith("binder"):
                     counts = page.locator("svg.chart").evaluate_all(
                         "els => els.map(e => e.querySelectorAll('circle').length)"
@@ -128,3 +156,68 @@ def test_screens_for_people_to_look_at(browser: Any, live: Any) -> None:
                     card = chart.locator("xpath=ancestor::section[1]")
                     card.screenshot(path=str(shot.with_name(f"binder-chart-{width}.png")))
         page.context.close()
+
+
+SYNCED_AT = datetime(2026, 7, 4, 15, 30, tzinfo=UTC)  # 10:30 in Chicago (CDT, UTC-5)
+
+
+def _demo_course_id(live: Any, url: str) -> int:
+    return int(urlsplit(url).path.split("/courses/")[1].split("/")[0])
+
+
+def _write(live: Any, change: Any) -> Any:
+    """Change rows in the live tool's database (committed), as a job in the server would."""
+    with live.app.app_context():
+        try:
+            result = change()
+            db.session.commit()
+            return result
+        finally:
+            db.session.remove()
+
+
+def test_local_times_and_live_progress_in_chicago(browser: Any, live: Any) -> None:
+    """A stored UTC time reads in the browser's zone; a running sync's bar moves on its own."""
+    page, urls = pages_of(browser, live, "Ms Rivera", timezone_id="America/Chicago", locale="en-US")
+    course_id = _demo_course_id(live, urls[0])
+    roster_url = urls[0].split("/teach")[0] + "/teach/roster"
+
+    def synced_then_pin() -> None:
+        course = db.session.get(Course, course_id)
+        course.roster_synced_at = SYNCED_AT
+        course.roster_sync_status = "OK: 26 members read"
+
+    def running_job() -> int:
+        job = job_progress.start(course_id, job_progress.ROSTER_SYNC, now=SYNCED_AT)
+        job_progress.update(job.id, now=SYNCED_AT, state="running", done=120, total=300)
+        return job.id
+
+    # The launch's own roster sync runs in the background: let it finish before pinning the time.
+    page.goto(roster_url)
+    page.wait_for_function("() => !/never/.test(document.querySelector('main').innerText)")
+    _write(live, synced_then_pin)
+    job_id = _write(live, running_job)
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.goto(roster_url)
+    stamp = page.locator("main time").first
+    shown = re.sub(r"[\u202f\xa0]", " ", stamp.inner_text())
+    assert stamp.get_attribute("datetime") == "2026-07-04T15:30:00Z"
+    assert "Jul 4, 2026" in shown, shown
+    assert "10:30 AM" in shown, shown  # Chicago, not 15:30 UTC
+    text = page.locator(".job-progress-text")
+    expect(text).to_have_text("Synced 120 of 300 people…")
+    assert page.locator(".job-progress progress").get_attribute("value") == "40"
+    screenshot(page, "progress-800")
+    page.locator(".job-progress").screenshot(path=str(screenshot(page, "progress-bar")))
+
+    # The job moves on and ends: the page follows without a reload.
+    _write(
+        live,
+        lambda: job_progress.update(
+            job_id, now=SYNCED_AT, done=300, state="done", message="OK: 300 members read"
+        ),
+    )
+    expect(text).to_have_text(re.compile(r"^Finished: Synced 300 of 300 people"))
+    expect(page.locator(".job-progress-done")).to_be_visible()
+    assert page.locator(".job-progress progress").get_attribute("value") == "100"
+    page.context.close()

@@ -1,9 +1,9 @@
 """Standards in a browser: a teacher imports a CASE framework and picks targets from it; the same
-standard in an earlier course of the same LMS shows as one history in the student's binder; the
-assessment queue shows who looks ready to show mastery.
+standard in the sandbox's two courses shows as one history in the student's binder, and as a prior
+level on the other course's data wall; the assessment queue shows who looks ready.
 
-The sandbox LMS has one course, so the student's earlier course on the same LMS (issuer) is
-provisioned in the tool's database, as its launch would have: same issuer and `sub`, same person.
+Both courses, their targets and the student's enrollments come through the browser (launches from
+the sandbox's course switcher); the scores are written as the quick grid would save them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from lti_pl.sandbox.course import CONTEXT_TITLE
+from lti_pl.sandbox.course import CONTEXT_ID, CONTEXT_TITLE, COURSES
 from tests.e2e.conftest import SCREENSHOTS
 from tests.e2e.support import assert_accessible, launch, tool_frame
 
@@ -27,17 +27,24 @@ TEACHER = "Ms Rivera"
 STUDENT = "Hana Sato"  # sandbox-student-08: no other journey uses her
 READY = "Gabe Nguyen"  # sandbox-student-07
 WIDTHS = (360, 800, 1280)
+OTHER_CONTEXT, OTHER_COURSE = COURSES[1].context_id, COURSES[1].title
 
 
-def shots(page: Any, name: str, anchor: str | None = None) -> None:
-    """Screenshots of the tool frame at each width, each checked for sideways scrolling."""
+def shots(page: Any, name: str, anchor: str | None = None, block: str = "start") -> None:
+    """Screenshots of the tool frame at each width, each checked for sideways scrolling.
+
+    `anchor` is scrolled into view first (`block`: where it ends up, as scrollIntoView takes).
+    """
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 900})
         page.wait_for_timeout(150)
         frame = tool_frame(page)
         if anchor:
-            frame.evaluate(f"() => document.querySelector({anchor!r}).scrollIntoView()")
+            frame.evaluate(
+                f"() => document.querySelector({anchor!r})"
+                f".scrollIntoView({{block: {block!r}, inline: 'nearest'}})"
+            )
         client, scroll = frame.evaluate(
             "() => [document.documentElement.clientWidth, document.scrollingElement.scrollWidth]"
         )
@@ -46,62 +53,10 @@ def shots(page: Any, name: str, anchor: str | None = None) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
 
 
-def _earlier_course(live: Any, identifier: str) -> None:
-    """Last year's course on the same LMS: the student's two assessments on the standard."""
-    from sqlalchemy import select
-
-    from lti_pl.extensions import db
-    from lti_pl.models.base import utcnow
-    from lti_pl.models.courses import Course, Enrollment, Person
-    from lti_pl.models.evidence import Assessment
-    from lti_pl.models.platforms import Platform
-    from lti_pl.models.targets import LearningTarget
-
-    issuer = live.sandbox.platform.issuer
-    with live.app.app_context():
-        platform = db.session.scalar(select(Platform).where(Platform.issuer == issuer))
-        person = db.session.scalar(
-            select(Person).where(Person.issuer == issuer, Person.subject == "sandbox-student-08")
-        )
-        if person is None:
-            person = Person(issuer=issuer, subject="sandbox-student-08", name=STUDENT)
-            db.session.add(person)
-        course = Course(
-            platform_id=platform.id,
-            deployment_id=platform.deployments[0].id,
-            context_id="sandbox-last-year-math",
-            title="Grade 5 Math (last year)",
-            method_params={},
-            reassessment_policy={},
-        )
-        db.session.add(course)
-        db.session.flush()
-        target = LearningTarget(
-            course_id=course.id,
-            statement="I can add fractions with unlike denominators",
-            case_guid=identifier,
-            standard_code="5.NF.A.1",
-            method_params={},
-        )
-        enrollment = Enrollment(course_id=course.id, person_id=person.id, role="student")
-        db.session.add_all([target, enrollment])
-        db.session.flush()
-        start = utcnow() - timedelta(days=200)
-        for day, score in ((0, 1.0), (14, 2.0)):
-            db.session.add(
-                Assessment(
-                    course_id=course.id,
-                    enrollment_id=enrollment.id,
-                    target_id=target.id,
-                    score=score,
-                    assessed_at=start + timedelta(days=day),
-                )
-            )
-        db.session.commit()
-
-
-def _scores_in_this_course(live: Any, code: str, subject: str, scores: list[float]) -> None:
-    """Earlier assessments of a classmate in the sandbox course (as the quick grid would save)."""
+def _scores(
+    live: Any, context_id: str, code: str, subject: str, scores: list[float], days_ago: int
+) -> None:
+    """Earlier assessments of a student in a sandbox course (as the quick grid would save)."""
     from sqlalchemy import select
 
     from lti_pl.extensions import db
@@ -109,11 +64,10 @@ def _scores_in_this_course(live: Any, code: str, subject: str, scores: list[floa
     from lti_pl.models.courses import Course, Enrollment, Person
     from lti_pl.models.evidence import Assessment
     from lti_pl.models.targets import LearningTarget
-    from lti_pl.sandbox.course import CONTEXT_ID
     from lti_pl.services import mastery, readiness
 
     with live.app.app_context():
-        course = db.session.scalar(select(Course).where(Course.context_id == CONTEXT_ID))
+        course = db.session.scalar(select(Course).where(Course.context_id == context_id))
         target = db.session.scalar(
             select(LearningTarget).where(
                 LearningTarget.course_id == course.id, LearningTarget.standard_code == code
@@ -124,7 +78,7 @@ def _scores_in_this_course(live: Any, code: str, subject: str, scores: list[floa
             .join(Person)
             .where(Enrollment.course_id == course.id, Person.subject == subject)
         )
-        start = utcnow() - timedelta(days=10)
+        start = utcnow() - timedelta(days=days_ago)
         for day, score in enumerate(scores):
             db.session.add(
                 Assessment(
@@ -132,13 +86,41 @@ def _scores_in_this_course(live: Any, code: str, subject: str, scores: list[floa
                     enrollment_id=enrollment.id,
                     target_id=target.id,
                     score=score,
-                    assessed_at=start + timedelta(days=day),
+                    assessed_at=start + timedelta(days=14 * day),
                 )
             )
         db.session.flush()
         mastery.recompute(enrollment.id, target.id, now=utcnow())
         readiness.refit(course.platform.issuer, now=utcnow())
         db.session.commit()
+
+
+def _share_prior_levels(live: Any) -> None:
+    """The LMS admin's setting (the sandbox has no LTI Administrator to launch as)."""
+    from lti_pl.extensions import db
+    from lti_pl.models.base import utcnow
+    from lti_pl.models.standards import StandardsSettings
+
+    with live.app.app_context():
+        db.session.add(
+            StandardsSettings(
+                issuer=live.sandbox.platform.issuer,
+                share_prior_levels=True,
+                programme_roles=[],
+                updated_at=utcnow(),
+            )
+        )
+        db.session.commit()
+
+
+def _pick(frame: Any, codes: list[str]) -> None:
+    """On the browse screen: find Grade 5 fractions, tick the codes, add them as targets."""
+    frame.get_by_label("Code or words").fill("fractions")
+    frame.get_by_label("Grade").select_option(label="Grade 5")
+    frame.get_by_role("button", name="Find").click()
+    expect(frame.locator("#match-count")).to_contain_text("matching standards")
+    for code in codes:
+        frame.get_by_role("checkbox", name=re.compile(rf"^{re.escape(code)} ")).check()
 
 
 def test_teacher_imports_a_framework_and_the_standard_travels(live: Any, browser: Any) -> None:
@@ -158,17 +140,11 @@ def test_teacher_imports_a_framework_and_the_standard_travels(live: Any, browser
         expect(frame.locator(".flash").first).to_contain_text("8 new")
         assert_accessible(tool_frame(page), "standards browse")
         shots(page, "standards-browse")
-        frame.get_by_label("Code or words").fill("fractions")
-        frame.get_by_label("Grade").select_option(label="Grade 5")
-        frame.get_by_role("button", name="Find").click()
-        expect(frame.locator("#match-count")).to_contain_text("matching standards")
+        _pick(frame, ["5.NF.A.1", "5.NF.A.2"])
         codes = frame.locator(".standards-tree .code").all_inner_texts()
         assert "6.EE" not in codes
         assert "K.G" not in codes
         first = frame.get_by_role("checkbox", name=re.compile(r"^5\.NF\.A\.1 "))
-        second = frame.get_by_role("checkbox", name=re.compile(r"^5\.NF\.A\.2 "))
-        first.check()
-        second.check()
         # The statement wraps beside its checkbox: the box and the code sit on one line.
         box, code = (
             first.bounding_box(),
@@ -183,13 +159,35 @@ def test_teacher_imports_a_framework_and_the_standard_travels(live: Any, browser
         row = frame.locator("tr").filter(has_text="5.NF.A.1")
         expect(row).to_contain_text("Add and subtract fractions with unlike denominators")
 
-        # The same standard in the student's earlier course on this LMS, and a classmate's
-        # history in this one.
-        from tests.support.case_provider import item_id
+        # The same standard in the sandbox's other course (the same people): the teacher picks it
+        # from the framework the LMS's courses share; the student opens that course too.
+        frame = launch(page, live.sandbox_url, TEACHER, course=OTHER_COURSE)
+        frame.get_by_role("link", name="Learning targets").first.click()
+        frame.get_by_role("link", name="Add from a standards framework").click()
+        frame.get_by_role("link", name="Test Mathematics Standards").click()
+        _pick(frame, ["5.NF.A.1"])
+        frame.get_by_role("button", name="Add ticked standards as targets").click()
+        expect(frame.locator(".flash").first).to_contain_text("Added 1 learning target")
+        launch(page, live.sandbox_url, STUDENT, course=OTHER_COURSE)
+        _scores(live, OTHER_CONTEXT, "5.NF.A.1", "sandbox-student-08", [1.0, 2.0], 200)
+        _scores(live, CONTEXT_ID, "5.NF.A.1", "sandbox-student-07", [2.0, 3.0, 2.0, 3.0, 3.0], 10)
+        _scores(live, CONTEXT_ID, "5.NF.A.1", "sandbox-student-08", [3.0], 10)
 
-        _earlier_course(live, item_id("nf.a.1"))
-        _scores_in_this_course(live, "5.NF.A.1", "sandbox-student-07", [2.0, 3.0, 2.0, 3.0, 3.0])
-        _scores_in_this_course(live, "5.NF.A.1", "sandbox-student-08", [3.0])
+        # The teacher's data wall: the student's level from the other course, when shared.
+        frame = launch(page, live.sandbox_url, TEACHER)
+        frame.get_by_role("link", name="Data wall").first.click()
+        row = frame.locator("table.wall tbody tr").filter(has_text=STUDENT)
+        expect(row).to_have_count(1)
+        expect(row.locator(".wall-prior")).to_have_count(0)
+        _share_prior_levels(live)
+        frame.get_by_role("link", name="Data wall").first.click()
+        row = frame.locator("table.wall tbody tr").filter(has_text=STUDENT)
+        expect(row.locator(".wall-prior")).to_have_count(1)
+        expect(row.locator(".wall-prior")).to_contain_text(
+            re.compile(r"^prior: .+ \(\d{4}-\d\d-\d\d\)")
+        )
+        assert_accessible(tool_frame(page), "data wall with prior levels")
+        shots(page, "data-wall-prior-levels", ".wall-prior", block="end")
 
         # The queue shows who looks ready, with the chance and a plain reason.
         frame.get_by_role("link", name="Assessment queue").first.click()
@@ -212,8 +210,8 @@ def test_teacher_imports_a_framework_and_the_standard_travels(live: Any, browser
         expect(article).to_contain_text("5.NF.A.1")
         points = article.locator(".history-points li")
         expect(points).to_have_count(3)
-        expect(points.nth(0)).to_contain_text("Grade 5 Math (last year)")
-        expect(points.nth(1)).to_contain_text("Grade 5 Math (last year)")
+        expect(points.nth(0)).to_contain_text(OTHER_COURSE)
+        expect(points.nth(1)).to_contain_text(OTHER_COURSE)
         expect(points.nth(2)).to_contain_text(CONTEXT_TITLE)
         assert_accessible(tool_frame(page), "binder standards")
         shots(page, "standards-binder", "#standards-heading")

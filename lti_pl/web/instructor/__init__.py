@@ -9,6 +9,7 @@ bp = Blueprint("instructor", __name__, url_prefix="/courses/<int:course_id>/teac
 # Each area module registers its views on `bp` when imported (so after `bp` exists).
 from lti_pl.web.instructor import (  # noqa: E402
     choice_boards,
+    class_levels,
     data_wall,
     deep_linking,
     evidence,
@@ -16,6 +17,7 @@ from lti_pl.web.instructor import (  # noqa: E402
     grades,
     home,
     paths,
+    previews,
     profiles,
     roster,
     settings,
@@ -28,6 +30,7 @@ from lti_pl.web.instructor import (  # noqa: E402
 __all__ = [
     "bp",
     "choice_boards",
+    "class_levels",
     "data_wall",
     "deep_linking",
     "evidence",
@@ -35,6 +38,7 @@ __all__ = [
     "grades",
     "home",
     "paths",
+    "previews",
     "profiles",
     "roster",
     "settings",

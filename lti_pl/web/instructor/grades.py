@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from lti_pl.jobs.hooks import wake_after_commit
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
-from lti_pl.services import aggregates, audit, grade_sync_status, line_items
+from lti_pl.services import aggregates, audit, grade_sync_status, job_progress, line_items
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -38,6 +38,7 @@ def grades_sync(course_id: int) -> ResponseReturnValue:
         + line_items.target_line_items(course_id),
         aggregate_mode=aggregates.aggregate_mode(enrollment.course),
         aggregate_labels=aggregates.MODE_LABELS,
+        progress=job_progress.latest(course_id, job_progress.GRADE_PASSBACK),
     )
 
 
@@ -56,6 +57,8 @@ def retry_grade(course_id: int, entry_id: int) -> ResponseReturnValue:
 def retry_all_grades(course_id: int) -> ResponseReturnValue:
     """Send every failed score of the course again."""
     count = audit.retry_failed(current_enrollment(), now=utcnow())
+    if count:
+        job_progress.start(course_id, job_progress.GRADE_PASSBACK, now=utcnow(), total=count)
     wake_after_commit(course_id)
-    flash(f"{count} failed or stuck score(s) will be sent again in a moment.")
+    flash(f"{count} failed or stuck score(s) are being sent again: the progress is shown below.")
     return redirect(url_for("instructor.grades_sync", course_id=course_id), code=303)

@@ -8,7 +8,8 @@ from flask.typing import ResponseReturnValue
 from lti_pl.jobs.hooks import after_commit
 from lti_pl.jobs.roster_sync import sync_roster
 from lti_pl.lti.roles import CourseRole
-from lti_pl.services import rosters
+from lti_pl.models.base import utcnow
+from lti_pl.services import job_progress, rosters
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -19,7 +20,10 @@ def roster(course_id: int) -> ResponseReturnValue:
     """Everyone in the course, with their status, and when the roster was last synced."""
     course = current_enrollment().course
     return render_template(
-        "instructor/roster.html", course=course, enrollments=rosters.course_roster(course_id)
+        "instructor/roster.html",
+        course=course,
+        enrollments=rosters.course_roster(course_id),
+        progress=job_progress.latest(course_id, job_progress.ROSTER_SYNC),
     )
 
 
@@ -28,6 +32,15 @@ def roster(course_id: int) -> ResponseReturnValue:
 def sync_roster_now(course_id: int) -> ResponseReturnValue:
     """Sync the roster in the background now (full list, not only differences)."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    after_commit(lambda: sync_roster(app, course_id, full=True))
-    flash("The roster is being synced with the LMS; reload this page in a moment.")
+    progress_id = job_progress.start(course_id, job_progress.ROSTER_SYNC, now=utcnow()).id
+    after_commit(lambda: sync_roster(app, course_id, full=True, progress_id=progress_id))
+    flash("The roster sync has started: its progress is shown below.")
     return redirect(url_for("instructor.roster", course_id=course_id), code=303)
+
+
+@bp.get("/jobs/<int:progress_id>.json")
+@requires_role(CourseRole.TEACHER)
+def job_progress_json(course_id: int, progress_id: int) -> ResponseReturnValue:
+    """How far a long job of this course got (polled by static/progress.js)."""
+    view = job_progress.progress_of(course_id, progress_id)
+    return view.as_json(), 200, {"Cache-Control": "no-store"}

@@ -67,7 +67,12 @@ def import_standards(course_id: int) -> ResponseReturnValue:
                 now=utcnow(),
             )
         elif url:
-            results = standards_import.import_from_provider(issuer, url, now=utcnow())
+            results = standards_import.import_from_provider(
+                issuer,
+                url,
+                now=utcnow(),
+                policy=standards_import.provider_policy(current_app.config),
+            )
         else:
             raise InvalidInputError("Choose a CASE package file or give a CASE provider address.")
     except InvalidInputError as error:
@@ -234,6 +239,15 @@ def _ready_students(course: Course) -> list[readiness.Readiness]:
 @bp.app_template_global("standards_prior_levels")
 def _prior_levels(student: Enrollment) -> dict[int, Any]:
     return standards_progress.prior_levels(student)
+
+
+@bp.app_template_global("standards_wall_prior_levels")
+def _wall_prior_levels(wall: Any) -> dict[tuple[int, int], standards_progress.PriorLevel]:
+    """The data wall page's students' prior levels from earlier courses (one query)."""
+    course = current_enrollment().course  # the wall's own course: the view checked the teacher
+    return standards_progress.course_prior_levels(
+        course, [row.enrollment_id for row in wall.page_rows], wall.targets
+    )
 
 
 @bp.app_template_global("standards_history")

@@ -17,6 +17,7 @@ from lti_pl.services import (
     audit,
     descriptors,
     grading_rules,
+    job_progress,
     level_review,
     multi_target,
     override_actions,
@@ -139,7 +140,9 @@ def set_aggregate_mode(course_id: int) -> ResponseReturnValue:
     queued = grading_rules.set_aggregate_mode(
         current_enrollment(), request.form.get("aggregate_mode", ""), now=utcnow()
     )
-    flash(f"Saved; {queued} overall grade(s) will be sent again.")
+    if queued:
+        job_progress.start(course_id, job_progress.GRADE_PASSBACK, now=utcnow(), total=queued)
+    flash(f"Saved; {queued} overall grade(s) are being sent again: the progress is shown below.")
     return redirect(url_for("instructor.grades_sync", course_id=course_id), 303)
 
 

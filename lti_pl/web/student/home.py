@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services.reassessment import student_progress
+from lti_pl.services.rotations import STATION_LABELS, where_now
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.student import bp
 
@@ -17,18 +18,19 @@ from lti_pl.web.student import bp
 def home(course_id: int) -> ResponseReturnValue:
     """The course home for students (observers see their students' work read-only)."""
     enrollment = current_enrollment()
-    progress = (
-        student_progress(enrollment, now=utcnow())
-        if enrollment.role == CourseRole.STUDENT.value
-        else []
-    )
-    areas = STUDENT_AREAS if enrollment.role == CourseRole.STUDENT.value else OBSERVER_AREAS
+    now = utcnow()
+    is_student = enrollment.role == CourseRole.STUDENT.value
+    progress = student_progress(enrollment, now=now) if is_student else []
+    areas = STUDENT_AREAS if is_student else OBSERVER_AREAS
     return render_template(
         "student/home.html",
         enrollment=enrollment,
         course=enrollment.course,
         progress=progress,
         areas=area_links(areas, course_id),
+        where_now=where_now(enrollment, now=now) if is_student else None,
+        station_labels=STATION_LABELS,
+        now=now,
     )
 
 

@@ -318,6 +318,37 @@ def test_repeat_launch_reads_once_writes_nothing_and_compiles_nothing(client, pl
     assert all(hit.endswith("CACHE_HIT") for _, hit in work), work
 
 
+def test_new_student_in_a_known_course_reads_once_and_inserts_person_and_enrollment(
+    client, platform, db_session
+):
+    """A first launch into a course the tool knows: one read of the course rows, two inserts.
+
+    The one read already tells that the person, the enrollment and the link are missing, so none
+    is looked up again before its insert, and the enrollment is born with its launch time.
+    """
+    from sqlalchemy import event
+
+    from lti_pl.extensions import db
+
+    assert platform.launch(client, role="Learner", user_id="student-1").status_code == 303
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement.split()[0].upper() + " " + statement[:80])
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert platform.launch(client, role="Learner", user_id="student-2").status_code == 303
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    work = [s for s in seen if s.split()[0] in {"SELECT", "INSERT", "UPDATE", "DELETE"}]
+    selects = [s for s in work if s.startswith("SELECT") and "platform.updated_at" not in s]
+    assert len(selects) == 1, work
+    inserts = [s for s in work if s.startswith("INSERT") and "used_nonce" not in s]
+    assert sorted(s.split()[3] for s in inserts) == ["enrollment", "person"], work
+    assert [s for s in work if s.startswith(("UPDATE", "DELETE"))] == [], work
+
+
 TARGET = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri"
 
 

@@ -82,7 +82,10 @@ def test_provider_package_url_imports_one_framework(app, db_session, case_provid
     lms = make_platform()
     identifier = next(iter(case_provider.packages))
     results = standards_import.import_from_provider(
-        lms.issuer, f"{case_provider.base_url}/CFPackages/{identifier}", now=T0
+        lms.issuer,
+        f"{case_provider.base_url}/CFPackages/{identifier}",
+        now=T0,
+        policy=standards_import.provider_policy(app.config),
     )
     assert [r.framework.identifier for r in results] == [identifier]
     assert case_provider.requests == [f"/ims/case/v1p0/CFPackages/{identifier}"]
