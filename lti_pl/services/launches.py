@@ -17,7 +17,7 @@ from lti_pl.lti.claims import LaunchInfo
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment, ObserverLink, Person, ResourceLink
 from lti_pl.models.platforms import Deployment
-from lti_pl.services.line_items import CUSTOM_TARGET, CUSTOM_TARGETS
+from lti_pl.services.line_items import CUSTOM_TARGET, CUSTOM_TARGETS, needs_grade_setup
 
 T = TypeVar("T")
 # Custom parameters of a deep-linked link that sends grades (see line_items.passback_from_custom).
@@ -41,6 +41,9 @@ class LaunchOutcome:
     # The course's roster can be read: this launch or an earlier one carried the NRPS claim
     # (Moodle leaves it out until the tool is used in the course).
     roster_offered: bool = False
+    # A link placed by hand: a `lineitem` claim, but nothing says what its column holds yet
+    # (`services.link_grades`): the teacher is asked, students see "not set up yet".
+    needs_grade_setup: bool = False
 
 
 def get_or_create(
@@ -220,6 +223,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     link_id: int | None = None
     line_item_url: str | None = None
     needs_line_item = False
+    needs_setup = False
     if info.resource_link_id:
         if link is None:
             link, _ = get_or_create(
@@ -240,6 +244,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         link_id = link.id
         line_item_url = link.line_item_url
         needs_line_item = not line_item_url and any(k in link.custom for k in PASSBACK_CUSTOM)
+        needs_setup = needs_grade_setup(link)
     if db.session.dirty or db.session.new:
         db.session.flush()
     if role is CourseRole.OBSERVER and info.mentor_of:
@@ -252,6 +257,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         line_item_url,
         needs_line_item,
         roster_offered=bool(course.memberships_url),
+        needs_grade_setup=needs_setup,
     )
 
 

@@ -22,13 +22,14 @@ from lti_pl.domain.grade_delivery import (
     FailureKind,
     RetryPolicy,
     decide_failure,
+    next_score_time,
 )
 from lti_pl.extensions import db
 from lti_pl.lti.ags import Score, ScoreDelivery
 from lti_pl.lti.service_connector import ServiceError
 from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
-from lti_pl.services.outbox import ONE_MS, has_newer_score, newer_score_query
+from lti_pl.services.outbox import has_newer_score, newer_score_query
 from lti_pl.services.outbox_claims import (
     claim_batch,
 )
@@ -163,7 +164,7 @@ def _load_claimed(claims: list[tuple[int, int]], now: datetime) -> list[_Claimed
         else:
             handed_in = stored.timestamp  # a restamp moves the score's time, not the hand-in's
             if stored.needs_restamp:
-                stored.timestamp = max(now, stored.timestamp + ONE_MS)
+                stored.timestamp = next_score_time(stored.timestamp, now)
                 stored.needs_restamp = False
             delivery = ScoreDelivery(
                 entry_id=entry_id,

@@ -45,8 +45,9 @@ def test_timestamps_strictly_increase_and_newer_supersedes_unsent(app, client, p
     first = queue(course, item, course.students[0], 1.0)
     second = queue(course, item, course.students[0], 2.0)
     third = queue(course, item, course.students[0], 3.0, now=NOW - timedelta(minutes=5))
-    assert second.timestamp == first.timestamp + timedelta(milliseconds=1)
-    assert third.timestamp == second.timestamp + timedelta(milliseconds=1)
+    # Each a whole second later (Moodle compares seconds): 09:00:01.000, then 09:00:02.000.
+    assert second.timestamp == NOW.replace(microsecond=0) + timedelta(seconds=1)
+    assert third.timestamp == NOW.replace(microsecond=0) + timedelta(seconds=2)
     statuses = [db.session.get(GradeOutboxEntry, e.id).status for e in (first, second, third)]
     assert statuses == ["superseded", "superseded", "pending"]
 
@@ -187,6 +188,25 @@ def test_conflict_from_newer_platform_timestamp_is_restamped(app, client, platfo
     assert final["timestamp"] == "2026-03-02T09:00:02.123Z"
     db.session.expire_all()
     assert db.session.get(GradeOutboxEntry, entry.id).status == OutboxStatus.SENT
+
+
+@pytest.mark.platform_profiles("generic", "moodle")  # Canvas has no 409 rule
+def test_two_scores_within_one_second_both_arrive_without_a_409(app, client, platform):
+    """Moodle compares whole seconds: a second score in the same second must still be newer."""
+    course = graded_course(client, platform, students=1)
+    item = course.line_item()
+    queue(course, item, course.students[0], 2.0)
+    assert outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY).sent == 1
+    soon = NOW + timedelta(milliseconds=300)  # the same whole second (09:00:00)
+    second = queue(course, item, course.students[0], 3.0, now=soon)
+
+    report = outbox_delivery.push_pending(sender_for(app), now=soon, policy=POLICY)
+
+    assert (report.sent, report.retried) == (1, 0)
+    assert [r["status"] for r in platform.score_requests] == [200, 200]
+    assert platform.gradebook(item.url)["student-0"] == 3.0
+    db.session.expire_all()
+    assert db.session.get(GradeOutboxEntry, second.id).status == OutboxStatus.SENT
 
 
 def test_claimed_entry_of_a_dead_worker_is_sent_after_the_lease(app, client, platform):
