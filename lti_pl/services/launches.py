@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, bindparam, false, select
 from sqlalchemy.exc import IntegrityError
 
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.extensions import db
 from lti_pl.lti.claims import LaunchInfo
@@ -213,7 +214,9 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             # The course rows' read found none, or the person is new: no enrollment can exist.
             known_absent=course_known or person_created,
         )
-    _set_if_changed(enrollment, role=str(role), lti_roles=list(info.roles), status="Active")
+    _set_if_changed(
+        enrollment, role=str(role), lti_roles=list(info.roles), status=EnrollmentStatus.ACTIVE.value
+    )
     if enrollment.last_launch_at is None or now - enrollment.last_launch_at > LAUNCH_TOUCH_INTERVAL:
         enrollment.last_launch_at = now
 

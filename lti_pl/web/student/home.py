@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import link_grades
-from lti_pl.services.evidence import student_progress
+from lti_pl.services.reassessment import student_progress
 from lti_pl.services.rotations import STATION_LABELS, where_now
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.student import bp
