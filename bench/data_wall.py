@@ -30,8 +30,10 @@ from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.evidence import Evidence, MasteryRecord, ReassessmentRequest
 from lti_pl.models.platforms import Deployment, Platform
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import data_wall
-from lti_pl.services.profiles import course_students, course_targets, dial_for
+from lti_pl.services import data_wall, wall_cells
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.profiles import dial_for
+from lti_pl.services.targets import list_targets
 
 STUDENTS = 300
 TARGETS = 40
@@ -122,8 +124,8 @@ def build(app: Flask, seed: int = 1) -> tuple[int, int]:
 
 def naive_wall(course: Course) -> data_wall.DataWall:
     """The same wall, one query per cell for mastery, evidence and requests (the baseline)."""
-    scale = data_wall.scale_of(course)
-    targets = course_targets(course.id)
+    scale = wall_cells.scale_of(course)
+    targets = list_targets(course.id)
     rows = []
     for student in course_students(course.id):
         cells = []
@@ -146,7 +148,7 @@ def naive_wall(course: Course) -> data_wall.DataWall:
                 )
             ).first()
             cells.append(
-                data_wall._cell(  # the baseline must build identical cells
+                wall_cells._cell(  # the baseline must build identical cells
                     record, target.id, scale, is_ready=ready is not None, evidence_count=count or 0
                 )
             )
@@ -231,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
                     "instructor/data_wall/wall.html",
                     course_id=course_id,
                     wall=make(course),
-                    statuses=list(data_wall.CellStatus),
+                    statuses=list(wall_cells.CellStatus),
                     dials=list(StructureDial),
                     bands=data_wall.BAND_LABELS,
                 )

@@ -131,6 +131,33 @@ def app(test_config: dict[str, Any], _schema: None) -> Flask:
     return create_app(test_config)
 
 
+class _AppRoutedSession:
+    """`db.session` for one test: the test's transaction, except for an app on another database.
+
+    The browser tests' live tool (another app in this process on its own SQLite file, with its
+    grade worker thread) keeps running while a test of the same package swaps `db.session`: its
+    requests and worker must not borrow the test's connection from another thread. Apps a test
+    builds on the test database (a second app_on(test_config)) share the test's transaction.
+    """
+
+    def __init__(self, app: Flask, test_session: Any, original: Any) -> None:
+        self._uri = app.config["SQLALCHEMY_DATABASE_URI"]
+        self._test_session, self._original = test_session, original
+
+    def _target(self) -> Any:
+        from flask import current_app, has_app_context
+
+        if has_app_context() and current_app.config["SQLALCHEMY_DATABASE_URI"] != self._uri:
+            return self._original
+        return self._test_session
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._target()(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target(), name)
+
+
 @pytest.fixture
 def db_session(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[scoped_session[Any]]:
     """One transaction per test, rolled back; commits inside become savepoint releases."""
@@ -140,7 +167,7 @@ def db_session(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[scoped_s
         session = scoped_session(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
-        monkeypatch.setattr(db, "session", session)
+        monkeypatch.setattr(db, "session", _AppRoutedSession(app, session, db.session))
         yield session
         session.remove()
         outer.rollback()

@@ -12,6 +12,7 @@ from flask.cli import with_appcontext
 from lti_pl.domain.errors import DomainError
 from lti_pl.extensions import db
 from lti_pl.models.base import utcnow
+from lti_pl.services import standards_import
 
 
 @click.group("standards")
@@ -44,8 +45,8 @@ def import_command(source: str, issuer: str) -> None:
     try:
         issuer = service.issuer_for_cli(issuer)
         if source.startswith(("http://", "https://")):
-            results = service.import_from_provider(
-                issuer, source, now=now, policy=service.provider_policy(current_app.config)
+            results = standards_import.import_from_provider(
+                issuer, source, now=now, policy=standards_import.provider_policy(current_app.config)
             )
         else:
             path = Path(source)
@@ -54,8 +55,8 @@ def import_command(source: str, issuer: str) -> None:
             except OSError as error:
                 _fail(f"{source}: cannot read ({error.strerror or error})")
                 return
-            results = service.import_data(
-                issuer, service.parse_json(raw, source), source=path.name, now=now
+            results = standards_import.import_data(
+                issuer, standards_import.parse_json(raw, source), source=path.name, now=now
             )
     except DomainError as error:
         db.session.rollback()

@@ -13,6 +13,15 @@ from urllib.parse import urlsplit
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.targets import MasteryScale
 
+
+class RequestStatus(StrEnum):
+    """A reassessment request's status."""
+
+    PENDING = "pending"
+    ASSESSED = "assessed"
+    DECLINED = "declined"
+
+
 #: Longest text answer or note.
 MAX_TEXT_CHARS = 10_000
 #: Longest link.

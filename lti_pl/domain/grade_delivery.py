@@ -16,7 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
+
+ONE_SECOND = timedelta(seconds=1)
+
+
+def next_score_time(previous: datetime | None, now: datetime) -> datetime:
+    """The timestamp of a score that follows `previous` for the same student and column.
+
+    Moodle compares whole seconds (gradebookservices scores.php refuses with 409 when the stored
+    grade's `timemodified` >= strtotime(timestamp)), so a later score must fall in a later whole
+    second, not just be a millisecond newer: at least the second after `previous`'s.
+    """
+    if previous is None:
+        return now
+    return max(now, previous.replace(microsecond=0) + ONE_SECOND)
 
 
 class OutboxStatus(StrEnum):

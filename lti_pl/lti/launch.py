@@ -160,7 +160,12 @@ class Launcher:
         return record
 
     def complete_launch(
-        self, params: Mapping[str, str], state_cookie: str | None, *, launch_url: str
+        self,
+        params: Mapping[str, str],
+        state_cookie: str | None,
+        *,
+        launch_url: str,
+        origin: str | None = None,
     ) -> LaunchInfo:
         """Validate a launch (the POST to redirect_uri) and consume its state and nonce.
 
@@ -169,6 +174,8 @@ class Launcher:
                 browser proved its state from platform storage instead of a cookie.
             state_cookie: the value of this state's cookie, when the browser sent it.
             launch_url: our launch URL; the id_token's target_link_uri must name it.
+            origin: the POST's `Origin` header, when a login without platform storage lost its
+                cookie (`lti.launch_handoff`): the page that posted must be the platform's.
         """
         id_token = params.get("id_token") or ""
         state = params.get("state") or ""
@@ -191,7 +198,12 @@ class Launcher:
             and _same(params.get("lti_storage_state") or "", state)
             and _same(params.get("lti_storage_nonce") or "", record["nonce"])
         )
-        if not (bound_by_cookie or bound_by_storage):
+        bound_by_origin = (
+            origin is not None
+            and not record.get("storage")
+            and _same(origin, record.get("origin") or "")
+        )
+        if not (bound_by_cookie or bound_by_storage or bound_by_origin):
             raise LaunchError("state_mismatch")
         audience = claims.get("aud")
         audiences = audience if isinstance(audience, list) else [audience]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.lti.service_connector import LtiServiceConnector
 
 SCOPE_MEMBERSHIP = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
@@ -45,9 +46,9 @@ def parse_member(raw: Any) -> RosterMember | None:
     if not user_id:
         return None
     roles = raw.get("roles")
-    status = _text(raw.get("status")) or "Active"
-    if status not in ("Active", "Inactive", "Deleted"):
-        status = "Active"
+    status = _text(raw.get("status")) or EnrollmentStatus.ACTIVE.value
+    if status not in {s.value for s in EnrollmentStatus}:
+        status = EnrollmentStatus.ACTIVE.value
     return RosterMember(
         user_id=user_id[:255],
         roles=tuple(r for r in roles if isinstance(r, str)) if isinstance(roles, list) else (),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lti_pl.models.base import Base, utcnow
@@ -116,5 +116,10 @@ class ResourceLink(Base):
     resource_link_id: Mapped[str] = mapped_column(String(255))
     title: Mapped[str] = mapped_column(String(500), default="")
     custom: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # What the teacher said the link's gradebook column holds, for a link placed by hand (no
+    # deep linking, so no custom parameters name targets): {"lti_pl_target": "7"} or
+    # {"lti_pl_targets": "1,2"} ("" for overall mastery). Launches overwrite `custom` from the
+    # claim; they never touch this. NULL: not set up.
+    grade_setup: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
     line_item_url: Mapped[str | None] = mapped_column(String(1000))
     description: Mapped[str] = mapped_column(Text, default="")

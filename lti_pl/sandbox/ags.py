@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 class Gradebook:
     """AGS line items and scores (part of SandboxPlatform)."""
 
-    # ------------------------------------------------------------------ AGS
     def line_item_url(self, item_id: str) -> str:
         """The URL of a line item."""
         return f"{self.url}/ags/{CONTEXT_ID}/lineitems/{item_id}"

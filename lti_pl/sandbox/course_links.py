@@ -24,7 +24,6 @@ logger = logging.getLogger(__name__)
 class CourseLinks:
     """Identity, people and links of the sandbox course (part of SandboxPlatform)."""
 
-    # ------------------------------------------------------------------ identity
     @property
     def issuer(self) -> str:
         """The iss of every id_token: the sandbox's base URL."""
@@ -58,7 +57,6 @@ class CourseLinks:
         """The course's teacher."""
         return self.people[0]
 
-    # ------------------------------------------------------------------ links
     def links(self) -> list[dict[str, Any]]:
         """The course's LTI links (activities), oldest first."""
         with self.lock:

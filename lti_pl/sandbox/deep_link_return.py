@@ -20,7 +20,6 @@ logger = logging.getLogger(__name__)
 class DeepLinkReturns:
     """Accepting LtiDeepLinkingResponse messages (part of SandboxPlatform)."""
 
-    # ------------------------------------------------------------------ deep linking
     def accept_deep_linking_response(self, token: str) -> list[dict[str, Any]]:
         """Verify an LtiDeepLinkingResponse (signed by the tool) and add its links."""
         claims = self.verify_tool_jwt(token, self.issuer)

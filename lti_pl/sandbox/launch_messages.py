@@ -35,7 +35,6 @@ logger = logging.getLogger(__name__)
 class LaunchMessages:
     """Launch claims and their signature (part of SandboxPlatform)."""
 
-    # ------------------------------------------------------------------ launches
     def claims(self, request: LaunchRequest, nonce: str, redirect_uri: str) -> dict[str, Any]:
         """The claims of the id_token for a launch."""
         person = self.person(request.user_id)

@@ -17,7 +17,7 @@ from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.platforms import Platform
 from lti_pl.sandbox.course import CONTEXT_ID, CONTEXT_LABEL, CONTEXT_TITLE, SandboxPerson
 from lti_pl.sandbox.platform import CLIENT_ID, DEPLOYMENT_ID, SandboxPlatform
-from lti_pl.services import launches
+from lti_pl.services import board_activities, launches
 from lti_pl.services.evidence import UploadLimits
 
 logger = logging.getLogger(__name__)
@@ -160,11 +160,11 @@ def _seed_content(
         now=now - timedelta(days=21),
     )
     for title, modality, interests, readiness, minutes, requirement in BOARD_ACTIVITIES:
-        choice_boards.save_activity(
+        board_activities.save_activity(
             teacher,
             board.id,
             None,
-            choice_boards.ActivityInput(
+            board_activities.ActivityInput(
                 title=title,
                 instructions=f"{title}. Ask your teacher if you get stuck.",
                 modality=modality,

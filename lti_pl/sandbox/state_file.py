@@ -39,7 +39,6 @@ def load_or_create_key(folder: Path) -> rsa.RSAPrivateKey:
 class StateFile:
     """Persistence of `state` in the instance folder (part of SandboxPlatform)."""
 
-    # ------------------------------------------------------------------ persistence
     @property
     def _state_path(self) -> Path:
         return self.folder / STATE_FILE

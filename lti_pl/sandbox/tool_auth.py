@@ -27,7 +27,6 @@ logger = logging.getLogger(__name__)
 class ToolAuth:
     """The tool's JWKS, its signed JWTs and the bearer tokens (part of SandboxPlatform)."""
 
-    # ------------------------------------------------------------------ the tool's keys
     def _http_get_json(self, url: str) -> Any:
         response = requests.get(url, timeout=self.http_timeout)
         response.raise_for_status()
@@ -90,7 +89,6 @@ class ToolAuth:
             raise SandboxError(f"invalid tool JWT ({type(error).__name__})", 401) from error
         return claims
 
-    # ------------------------------------------------------------------ OAuth2
     def issue_token(self, form: dict[str, str]) -> dict[str, Any]:
         """The client-credentials grant with a JWT client assertion (LTI security framework)."""
         record: dict[str, Any] = {"at": now_iso(), "ok": False, "scopes": []}

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
 from lti_pl.domain.choice_boards import (
-    MAX_ACTIVITY_MINUTES,
     MAX_CHOOSE_N,
     MAX_TITLE_CHARS,
-    MIN_ACTIVITY_MINUTES,
-    ActivityStatus,
     ActivityView,
     BoardLayout,
     BoardProblem,
@@ -25,29 +20,23 @@ from lti_pl.domain.choice_boards import (
     Readiness,
     Requirement,
     StationType,
-    advance_status,
     board_problems,
-    reorder,
     validate_board,
 )
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
-from lti_pl.domain.evidence import safe_filename
 from lti_pl.domain.ids import parse_id
-from lti_pl.domain.profiles import normalize_interests
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
-from lti_pl.models.choice_boards import Activity, ActivityAssignment, ActivityProgress, ChoiceBoard
+from lti_pl.models.choice_boards import Activity, ChoiceBoard
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.targets import LearningTarget, Unit
 from lti_pl.services import uploads
-from lti_pl.services.evidence import log_practice
-from lti_pl.services.profiles import course_students, target_in_course
+from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
 _E = TypeVar("_E", Modality, Readiness, StationType, Requirement)
 
-#: Activities a student doing them counts as relearning the board's target.
-RELEARNING_READINESS = frozenset({Readiness.PRACTICE, Readiness.RETEACH})
 
 #: Activity files are stored in this subfolder of the upload folder.
 ACTIVITY_FILES_SUBFOLDER = "activities"
@@ -219,125 +208,6 @@ def _validate(board: ChoiceBoard) -> None:
     )
 
 
-@dataclass(frozen=True)
-class ActivityInput:
-    """The activity form as typed."""
-
-    title: str
-    instructions: str = ""
-    link_url: str = ""
-    modality: str = Modality.READ.value
-    interests: str = ""
-    readiness: str = Readiness.PRACTICE.value
-    minutes: str = "15"
-    station: str = ""
-    requirement: str = Requirement.MAY_DO.value
-
-
-def _parse_activity(form: ActivityInput) -> dict[str, object]:
-    title = form.title.strip()
-    if not title:
-        raise InvalidInputError("Give the activity a title.", field="title")
-    if len(title) > MAX_TITLE_CHARS:
-        raise InvalidInputError(f"Keep the title to {MAX_TITLE_CHARS} characters.", field="title")
-    link = form.link_url.strip()
-    if link:
-        parts = urlsplit(link)
-        if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise InvalidInputError(
-                "Use a full web address starting with https://.", field="link_url"
-            )
-    minutes = _int(form.minutes, "minutes", "Type the minutes as a whole number.")
-    if not MIN_ACTIVITY_MINUTES <= minutes <= MAX_ACTIVITY_MINUTES:
-        raise InvalidInputError(
-            f"Use between {MIN_ACTIVITY_MINUTES} and {MAX_ACTIVITY_MINUTES} minutes.",
-            field="minutes",
-        )
-    return {
-        "title": title,
-        "instructions": form.instructions.strip(),
-        "link_url": link,
-        "modality": _choice(Modality, form.modality, "modality", "a way of working").value,
-        "interests": sorted(normalize_interests(form.interests)),
-        "readiness": _choice(Readiness, form.readiness, "readiness", "a readiness level").value,
-        "minutes": minutes,
-        "station": (
-            _choice(StationType, form.station, "station", "a station").value
-            if form.station
-            else None
-        ),
-        "requirement": _choice(
-            Requirement, form.requirement, "requirement", "must-do or may-do"
-        ).value,
-    }
-
-
-def save_activity(
-    actor: Enrollment,
-    board_id: int,
-    activity_id: int | None,
-    form: ActivityInput,
-    *,
-    now: datetime,
-    upload: uploads.IncomingFile | None = None,
-    limits: uploads.UploadLimits | None = None,
-    remove_file: bool = False,
-) -> Activity:
-    """Add an activity at the end of a board, or change one, with an optional file.
-
-    A new upload (checked like evidence files: type, content, size; stored under a random name
-    in the activity subfolder of `limits.folder`) replaces the activity's file; `remove_file`
-    drops it. A replaced file is deleted from disk when the transaction commits, unless another
-    activity (e.g. a copy) uses it; the new file is removed again if it does not commit.
-
-    Raises:
-        InvalidInputError: a field breaks a rule (field "file" for a refused upload), or a
-            published board would break one. Nothing is stored then.
-        NotFoundError: the board or activity is not in the course.
-    """
-    board = get_board(actor.course_id, board_id)
-    values = _parse_activity(form)
-    existing = get_activity(actor.course_id, board_id, activity_id) if activity_id else None
-    folder = activity_files_folder(limits.folder) if limits is not None else ""
-    stored: uploads.StoredFile | None = None
-    if upload is not None and upload.filename:
-        if limits is None:
-            raise InvalidInputError("Files cannot be uploaded here.", field="file")
-        stored = uploads.save_upload(
-            upload, folder, max_bytes=limits.max_bytes, allowed_types=limits.allowed_types
-        )
-        values.update(
-            filename=safe_filename(upload.filename),
-            stored_name=stored.stored_name,
-            content_type=stored.content_type,
-        )
-    elif remove_file:
-        values.update(filename="", stored_name="", content_type="")
-    previous = existing.stored_name if existing is not None else ""
-    try:
-        if existing is None:
-            position = max((a.position for a in board.activities), default=-1) + 1
-            activity = Activity(position=position, **values)
-            board.activities.append(activity)
-        else:
-            activity = existing
-            for key, value in values.items():
-                setattr(activity, key, value)
-        board.updated_at = now
-        if board.is_published:
-            _validate(board)
-        db.session.flush()
-    except BaseException:
-        if stored is not None:
-            uploads.remove(folder, stored.stored_name)
-        raise
-    if folder and previous and previous != activity.stored_name:
-        _remove_unused_files(folder, {previous})
-    if stored is not None:
-        logger.info("activity file stored activity=%s size=%s", activity.id, stored.size)
-    return activity
-
-
 def _remove_unused_files(folder: str, stored_names: set[str]) -> None:
     """Delete stored activity files once the transaction commits, unless an activity uses them.
 
@@ -352,70 +222,6 @@ def _remove_unused_files(folder: str, stored_names: set[str]) -> None:
     )
     for name in sorted(names - in_use):
         uploads.remove_after_commit(folder, name)
-
-
-def activity_file(
-    actor: Enrollment, activity_id: int, upload_folder: str, *, is_locked: bool = False
-) -> uploads.DownloadFile:
-    """The file of an activity, for the course's teachers, students and observers.
-
-    Students and observers see files of published boards only, and a student not the file of
-    an activity their structure dial keeps from them (`is_locked`: "assigned", not assigned).
-
-    Raises:
-        NotFoundError: the activity is not in the actor's course (or not visible), has no file,
-            or the file is gone from disk.
-        NotAllowedError: the activity is locked for the student.
-    """
-    activity = db.session.get(Activity, activity_id)
-    board = activity.board if activity is not None else None
-    if (
-        activity is None
-        or board is None
-        or board.course_id != actor.course_id
-        or (actor.role != CourseRole.TEACHER.value and not board.is_published)
-        or not activity.stored_name
-    ):
-        raise NotFoundError("That activity file is not in this course.")
-    if is_locked and actor.role == CourseRole.STUDENT.value:
-        raise NotAllowedError("Your teacher has not assigned this activity to you yet.")
-    return uploads.download(
-        activity_files_folder(upload_folder),
-        activity.stored_name,
-        activity.content_type,
-        activity.filename,
-    )
-
-
-def delete_activity(
-    actor: Enrollment, board_id: int, activity_id: int, *, now: datetime, upload_folder: str
-) -> None:
-    """Remove an activity (and students' progress on it); positions close up.
-
-    Its file is deleted from disk when the transaction commits (unless a copy still uses it).
-
-    Args:
-        actor: the teacher.
-        board_id: the board.
-        activity_id: the activity.
-        now: the time of the change.
-        upload_folder: the upload folder (LTI_PL_UPLOAD_FOLDER).
-
-    Raises:
-        InvalidInputError: removing it would leave a published board breaking a rule.
-        NotFoundError: the activity is not on a board of the course.
-    """
-    board = get_board(actor.course_id, board_id)
-    activity = get_activity(actor.course_id, board_id, activity_id)
-    board.activities.remove(activity)
-    for index, remaining in enumerate(board.activities):
-        remaining.position = index
-    if board.is_published:
-        _validate(board)
-    board.updated_at = now
-    db.session.flush()
-    _remove_unused_files(activity_files_folder(upload_folder), {activity.stored_name})
-    logger.info("activity deleted board=%s activity=%s", board.id, activity_id)
 
 
 def delete_board(actor: Enrollment, board_id: int, *, upload_folder: str) -> None:
@@ -435,28 +241,6 @@ def delete_board(actor: Enrollment, board_id: int, *, upload_folder: str) -> Non
     logger.info("board deleted course=%s board=%s", actor.course_id, board_id)
 
 
-def move_activity(actor: Enrollment, board_id: int, activity_id: int, direction: str) -> None:
-    """Move an activity one place up or down (the keyboard alternative to dragging).
-
-    Raises:
-        InvalidInputError: direction is not "up" or "down".
-        NotFoundError: the activity is not on the board.
-    """
-    board = get_board(actor.course_id, board_id)
-    ids = [a.id for a in board.activities]
-    if direction not in {"up", "down"}:
-        raise InvalidInputError("Move an activity up or down.", field="direction")
-    if activity_id not in ids:
-        raise NotFoundError("That activity is not on this board.")
-    step = -1 if direction == "up" else 1
-    new_order = reorder(ids, activity_id, ids.index(activity_id) + step)
-    by_id = {a.id: a for a in board.activities}
-    for index, moved_id in enumerate(new_order):
-        by_id[moved_id].position = index
-    db.session.flush()
-    db.session.expire(board, ["activities"])
-
-
 def teaching_courses(actor: Enrollment) -> list[Course]:
     """Other courses where the same person teaches (duplication targets)."""
     return list(
@@ -466,7 +250,7 @@ def teaching_courses(actor: Enrollment) -> list[Course]:
             .where(
                 Enrollment.person_id == actor.person_id,
                 Enrollment.role == CourseRole.TEACHER.value,
-                Enrollment.status != "Deleted",
+                Enrollment.status != EnrollmentStatus.DELETED,
                 Course.id != actor.course_id,
             )
             .order_by(Course.title, Course.id)
@@ -534,152 +318,6 @@ def duplicate_board(
     db.session.flush()
     logger.info("board duplicated board=%s copy=%s course=%s", board.id, copy.id, to_course_id)
     return copy
-
-
-def assignments(board: ChoiceBoard) -> dict[int, set[int]]:
-    """Student enrollment id -> ids of activities on this board assigned to them."""
-    ids = [a.id for a in board.activities]
-    result: dict[int, set[int]] = {}
-    if not ids:
-        return result
-    for row in db.session.scalars(
-        select(ActivityAssignment).where(ActivityAssignment.activity_id.in_(ids))
-    ):
-        result.setdefault(row.enrollment_id, set()).add(row.activity_id)
-    return result
-
-
-def set_assignments(
-    actor: Enrollment, board_id: int, chosen: Mapping[int, set[int]], *, now: datetime
-) -> None:
-    """Replace the board's assignments with `chosen` (student id -> activity ids).
-
-    Students left out of `chosen` lose their assignments on this board.
-
-    Raises:
-        NotFoundError: a student or activity not in the course or board.
-    """
-    board = get_board(actor.course_id, board_id)
-    activity_ids = {a.id for a in board.activities}
-    students = {s.id for s in course_students(actor.course_id)}
-    for student_id, ids in chosen.items():
-        if student_id not in students:
-            raise NotFoundError("That student is not in this course.")
-        if not ids <= activity_ids:
-            raise NotFoundError("That activity is not on this board.")
-    current = assignments(board)
-    for student_id in students:
-        wanted = chosen.get(student_id, set())
-        have = current.get(student_id, set())
-        for activity_id in wanted - have:
-            db.session.add(
-                ActivityAssignment(
-                    enrollment_id=student_id,
-                    activity_id=activity_id,
-                    assigned_by_id=actor.id,
-                    assigned_at=now,
-                )
-            )
-        gone = have - wanted
-        if gone:
-            for row in db.session.scalars(
-                select(ActivityAssignment).where(
-                    ActivityAssignment.enrollment_id == student_id,
-                    ActivityAssignment.activity_id.in_(gone),
-                )
-            ):
-                db.session.delete(row)
-    db.session.flush()
-
-
-def statuses_for(enrollment_id: int, board: ChoiceBoard) -> dict[int, ActivityProgress]:
-    """Activity id -> the student's progress row on this board."""
-    ids = [a.id for a in board.activities]
-    if not ids:
-        return {}
-    return {
-        row.activity_id: row
-        for row in db.session.scalars(
-            select(ActivityProgress).where(
-                ActivityProgress.enrollment_id == enrollment_id,
-                ActivityProgress.activity_id.in_(ids),
-            )
-        )
-    }
-
-
-def published_board(course_id: int, board_id: int) -> ChoiceBoard:
-    """A board students may open.
-
-    Raises:
-        NotFoundError: no such published board in the course.
-    """
-    board = get_board(course_id, board_id)
-    if not board.is_published:
-        raise NotFoundError("That choice board is not in this course.")
-    return board
-
-
-def published_boards(course_id: int) -> list[ChoiceBoard]:
-    """Boards students see, newest first."""
-    return [b for b in list_boards(course_id) if b.is_published]
-
-
-def change_status(
-    student: Enrollment,
-    activity_id: int,
-    new_status: str,
-    reflection: str,
-    *,
-    now: datetime,
-    is_locked: bool,
-) -> ActivityProgress:
-    """Move a student's activity along not started → in progress → done (or reopen it).
-
-    Finishing a practice or reteach activity on a board with a target is logged as relearning.
-
-    Args:
-        student: the student.
-        activity_id: the activity.
-        new_status: an ActivityStatus value.
-        reflection: optional text; kept when blank.
-        now: the time of the change.
-        is_locked: the student's dial hides this activity from them.
-
-    Raises:
-        NotFoundError: the activity is not on a published board of the course.
-        NotAllowedError: the activity is locked for the student.
-        InvalidInputError: the change is not allowed.
-    """
-    activity = db.session.get(Activity, activity_id)
-    if activity is None:
-        raise NotFoundError("That activity is not in this course.")
-    board = published_board(student.course_id, activity.board_id)
-    if is_locked:
-        raise NotAllowedError("Your teacher has not assigned this activity to you yet.")
-    try:
-        wanted = ActivityStatus(new_status)
-    except ValueError:
-        raise InvalidInputError("Choose in progress or done.", field="status") from None
-    row = statuses_for(student.id, board).get(activity.id)
-    current = ActivityStatus(row.status) if row else ActivityStatus.NOT_STARTED
-    advance_status(current, wanted)
-    if row is None:
-        row = ActivityProgress(enrollment_id=student.id, activity_id=activity.id)
-        db.session.add(row)
-    row.status = wanted.value
-    if reflection.strip():
-        row.reflection = reflection.strip()
-    row.updated_at = now
-    db.session.flush()
-    if (
-        wanted is ActivityStatus.DONE
-        and Readiness(activity.readiness) in RELEARNING_READINESS
-        and board.target_id is not None
-    ):
-        log_practice(student.id, board.target_id, activity.id, now)
-    logger.info("activity status enrollment=%s activity=%s %s", student.id, activity.id, wanted)
-    return row
 
 
 def _int(value: str, field: str, message: str) -> int:

@@ -20,7 +20,7 @@ from lti_pl.extensions import db
 from lti_pl.models.courses import Course
 from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services.data_wall import scale_of
+from lti_pl.services.enrollments import course_students
 from lti_pl.services.level_history import (
     LevelChart,
     LevelStep,
@@ -28,7 +28,8 @@ from lti_pl.services.level_history import (
     level_history,
     record_method,
 )
-from lti_pl.services.profiles import course_students, course_targets
+from lti_pl.services.targets import list_targets
+from lti_pl.services.wall_cells import scale_of
 
 MAX_DAYS = 12
 DEFAULT_METHOD = "decaying_average"
@@ -65,7 +66,7 @@ def class_level_charts(course: Course) -> list[ClassTargetChart]:
         assessments.setdefault((a.enrollment_id, a.target_id), []).append(a)
     default = course.calculation_method or DEFAULT_METHOD
     charts = []
-    for target in course_targets(course.id):
+    for target in list_targets(course.id):
         histories: list[tuple[LevelStep, ...]] = []
         for student in students:
             rows = assessments.get((student.id, target.id))

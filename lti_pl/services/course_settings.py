@@ -1,7 +1,7 @@
 """The teacher changes a course's mastery settings, and every student's mastery is recomputed.
 
 An orchestrator above the engine: it validates and stores the settings (read back through
-`services.courses.course_policy`), then calls `services.mastery.recompute_course`.
+`services.courses.course_policy`), then calls `services.course_recompute.recompute_course`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from lti_pl.domain.mastery import METHODS, validate_params
 from lti_pl.domain.targets import GradeConversion, MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
-from lti_pl.services.mastery import recompute_course
+from lti_pl.services.course_recompute import recompute_course
 
 logger = logging.getLogger(__name__)
 

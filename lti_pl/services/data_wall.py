@@ -4,83 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import NamedTuple
 
 from sqlalchemy import func, select
 
 from lti_pl.domain.errors import InvalidInputError
-from lti_pl.domain.mastery import METHODS, teacher_explanation
+from lti_pl.domain.evidence import RequestStatus
 from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
-from lti_pl.models.courses import Course, Enrollment
-from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord, ReassessmentRequest
+from lti_pl.models.courses import Course
+from lti_pl.models.evidence import Evidence, MasteryRecord, ReassessmentRequest
 from lti_pl.models.profiles import StationPlanRecord
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services.courses import course_scale
-from lti_pl.services.profiles import (
-    course_students,
-    course_targets,
-    dial_for,
-    student_in_course,
-    target_in_course,
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.profiles import dial_for
+from lti_pl.services.targets import list_targets
+from lti_pl.services.wall_cells import (
+    CellStatus,
+    WallCell,
+    _CellMaker,
+    scale_of,
 )
-
-
-def scale_of(course: Course) -> MasteryScale:
-    """The course's mastery scale (the mastery helper's `course_scale`)."""
-    return course_scale(course)
-
-
-class CellStatus(StrEnum):
-    """Where a student stands on one target, as the data wall filters it."""
-
-    MASTERED = "mastered"
-    NOT_YET = "not_yet"
-    NO_EVIDENCE = "no_evidence"
-    READY = "ready"
-
-    @property
-    def label(self) -> str:
-        """Words for the filter and the cell."""
-        return {
-            "mastered": "Mastered",
-            "not_yet": "Not yet",
-            "no_evidence": "No evidence",
-            "ready": "Ready to assess",
-        }[self.value]
-
-
-class WallCell(NamedTuple):
-    """One student on one target (a named tuple: a wall has 12,000 of them, made cheaply).
-
-    Attributes:
-        target_id: the target.
-        score: the engine's score, or None without evidence.
-        level_points: the level reached, or None.
-        label: the level's label ("Near Mastery"), or "No evidence".
-        color: the level's colour, or "" without evidence.
-        status: mastered, not yet or no evidence.
-        is_ready: the student asked to be assessed and the request is pending.
-        evidence_count: pieces of evidence submitted.
-        band: mastered, near (the level just below mastery), below, or none (not assessed).
-        level_index: the level's place on the scale (0 = highest), -1 without evidence.
-    """
-
-    target_id: int
-    score: float | None
-    level_points: float | None
-    label: str
-    color: str
-    status: CellStatus
-    is_ready: bool
-    evidence_count: int
-    band: str = "none"
-    level_index: int = -1
-
-    def matches(self, status: CellStatus) -> bool:
-        """Whether the cell counts for a status filter."""
-        return self.is_ready if status is CellStatus.READY else self.status is status
 
 
 @dataclass(frozen=True)
@@ -241,7 +184,7 @@ def build_wall(
     page_number = _page_number(page)
     scale = scale_of(course)
     students = course_students(course.id)
-    targets = course_targets(course.id)
+    targets = list_targets(course.id)
     # Plain Core rows through the session's connection: no ORM loading for 12,000 cells.
     connection = db.session.connection()
     records = {
@@ -279,7 +222,7 @@ def build_wall(
         for e, t in connection.execute(
             select(ReassessmentRequest.enrollment_id, ReassessmentRequest.target_id).where(
                 ReassessmentRequest.course_id == course.id,
-                ReassessmentRequest.status == "pending",
+                ReassessmentRequest.status == RequestStatus.PENDING,
             )
         ).all()
     }
@@ -397,82 +340,6 @@ def _summaries(
     )
 
 
-class _CellMaker:
-    """Cells from record columns, with the scale lookups done once per distinct level."""
-
-    def __init__(self, scale: MasteryScale) -> None:
-        self.scale = scale
-        below = [lv.points for lv in scale.levels if lv.points < scale.mastery_points]
-        self.near_points = max(below) if below else None
-        self._levels: dict[float, tuple[int, float, str, str]] = {}
-
-    def level(self, points: float) -> tuple[int, float, str, str]:
-        """(index, points, label, colour) of the level a score reaches."""
-        found = self._levels.get(points)
-        if found is None:
-            level = self.scale.level_for(points)
-            found = (self.scale.levels.index(level), level.points, level.label, level.color)
-            self._levels[points] = found
-        return found
-
-    def __call__(
-        self,
-        record: tuple[float | None, float | None, str, bool] | None,
-        target_id: int,
-        is_ready: bool,
-        evidence_count: int,
-    ) -> WallCell:
-        if record is None or record[0] is None:
-            return WallCell(
-                target_id,
-                None,
-                None,
-                "Not assessed yet" if evidence_count else "No evidence",
-                "",
-                CellStatus.NO_EVIDENCE,
-                is_ready,
-                evidence_count,
-            )
-        score, level_points, label, mastered = record
-        index, points, level_label, color = self.level(
-            level_points if level_points is not None else score
-        )
-        if mastered:
-            band = "mastered"
-        elif self.near_points is not None and points >= self.near_points:
-            band = "near"
-        else:
-            band = "below"
-        return WallCell(
-            target_id=target_id,
-            score=score,
-            level_points=points,
-            label=label or level_label,
-            color=color,
-            status=CellStatus.MASTERED if mastered else CellStatus.NOT_YET,
-            is_ready=is_ready,
-            evidence_count=evidence_count,
-            band=band,
-            level_index=index,
-        )
-
-
-def _cell(
-    record: MasteryRecord | None,
-    target_id: int,
-    scale: MasteryScale,
-    *,
-    is_ready: bool,
-    evidence_count: int,
-) -> WallCell:
-    values = (
-        None
-        if record is None
-        else (record.score, record.level_points, record.label, record.is_mastered)
-    )
-    return _CellMaker(scale)(values, target_id, is_ready=is_ready, evidence_count=evidence_count)
-
-
 def _sorted_rows(
     rows: list[WallRow], targets: Sequence[LearningTarget], sort: str, descending: bool
 ) -> list[WallRow]:
@@ -488,61 +355,3 @@ def _sorted_rows(
 
     ordered = sorted(rows, key=key)
     return list(reversed(ordered)) if descending else ordered
-
-
-@dataclass(frozen=True)
-class CellDetail:
-    """A cell opened: the evidence, the assessments and the engine's explanation."""
-
-    student: Enrollment
-    target: LearningTarget
-    record: MasteryRecord | None
-    cell: WallCell
-    evidence: tuple[Evidence, ...]
-    assessments: tuple[Assessment, ...]
-    #: The result explained to the teacher (the record's `explanation` speaks to the student).
-    explanation: str = ""
-
-
-def cell_detail(course: Course, enrollment_id: int, target_id: int) -> CellDetail:
-    """The evidence history and mastery explanation of one student on one target.
-
-    Raises:
-        NotFoundError: the student or target is not in the course.
-    """
-    student = student_in_course(course.id, enrollment_id)
-    target = target_in_course(course.id, target_id)
-    record = db.session.scalars(
-        select(MasteryRecord).where(
-            MasteryRecord.enrollment_id == student.id, MasteryRecord.target_id == target.id
-        )
-    ).first()
-    evidence = tuple(
-        db.session.scalars(
-            select(Evidence)
-            .where(Evidence.enrollment_id == student.id, Evidence.target_id == target.id)
-            .order_by(Evidence.submitted_at, Evidence.id)
-        )
-    )
-    assessments = tuple(
-        db.session.scalars(
-            select(Assessment)
-            .where(Assessment.enrollment_id == student.id, Assessment.target_id == target.id)
-            .order_by(Assessment.assessed_at, Assessment.id)
-        )
-    )
-    scale = scale_of(course)
-    cell = _cell(record, target.id, scale, is_ready=False, evidence_count=len(evidence))
-    explanation = ""
-    if record is not None and record.method in METHODS:
-        explanation = teacher_explanation(
-            record.method,
-            (record.details or {}).get("params", {}),
-            scale,
-            score=record.score,
-            label=record.label,
-            mastered=record.is_mastered,
-            next_score=record.next_score_to_master,
-            probability=record.probability if record.method == "bkt" else None,
-        )
-    return CellDetail(student, target, record, cell, evidence, assessments, explanation)

@@ -19,7 +19,7 @@ from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.teaching import LevelDescriptor
 from lti_pl.services.courses import course_scale
-from lti_pl.services.targets import get_target
+from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def save_descriptions(actor: Enrollment, target_id: int, texts: Mapping[str, str
     """
     if actor.role != "teacher":
         raise NotAllowedError("Only teachers write level descriptions.")
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     scale = course_scale(actor.course)
     points = {f"{level.points:g}": level for level in scale.levels}
     rows: dict[float, str] = {}

@@ -5,17 +5,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
 from lti_pl.domain.audit import AuditAction
-from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from lti_pl.domain.errors import InvalidInputError, NotFoundError
 from lti_pl.domain.evidence import (
-    Decision,
     EvidenceKind,
-    can_request_reassessment,
     validate_submission,
 )
 from lti_pl.domain.targets import MasteryScale
@@ -24,48 +21,34 @@ from lti_pl.models.courses import Enrollment, ObserverLink
 from lti_pl.models.evidence import (
     Assessment,
     Evidence,
-    MasteryRecord,
     ReassessmentRequest,
     RelearningLog,
 )
 from lti_pl.models.targets import LearningTarget
-from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services import (
     audit,
-    descriptors,
-    grade_passback,
     mastery,
     overrides,
     quotas,
-    relearning,
     uploads,
 )
-from lti_pl.services.courses import course_scale, reassessment_policy
-from lti_pl.services.targets import get_target, list_targets
+from lti_pl.services.courses import course_scale
+from lti_pl.services.enrollments import student_in_course
+from lti_pl.services.reassessment import (
+    ASSESSED,
+    PENDING,
+    PRACTICE,
+    REFLECTION,
+    STUDENT,
+    TEACHER,
+    require_role,
+)
+from lti_pl.services.targets import target_in_course
 from lti_pl.services.uploads import UploadLimits as UploadLimits
 
 logger = logging.getLogger(__name__)
 
-PENDING = "pending"
-ASSESSED = "assessed"
-DECLINED = "declined"
-REFLECTION = "reflection"
-PRACTICE = "practice_activity"
-TEACHER = "teacher"
-STUDENT = "student"
 OBSERVER = "observer"
-
-
-def _require(actor: Enrollment, role: str) -> None:
-    if actor.role != role:
-        raise NotAllowedError("This is not available for your role in this course.")
-
-
-def _student(actor: Enrollment, enrollment_id: int) -> Enrollment:
-    student = db.session.get(Enrollment, enrollment_id)
-    if student is None or student.course_id != actor.course_id or student.role != STUDENT:
-        raise NotFoundError("This student is not in this course.")
-    return student
 
 
 def submit_evidence(
@@ -86,8 +69,8 @@ def submit_evidence(
         NotFoundError: the target is not in the actor's course (or archived).
         InvalidInputError: with field "kind", "text", "url" or "file".
     """
-    _require(actor, STUDENT)
-    target = get_target(actor, target_id)
+    require_role(actor, STUDENT)
+    target = target_in_course(actor.course_id, target_id)
     if target.is_archived:
         raise NotFoundError("This learning target is archived.")
     try:
@@ -142,109 +125,14 @@ def submit_evidence(
     return evidence
 
 
-def _last_assessment(enrollment_id: int, target_id: int) -> Assessment | None:
-    return db.session.scalars(
-        select(Assessment)
-        .where(Assessment.enrollment_id == enrollment_id, Assessment.target_id == target_id)
-        .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
-        .limit(1)
-    ).first()
-
-
-def last_assessed_at(enrollment_id: int, target_id: int) -> datetime | None:
-    """When the student was last assessed on the target (None: never)."""
-    last = _last_assessment(enrollment_id, target_id)
-    return last.assessed_at if last is not None else None
-
-
-def request_decision(student: Enrollment, target: LearningTarget, *, now: datetime) -> Decision:
-    """Whether the student may say "I'm ready to be assessed" now, and why (not)."""
-    last = _last_assessment(student.id, target.id)
-    pending = db.session.scalar(
-        select(func.count(ReassessmentRequest.id)).where(
-            ReassessmentRequest.enrollment_id == student.id,
-            ReassessmentRequest.target_id == target.id,
-            ReassessmentRequest.status == PENDING,
-        )
-    )
-    attempts = db.session.scalar(
-        select(func.count(ReassessmentRequest.id)).where(
-            ReassessmentRequest.enrollment_id == student.id,
-            ReassessmentRequest.target_id == target.id,
-            ReassessmentRequest.is_reassessment.is_(True),
-            ReassessmentRequest.status == ASSESSED,
-        )
-    )
-    since = last.assessed_at if last is not None else None
-    kinds: set[str] = set()
-    if since is not None:
-        kinds = set(
-            db.session.scalars(
-                select(RelearningLog.kind).where(
-                    RelearningLog.enrollment_id == student.id,
-                    RelearningLog.target_id == target.id,
-                    RelearningLog.logged_at > since,
-                )
-            )
-        )
-    return can_request_reassessment(
-        reassessment_policy(student.course),
-        attempts_so_far=int(attempts or 0),
-        last_assessed_at=since,
-        last_score=last.score if last is not None else None,
-        scale=course_scale(student.course),
-        relearning_logged_since_last=REFLECTION in kinds,
-        has_practice_done_since_last=PRACTICE in kinds,
-        pending_request=bool(pending),
-        now=now,
-    )
-
-
-def request_assessment(
-    actor: Enrollment, target_id: int, note: str, *, now: datetime
-) -> ReassessmentRequest:
-    """Record "I'm ready to be assessed" (a reassessment if already assessed).
-
-    The gradebook shows the target as Submitted / Pending until the teacher assesses.
-
-    Raises:
-        NotAllowedError: the policy refuses; the message says why.
-        NotFoundError: the target is not in the actor's course.
-    """
-    _require(actor, STUDENT)
-    target = get_target(actor, target_id)
-    if target.is_archived:
-        raise NotFoundError("This learning target is archived.")
-    decision = request_decision(actor, target, now=now)
-    if not decision.is_allowed:
-        raise NotAllowedError(decision.reason)
-    note = note.strip()
-    if len(note) > 2000:
-        raise InvalidInputError("Keep your note to 2,000 characters.", field="note")
-    request = ReassessmentRequest(
-        course_id=actor.course_id,
-        enrollment_id=actor.id,
-        target_id=target.id,
-        note=note,
-        status=PENDING,
-        is_reassessment=_last_assessment(actor.id, target.id) is not None,
-        requested_at=now,
-    )
-    db.session.add(request)
-    db.session.flush()
-    grade_passback.mark_pending(actor, target, now=now)
-    logger.info("assessment requested request=%s target=%s", request.id, target.id)
-    return request
-
-
 def log_reflection(actor: Enrollment, target_id: int, text: str, *, now: datetime) -> RelearningLog:
     """Log a written reflection on what the student relearned.
 
     Raises:
         InvalidInputError: the text is empty or too long.
     """
-    _require(actor, STUDENT)
-    target = get_target(actor, target_id)
+    require_role(actor, STUDENT)
+    target = target_in_course(actor.course_id, target_id)
     cleaned = text.strip()
     if not cleaned:
         raise InvalidInputError("Write what you relearned and how.", field="reflection")
@@ -280,69 +168,6 @@ def log_practice(
     db.session.add(log)
     db.session.flush()
     return log
-
-
-def assessment_queue(actor: Enrollment) -> list[ReassessmentRequest]:
-    """Pending "ready to be assessed" requests of the teacher's course, oldest first."""
-    _require(actor, TEACHER)
-    return list(
-        db.session.scalars(
-            select(ReassessmentRequest)
-            .where(
-                ReassessmentRequest.course_id == actor.course_id,
-                ReassessmentRequest.status == PENDING,
-            )
-            .order_by(ReassessmentRequest.requested_at, ReassessmentRequest.id)
-        )
-    )
-
-
-def queue_count(course_id: int) -> int:
-    """How many requests wait for the teacher."""
-    return int(
-        db.session.scalar(
-            select(func.count(ReassessmentRequest.id)).where(
-                ReassessmentRequest.course_id == course_id,
-                ReassessmentRequest.status == PENDING,
-            )
-        )
-        or 0
-    )
-
-
-def evidence_for(student_id: int, target_id: int) -> list[Evidence]:
-    """A student's evidence on a target, newest first."""
-    return list(
-        db.session.scalars(
-            select(Evidence)
-            .where(Evidence.enrollment_id == student_id, Evidence.target_id == target_id)
-            .order_by(Evidence.submitted_at.desc(), Evidence.id.desc())
-        )
-    )
-
-
-def assessments_for(student_id: int, target_id: int) -> list[Assessment]:
-    """A student's assessments on a target, newest first."""
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .where(Assessment.enrollment_id == student_id, Assessment.target_id == target_id)
-            .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
-        )
-    )
-
-
-def get_request(actor: Enrollment, request_id: int) -> ReassessmentRequest:
-    """A request of the teacher's course.
-
-    Raises:
-        NotFoundError: not in the actor's course.
-    """
-    _require(actor, TEACHER)
-    request = db.session.get(ReassessmentRequest, request_id)
-    if request is None or request.course_id != actor.course_id:
-        raise NotFoundError("This request does not exist in this course.")
-    return request
 
 
 def parse_score(text: str | float, scale: MasteryScale, field: str = "score") -> float:
@@ -387,9 +212,9 @@ def assess(
         NotFoundError: the student, target or evidence is not in the actor's course.
         InvalidInputError: the score is off the scale.
     """
-    _require(actor, TEACHER)
-    student = _student(actor, student_id)
-    target = get_target(actor, target_id)
+    require_role(actor, TEACHER)
+    student = student_in_course(actor.course_id, student_id)
+    target = target_in_course(actor.course_id, target_id)
     value = parse_score(score, course_scale(actor.course))
     evidence = None
     if evidence_id is not None:
@@ -440,17 +265,6 @@ def assess(
     return assessment
 
 
-def decline_request(actor: Enrollment, request_id: int, *, now: datetime) -> ReassessmentRequest:
-    """Decline a pending request (the student may ask again)."""
-    request = get_request(actor, request_id)
-    if request.status != PENDING:
-        raise InvalidInputError("This request was already handled.", field="request")
-    request.status = DECLINED
-    request.resolved_at = now
-    db.session.flush()
-    return request
-
-
 def save_quick_grid(
     actor: Enrollment, cells: Mapping[tuple[int, int], str], comment: str, *, now: datetime
 ) -> int:
@@ -471,15 +285,15 @@ def save_quick_grid(
         InvalidInputError: field "grid", naming every bad cell.
         NotFoundError: a student or target is not in the course.
     """
-    _require(actor, TEACHER)
+    require_role(actor, TEACHER)
     scale = course_scale(actor.course)
     parsed: dict[tuple[int, int], float] = {}
     errors: list[str] = []
     for (student_id, target_id), text in sorted(cells.items()):
         if not str(text).strip():
             continue
-        _student(actor, student_id)
-        get_target(actor, target_id)
+        student_in_course(actor.course_id, student_id)
+        target_in_course(actor.course_id, target_id)
         try:
             parsed[(student_id, target_id)] = parse_score(text, scale)
         except InvalidInputError as error:
@@ -546,76 +360,4 @@ def evidence_file(actor: Enrollment, evidence_id: int, folder: str) -> EvidenceF
         raise NotFoundError("This evidence has no file.")
     return uploads.download(
         folder, evidence.stored_name, evidence.content_type, evidence.filename or "evidence"
-    )
-
-
-@dataclass(frozen=True)
-class TargetProgress:
-    """One target as a student sees it.
-
-    Attributes:
-        target: the target.
-        record: the student's mastery record, or None before any assessment.
-        evidence: their evidence, newest first.
-        assessments: their assessments (scores and feedback), newest first.
-        decision: whether they may say "I'm ready" now, and why (not).
-        needs_relearning: assessed below mastery.
-        relearning: what they logged to relearn, newest first (target page only).
-        overrides: levels the teacher set by hand, newest first (target page only).
-        levels: the scale's levels with the target's descriptions (target page only).
-    """
-
-    target: LearningTarget
-    record: MasteryRecord | None
-    evidence: list[Evidence]
-    assessments: list[Assessment]
-    decision: Decision
-    needs_relearning: bool
-    relearning: list[relearning.RelearningEntry] = field(default_factory=list)
-    overrides: list[MasteryOverride] = field(default_factory=list)
-    levels: list[descriptors.DescribedLevel] = field(default_factory=list)
-
-
-def student_progress(student: Enrollment, *, now: datetime) -> list[TargetProgress]:
-    """The student's view of every active target of their course."""
-    records = mastery.records_for(student.id)
-    progress = []
-    for target in list_targets(student.course_id):
-        record = records.get(target.id)
-        progress.append(
-            TargetProgress(
-                target=target,
-                record=record,
-                evidence=evidence_for(student.id, target.id),
-                assessments=assessments_for(student.id, target.id),
-                decision=request_decision(student, target, now=now),
-                needs_relearning=bool(
-                    record and record.score is not None and not record.is_mastered
-                ),
-            )
-        )
-    return progress
-
-
-def target_progress(student: Enrollment, target_id: int, *, now: datetime) -> TargetProgress:
-    """One target as the student sees it.
-
-    Raises:
-        NotFoundError: not a target of the student's course.
-    """
-    target = get_target(student, target_id)
-    record = mastery.records_for(student.id).get(target.id)
-    assessments = assessments_for(student.id, target.id)
-    return TargetProgress(
-        target=target,
-        record=record,
-        evidence=evidence_for(student.id, target.id),
-        assessments=assessments,
-        decision=request_decision(student, target, now=now),
-        needs_relearning=bool(record and record.score is not None and not record.is_mastered),
-        relearning=relearning.for_target(
-            student.id, target.id, assessments[0].assessed_at if assessments else None
-        ),
-        overrides=overrides.history(student.id, target.id),
-        levels=descriptors.described_levels(target.id, course_scale(student.course)),
     )

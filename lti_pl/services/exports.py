@@ -17,7 +17,7 @@ from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
 from lti_pl.models.profiles import Goal
 from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import MasteryOverride
-from lti_pl.services.data_wall import build_wall, scale_of
+from lti_pl.services.data_wall import build_wall
 from lti_pl.services.goals import list_goals
 from lti_pl.services.level_history import (
     LevelChart,
@@ -27,9 +27,11 @@ from lti_pl.services.level_history import (
     record_method,
 )
 from lti_pl.services.overrides import history as override_history
-from lti_pl.services.profiles import course_targets, profile_row, self_assessments
+from lti_pl.services.profiles import profile_row, self_assessments
 from lti_pl.services.relearning import RelearningEntry
 from lti_pl.services.relearning import history as relearning_history
+from lti_pl.services.targets import list_targets
+from lti_pl.services.wall_cells import scale_of
 
 #: What a course without a calculation method uses (as services.courses does).
 DEFAULT_METHOD = "decaying_average"
@@ -160,7 +162,7 @@ class StudentReport:
 def student_report(student: Enrollment) -> StudentReport:
     """Everything a student's data binder shows (the caller checked who may read it)."""
     scale = scale_of(student.course)
-    targets = course_targets(student.course_id)
+    targets = list_targets(student.course_id)
     records = {
         r.target_id: r
         for r in db.session.scalars(

@@ -13,7 +13,8 @@ from lti_pl.domain.profiles import GoalStatus, validate_goal
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.profiles import Goal, GoalCheckIn, TeacherComment
-from lti_pl.services.profiles import readable_student, target_in_course
+from lti_pl.services.profiles import readable_student
+from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
 MAX_NOTE_CHARS = 2000

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.grade_delivery import ActivityProgress, GradingProgress
 from lti_pl.domain.mastery.result import BKT_METHOD, format_points
 from lti_pl.extensions import db
@@ -154,7 +155,7 @@ def send_current_grades(line_item: LineItem, *, now: datetime) -> int:
             MasteryRecord.course_id == course.id,
             MasteryRecord.grade.is_not(None),
             Enrollment.role == str(CourseRole.STUDENT),
-            Enrollment.status == "Active",
+            Enrollment.status == EnrollmentStatus.ACTIVE,
         )
         .order_by(MasteryRecord.enrollment_id, LearningTarget.id)
     )

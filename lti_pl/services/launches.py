@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, and_, bindparam, false, select
 from sqlalchemy.exc import IntegrityError
 
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.extensions import db
 from lti_pl.lti.claims import LaunchInfo
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Course, Enrollment, ObserverLink, Person, ResourceLink
 from lti_pl.models.platforms import Deployment
-from lti_pl.services.line_items import CUSTOM_TARGET, CUSTOM_TARGETS
+from lti_pl.services.line_items import CUSTOM_TARGET, CUSTOM_TARGETS, needs_grade_setup
 
 T = TypeVar("T")
 # Custom parameters of a deep-linked link that sends grades (see line_items.passback_from_custom).
@@ -40,6 +41,9 @@ class LaunchOutcome:
     # The course's roster can be read: this launch or an earlier one carried the NRPS claim
     # (Moodle leaves it out until the tool is used in the course).
     roster_offered: bool = False
+    # A link placed by hand: a `lineitem` claim, but nothing says what its column holds yet
+    # (`services.link_grades`): the teacher is asked, students see "not set up yet".
+    needs_grade_setup: bool = False
 
 
 def get_or_create(
@@ -210,13 +214,16 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             # The course rows' read found none, or the person is new: no enrollment can exist.
             known_absent=course_known or person_created,
         )
-    _set_if_changed(enrollment, role=str(role), lti_roles=list(info.roles), status="Active")
+    _set_if_changed(
+        enrollment, role=str(role), lti_roles=list(info.roles), status=EnrollmentStatus.ACTIVE.value
+    )
     if enrollment.last_launch_at is None or now - enrollment.last_launch_at > LAUNCH_TOUCH_INTERVAL:
         enrollment.last_launch_at = now
 
     link_id: int | None = None
     line_item_url: str | None = None
     needs_line_item = False
+    needs_setup = False
     if info.resource_link_id:
         if link is None:
             link, _ = get_or_create(
@@ -237,6 +244,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         link_id = link.id
         line_item_url = link.line_item_url
         needs_line_item = not line_item_url and any(k in link.custom for k in PASSBACK_CUSTOM)
+        needs_setup = needs_grade_setup(link)
     if db.session.dirty or db.session.new:
         db.session.flush()
     if role is CourseRole.OBSERVER and info.mentor_of:
@@ -249,6 +257,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         line_item_url,
         needs_line_item,
         roster_offered=bool(course.memberships_url),
+        needs_grade_setup=needs_setup,
     )
 
 

@@ -14,8 +14,8 @@ from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services import audit, descriptors, mastery, overrides, relearning
 from lti_pl.services.courses import course_scale
-from lti_pl.services.evidence import assessments_for, evidence_for
-from lti_pl.services.targets import get_target
+from lti_pl.services.reassessment import assessments_for, evidence_for
+from lti_pl.services.targets import target_in_course
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def review(actor: Enrollment, student_id: int, target_id: int) -> LevelReview:
     student = db.session.get(Enrollment, student_id)
     if student is None or student.course_id != actor.course_id or student.role != "student":
         raise NotFoundError("This student is not in this course.")
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     assessments = assessments_for(student.id, target.id)
     scale = course_scale(actor.course)
     return LevelReview(

@@ -183,8 +183,24 @@ def link_passback(
     link = db.session.get(ResourceLink, resource_link_row_id)
     if link is None or link.course_id != course_id:
         return None
-    passback = passback_from_custom(dict(link.custom or {}))
+    passback = link_passback_of(link)
     return None if passback is None else (link, passback)
+
+
+def link_passback_of(link: ResourceLink) -> Passback | None:
+    """What a link's grades go to: its custom parameters (deep linking), else the teacher's setup.
+
+    A link placed by hand in the LMS has no custom parameters naming targets; its teacher says
+    at its first launch what its column holds (`ResourceLink.grade_setup`, same keys).
+    """
+    return passback_from_custom(dict(link.custom or {})) or passback_from_custom(
+        {str(k): str(v) for k, v in (link.grade_setup or {}).items()}
+    )
+
+
+def needs_grade_setup(link: ResourceLink) -> bool:
+    """A link that has a gradebook column (`lineitem` claim) but nothing says what it holds."""
+    return bool(link.line_item_url) and link_passback_of(link) is None
 
 
 def tag_and_resource_id(passback: Passback) -> tuple[str, str]:

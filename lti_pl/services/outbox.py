@@ -5,8 +5,9 @@ evidence the student just submitted, and a worker that dies mid-send must not lo
 worker sends them (`services.outbox_delivery.push_pending`).
 
 Ordering rules (Moodle refuses a score whose timestamp is not newer than the last one with 409):
-- an entry's `timestamp` is fixed when it is queued, max(now, previous entry's timestamp + 1 ms)
-  for the same (line item, enrollment), so timestamps are strictly increasing per pair;
+- an entry's `timestamp` is fixed when it is queued, max(now, the whole second after the previous
+  entry's timestamp) for the same (line item, enrollment), so timestamps strictly increase per
+  pair in whole seconds (Moodle compares seconds: two scores in one second would meet a 409);
 - a newer score supersedes an older one that has not been sent yet (status `superseded`);
 - at most one entry per (line item, enrollment) is in flight: an entry is not claimed while an
   older one of the same pair is being sent under a live lease.
@@ -15,13 +16,13 @@ Ordering rules (Moodle refuses a score whose timestamp is not newer than the las
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import aliased
 
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
-from lti_pl.domain.grade_delivery import ActivityProgress, GradingProgress
+from lti_pl.domain.grade_delivery import ActivityProgress, GradingProgress, next_score_time
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
@@ -30,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 ACTIVITY_PROGRESS = tuple(ActivityProgress)
 GRADING_PROGRESS = tuple(GradingProgress)
-ONE_MS = timedelta(milliseconds=1)
 
 
 def queue_score(
@@ -100,7 +100,7 @@ def queue_score(
     ):
         return latest
     previous = db.session.scalar(select(func.max(GradeOutboxEntry.timestamp)).where(*pair))
-    timestamp = now if previous is None else max(now, previous + ONE_MS)
+    timestamp = next_score_time(previous, now)
     db.session.execute(
         update(GradeOutboxEntry)
         .where(*pair, GradeOutboxEntry.status == OutboxStatus.PENDING)

@@ -18,7 +18,7 @@ from lti_pl.models.courses import Enrollment
 from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services import audit, mastery, overrides
 from lti_pl.services.courses import course_scale
-from lti_pl.services.targets import get_target
+from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def set_override(
     """
     _teacher(actor)
     student = _student(actor, student_id)
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     try:
         value = float(points)
     except (TypeError, ValueError):
@@ -100,7 +100,7 @@ def release_override(
     """
     _teacher(actor)
     student = _student(actor, student_id)
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     row = overrides.active_override(student.id, target.id)
     if row is None:
         raise NotFoundError("No level set by hand holds for this student on this target.")

@@ -17,7 +17,7 @@ from lti_pl.models.courses import Enrollment
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import LearningPath, PathStep
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services.profiles import course_targets
+from lti_pl.services.targets import list_targets
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def save_path(
         InvalidInputError: a repeated target or position, an unknown prerequisite, a circle, or
             (sequential) a prerequisite that comes later; the message names the targets.
     """
-    targets = {t.id: t for t in course_targets(actor.course_id)}
+    targets = {t.id: t for t in list_targets(actor.course_id)}
     for step in steps:
         if step.target_id not in targets:
             raise NotFoundError("That learning target is not in this course.")
@@ -115,7 +115,7 @@ class StudentStep:
 def student_path(student: Enrollment) -> list[StudentStep]:
     """The path with the student's state on each step (mastered, available, locked)."""
     steps = path_steps(student.course_id)
-    targets = {t.id: t for t in course_targets(student.course_id)}
+    targets = {t.id: t for t in list_targets(student.course_id)}
     mastered = set(
         db.session.scalars(
             select(MasteryRecord.target_id).where(

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotFoundError
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Enrollment, Person
-from lti_pl.services.profiles import course_students
+from lti_pl.services.enrollments import course_students
 
 SAMPLE = "sample"
 SAMPLE_NAME = "a sample student"
@@ -36,7 +37,10 @@ class PreviewStudent:
 def _sample_student(actor: Enrollment) -> Enrollment:
     # Transient, and Enrollment -> Course cascades only towards the course: never flushed.
     sample = Enrollment(
-        course_id=actor.course_id, role=CourseRole.STUDENT.value, status="Active", structure=None
+        course_id=actor.course_id,
+        role=CourseRole.STUDENT.value,
+        status=EnrollmentStatus.ACTIVE.value,
+        structure=None,
     )
     sample.course = actor.course
     sample.person = Person(issuer="", subject="", name="Sample student")

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.domain.profiles import (
     SelfAssessment,
     StructureDial,
@@ -20,61 +20,10 @@ from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Enrollment, ObserverLink
 from lti_pl.models.profiles import LearningProfile, SelfAssessmentEntry
-from lti_pl.models.targets import LearningTarget
+from lti_pl.services.enrollments import course_students, student_in_course
+from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
-
-
-def course_students(course_id: int, *, section: str = "") -> list[Enrollment]:
-    """Active students of a course, by name (person joined in the same query)."""
-    query = select(Enrollment).where(
-        Enrollment.course_id == course_id,
-        Enrollment.role == CourseRole.STUDENT.value,
-        Enrollment.status != "Deleted",
-    )
-    if section:
-        query = query.where(Enrollment.section == section)
-    students = list(db.session.scalars(query))
-    return sorted(students, key=lambda e: (e.person.display_name.casefold(), e.id))
-
-
-def course_targets(course_id: int) -> list[LearningTarget]:
-    """The course's learning targets that are not archived, in the teacher's order."""
-    return list(
-        db.session.scalars(
-            select(LearningTarget)
-            .where(LearningTarget.course_id == course_id, LearningTarget.archived_at.is_(None))
-            .order_by(LearningTarget.position, LearningTarget.id)
-        )
-    )
-
-
-def target_in_course(course_id: int, target_id: int) -> LearningTarget:
-    """A learning target of this course.
-
-    Raises:
-        NotFoundError: no such target in the course.
-    """
-    target = db.session.get(LearningTarget, target_id)
-    if target is None or target.course_id != course_id:
-        raise NotFoundError("That learning target is not in this course.")
-    return target
-
-
-def student_in_course(course_id: int, enrollment_id: int) -> Enrollment:
-    """A student enrollment of this course.
-
-    Raises:
-        NotFoundError: no such student in the course.
-    """
-    student = db.session.get(Enrollment, enrollment_id)
-    if (
-        student is None
-        or student.course_id != course_id
-        or student.role != CourseRole.STUDENT.value
-    ):
-        raise NotFoundError("That student is not in this course.")
-    return student
 
 
 def readable_student(actor: Enrollment, student_enrollment_id: int) -> Enrollment:

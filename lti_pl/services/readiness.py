@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import distinct, func, select
 
 from lti_pl.analytics import bkt_fit
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.mastery import method as mastery_method
 from lti_pl.domain.mastery.result import BKT_METHOD
 from lti_pl.extensions import db
@@ -26,7 +27,7 @@ from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.platforms import Platform
 from lti_pl.models.standards import ReadinessFit
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import standards
+from lti_pl.services import standards_progress
 from lti_pl.services.courses import course_scale
 
 logger = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ def course_readiness(course: Course, *, student_id: int | None = None) -> list[R
     query = select(Enrollment).where(
         Enrollment.course_id == course.id,
         Enrollment.role == CourseRole.STUDENT.value,
-        Enrollment.status != "Deleted",
+        Enrollment.status != EnrollmentStatus.DELETED,
     )
     if student_id is not None:
         query = query.where(Enrollment.id == student_id)
@@ -220,7 +221,7 @@ def course_readiness(course: Course, *, student_id: int | None = None) -> list[R
     }
     # Earlier courses' assessments count for a student only where the platform's admin shares
     # prior levels; the fitted parameters themselves pool every course (no one's data shows).
-    shares = standards.settings_for(issuer).share_prior_levels
+    shares = standards_progress.settings_for(issuer).share_prior_levels
     found = []
     for student in students:
         for target in targets.values():

@@ -23,13 +23,11 @@ from lti_pl.models.choice_boards import Activity, ActivityAssignment, ActivityPr
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import LearningProfile
-from lti_pl.services.choice_boards import (
-    activity_view,
-    get_board,
-    published_board,
-)
-from lti_pl.services.data_wall import scale_of
-from lti_pl.services.profiles import course_students, dial_for
+from lti_pl.services.board_progress import published_board
+from lti_pl.services.choice_boards import activity_view, get_board
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.profiles import dial_for
+from lti_pl.services.wall_cells import scale_of
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotFoundError
 from lti_pl.extensions import db
 from lti_pl.lti.nrps import NrpsClient, Roster, RosterMember
@@ -111,11 +112,11 @@ def apply_roster(
         for enrollment in db.session.scalars(
             select(Enrollment).where(
                 Enrollment.course_id == course_id,
-                Enrollment.status == "Active",
+                Enrollment.status == EnrollmentStatus.ACTIVE,
                 Enrollment.id.not_in(seen) if seen else Enrollment.id.is_not(None),
             )
         ):
-            enrollment.status = "Inactive"
+            enrollment.status = EnrollmentStatus.INACTIVE.value
             inactive += 1
     if roster.differences_url:
         course.roster_differences_url = roster.differences_url
@@ -172,7 +173,7 @@ def record_failure(course_id: int, reason: str, *, now: datetime) -> None:
 def course_roster(course_id: int) -> list[Enrollment]:
     """Every enrollment of the course: active first, then by name."""
     rows = list(db.session.scalars(select(Enrollment).where(Enrollment.course_id == course_id)))
-    order = {"Active": 0, "Inactive": 1, "Deleted": 2}
+    order = {status.value: rank for rank, status in enumerate(EnrollmentStatus)}
     return sorted(
         rows, key=lambda e: (order.get(e.status, 3), e.role, e.person.display_name.lower())
     )

@@ -24,7 +24,8 @@ from lti_pl.models.courses import Enrollment
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import StationRotation
 from lti_pl.services.courses import course_scale
-from lti_pl.services.profiles import course_students, target_in_course
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
 DEFAULT_SLOT_MINUTES = 15

@@ -15,8 +15,9 @@ from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import StationPlanRecord
-from lti_pl.services.data_wall import scale_of
-from lti_pl.services.profiles import course_students, target_in_course
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.targets import target_in_course
+from lti_pl.services.wall_cells import scale_of
 
 logger = logging.getLogger(__name__)
 DEFAULT_GROUP_SIZE = 4

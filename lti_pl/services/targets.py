@@ -122,14 +122,14 @@ def list_targets(course_id: int, *, include_archived: bool = False) -> list[Lear
     return list(db.session.scalars(query))
 
 
-def get_target(actor: Enrollment, target_id: int) -> LearningTarget:
-    """A target of the actor's course.
+def target_in_course(course_id: int, target_id: int) -> LearningTarget:
+    """A learning target of this course (archived or not).
 
     Raises:
-        NotFoundError: no such target in the actor's course.
+        NotFoundError: no such target in the course.
     """
     target = db.session.get(LearningTarget, target_id)
-    if target is None or target.course_id != actor.course_id:
+    if target is None or target.course_id != course_id:
         raise NotFoundError("This learning target does not exist in this course.")
     return target
 
@@ -201,7 +201,7 @@ def update_target(
         NotFoundError: not a target of the actor's course.
         InvalidInputError: a field is invalid.
     """
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     values = clean(fields)
     method_changed = (target.calculation_method, dict(target.method_params or {})) != (
         values.calculation_method,
@@ -216,7 +216,7 @@ def update_target(
     target.method_params = values.method_params
     db.session.flush()
     if method_changed:
-        from lti_pl.services.mastery import recompute_course
+        from lti_pl.services.course_recompute import recompute_course
 
         recompute_course(actor.course_id, now)
     return target
@@ -231,7 +231,7 @@ def move_target(actor: Enrollment, target_id: int, direction: str) -> LearningTa
     """
     if direction not in {"up", "down"}:
         raise InvalidInputError("Move a target up or down.", field="direction")
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     ordered = list_targets(actor.course_id)
     for index, row in enumerate(ordered):
         row.position = index  # normalise: gaps and ties from imports disappear
@@ -248,7 +248,7 @@ def set_archived(
     actor: Enrollment, target_id: int, is_archived: bool, *, now: datetime
 ) -> LearningTarget:
     """Archive a target (it keeps its evidence) or bring it back."""
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     target.archived_at = now if is_archived else None
     if not is_archived:
         target.position = _next_position(actor.course_id)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import request, session
 
+from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
@@ -44,7 +45,11 @@ def current_enrollment() -> Enrollment:
             "Open the tool from the course in your LMS."
         )
     enrollment = db.session.get(Enrollment, int(entry["e"]))
-    if enrollment is None or enrollment.course_id != course_id or enrollment.status == "Deleted":
+    if (
+        enrollment is None
+        or enrollment.course_id != course_id
+        or enrollment.status == EnrollmentStatus.DELETED
+    ):
         raise NotAllowedError("Your enrollment in this course is no longer active.")
     request.environ["lti_pl.enrollment"] = enrollment
     return enrollment

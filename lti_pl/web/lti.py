@@ -27,8 +27,8 @@ from lti_pl.extensions import csrf
 from lti_pl.jobs import hooks as jobs
 from lti_pl.jobs.line_item_discovery import discover_line_item
 from lti_pl.jobs.roster_sync import sync_roster
-from lti_pl.lti import canvas, deep_linking, dynamic_registration, keys
-from lti_pl.lti.claims import DEEP_LINKING_REQUEST
+from lti_pl.lti import canvas, deep_linking, dynamic_registration, keys, launch_handoff
+from lti_pl.lti.claims import DEEP_LINKING_REQUEST, LaunchInfo
 from lti_pl.lti.dynamic_registration import SCOPES as REGISTRATION_SCOPES
 from lti_pl.lti.dynamic_registration import RegistrationError, ToolUrls
 from lti_pl.lti.launch_errors import LaunchError
@@ -105,14 +105,77 @@ def launch() -> ResponseReturnValue:
             storage_origin=pending.get("origin", ""),
             storage_target=pending.get("target", ""),
         )
-    info = launcher.complete_launch(params, cookie, launch_url=external_url("lti.launch"))
+    # No cookie and no platform storage (Moodle): bound by the POST's Origin, then handed off.
+    lost_cookie = cookie is None and not params.get("lti_storage_state")
+    info = launcher.complete_launch(
+        params,
+        cookie,
+        launch_url=external_url("lti.launch"),
+        origin=request.headers.get("Origin", "") if lost_cookie else None,
+    )
+    if lost_cookie:
+        return _offer_handoff(info)
+    response = _finish_launch(info, url_session=cookie is None)
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    # Same attributes as when it was set: a Partitioned cookie is only removed as Partitioned.
+    response.delete_cookie(
+        STATE_COOKIE_PREFIX + state,
+        secure=secure,
+        httponly=True,
+        samesite="None" if secure else "Lax",
+        partitioned=secure,
+    )
+    return response
+
+
+def _offer_handoff(info: LaunchInfo) -> ResponseReturnValue:
+    """The browser refused our cookie in the LMS iframe: continue with storage access or a window.
+
+    The launch is validated and its nonce used; it waits (`lti.launch_handoff`) for the person
+    to press "Continue" (Storage Access API) or "Open lti_pl in a new window".
+    """
+    if info.course_role is None:
+        raise LaunchError("no_role", "no known role in the launch")
+    token = launch_handoff.hand_off(runtime().store, info)
+    logger.info("launch handed off: no cookie in the LMS frame platform=%s", info.platform_id)
+    response = make_response(
+        render_template(
+            "lti/launch_handoff.html",
+            token=token,
+            name=info.name or info.given_name,
+            course_title=info.context_title,
+        )
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/launch/continue")
+@csrf.exempt  # no session exists yet; the single-use handoff key is the secret
+def continue_launch() -> ResponseReturnValue:
+    """A handed-off launch, now where the tool may keep a cookie (storage access or a window).
+
+    Only the tool's own handoff page may post the key: a page of another site that got hold of
+    someone's key must not sign a victim into that account (login CSRF). Browsers name the
+    requesting site in Sec-Fetch-Site even where `Referrer-Policy: no-referrer` blanks Origin.
+    """
+    if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin":
+        raise LaunchError("unknown_state", "handoff posted from another site")
+    info = launch_handoff.take(runtime().store, request.form.get("handoff", ""))
+    if info is None:
+        raise LaunchError("unknown_state", "handoff")
+    return _finish_launch(info, url_session=False)
+
+
+def _finish_launch(info: LaunchInfo, *, url_session: bool) -> Response:
+    """Provision, start the session and answer with the page the launch opens."""
     if info.course_role is None:
         raise LaunchError("no_role", "no known role in the launch")
     outcome = launches.provision(info, utcnow())
     session.permanent = True
     start_new_session()  # a relaunch from the LMS starts a new session (id and working day)
     remember_launch(outcome.course_id, outcome.enrollment_id, outcome.role)
-    if cookie is None:
+    if url_session:
         use_url_session()
     logger.info(
         "launch ok course=%s enrollment=%s role=%s message=%s",
@@ -131,21 +194,32 @@ def launch() -> ResponseReturnValue:
     else:
         endpoint = "instructor.home" if outcome.role is CourseRole.TEACHER else "student.home"
         destination = url_for(endpoint, course_id=outcome.course_id, link=outcome.resource_link_id)
-    if info.message_type == DEEP_LINKING_REQUEST or not _launch_renders_home():
+    unset = _link_grade_setup_page(outcome)
+    if unset is not None:
+        destination = unset
+    if info.message_type == DEEP_LINKING_REQUEST or unset or not _launch_renders_home():
         response = make_response(redirect(destination, code=303))
     else:
         response = _render_home(endpoint, outcome.course_id, destination)
-    secure = current_app.config["SESSION_COOKIE_SECURE"]
-    # Same attributes as when it was set: a Partitioned cookie is only removed as Partitioned.
-    response.delete_cookie(
-        STATE_COOKIE_PREFIX + state,
-        secure=secure,
-        httponly=True,
-        samesite="None" if secure else "Lax",
-        partitioned=secure,
-    )
     _after_launch_hooks(outcome)
     return response
+
+
+def _link_grade_setup_page(outcome: launches.LaunchOutcome) -> str | None:
+    """Where a launch of a hand-placed link goes while nobody said what its column holds.
+
+    The teacher is asked (one target, several, overall mastery); students and observers see a
+    plain "not set up yet" page. None when the link needs no setup.
+    """
+    if not outcome.needs_grade_setup or outcome.resource_link_id is None:
+        return None
+    if outcome.role is CourseRole.TEACHER:
+        endpoint = "instructor.link_grade_setup"
+    elif outcome.role in (CourseRole.STUDENT, CourseRole.OBSERVER):
+        endpoint = "student.link_not_set_up"
+    else:
+        return None
+    return url_for(endpoint, course_id=outcome.course_id, link_id=outcome.resource_link_id)
 
 
 def _launch_renders_home() -> bool:

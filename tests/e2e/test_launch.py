@@ -65,7 +65,9 @@ def test_the_launch_page_reloads_as_its_own_get(live: Any, page: Any) -> None:
     inner = tool_frame(page)
     assert "/learn/" in inner.url  # history.replaceState to the page's GET URL
     responses.clear()
-    inner.evaluate("location.reload()")
+    # Wait for the reload's own answer: the old document still shows "Student view" meanwhile.
+    with page.expect_response(lambda r: "/learn/" in r.url or r.url.endswith("/lti/launch")):
+        inner.evaluate("location.reload()")
     expect(frame.get_by_text("Student view")).to_be_visible()
     expect(frame.get_by_role("heading", name="My learning targets")).to_be_visible()
     assert [r.request.method for r in responses if "/learn/" in r.url][:1] == ["GET"]

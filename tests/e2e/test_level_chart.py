@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from lti_pl.extensions import db
 from lti_pl.models.evidence import Assessment, MasteryRecord
-from lti_pl.services.data_wall import scale_of
+from lti_pl.services.wall_cells import scale_of
 from tests.e2e.geometry import assert_no_sideways_scroll
 from tests.e2e.support import assert_accessible, launch, screenshot, tool_frame
 

@@ -25,6 +25,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -55,6 +56,7 @@ LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 RESULTS_TYPE = "application/vnd.ims.lis.v2.resultcontainer+json"
 MEMBERSHIP_TYPE = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 class _NoDelayHandler(WSGIRequestHandler):
@@ -105,6 +107,9 @@ class PlatformProfile:
             otherwise the stored grade is emptied (Moodle's gradebookservices scores.php sets
             scoreGiven to null before `save_score`).
         timestamp_409: 409 for a score whose timestamp is not newer than the stored one (Moodle).
+        whole_seconds: the 409 rule compares whole seconds, as Moodle's gradebookservices
+            scores.php does (`$grade->timemodified >= strtotime($score->timestamp)`: the stored
+            grade's time is an integer of seconds, the new timestamp is truncated to one).
         gradable_400: 400 for a user who cannot be graded in the course (Moodle's
             `is_user_gradable_in_course`: a learner of the course).
         submission_extension: the score may carry Canvas's
@@ -114,6 +119,9 @@ class PlatformProfile:
         foreign_results_412: reading the results of a line item another client (developer key)
             created answers 412 (Canvas's Lti::IMS line-item client check).
         nrps_rlid: NRPS honours `rlid`, listing only members who see that resource link (Canvas).
+        single_use_message_hint: the auth endpoint answers each login's `lti_message_hint` once
+            (Moodle's mod/lti/auth.php unsets `$SESSION->lti_message_hint`), so a tool cannot
+            restart a login in another window with the same parameters.
     """
 
     name: str
@@ -122,11 +130,13 @@ class PlatformProfile:
     nrps_until_used: bool = False
     fully_graded_only: bool = False
     timestamp_409: bool = True
+    whole_seconds: bool = False
     gradable_400: bool = False
     submission_extension: bool = False
     rate_limit: bool = False
     foreign_results_412: bool = False
     nrps_rlid: bool = False
+    single_use_message_hint: bool = False
 
 
 PROFILES: dict[str, PlatformProfile] = {
@@ -136,7 +146,9 @@ PROFILES: dict[str, PlatformProfile] = {
         accept_lineitem=None,
         nrps_until_used=True,
         fully_graded_only=True,
+        whole_seconds=True,
         gradable_400=True,
+        single_use_message_hint=True,
     ),
     "canvas": PlatformProfile(
         "canvas",
@@ -245,6 +257,7 @@ class PlatformEmulator:
         self._rate_at = time.monotonic()
         self.storage: dict[str, str] = {}
         self.pending_logins: dict[str, dict[str, Any]] = {}
+        self.used_hints: set[str] = set()
         self.app = self._build_app()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -554,6 +567,12 @@ class PlatformEmulator:
         member = next((m for m in context.members if m.user_id == user_id), None)
         return member is not None and ROLE_URIS["Learner"] in member.roles
 
+    def _newer(self, timestamp: str, stored: str) -> bool:
+        """Whether a score's timestamp is newer than the stored one (Moodle: in whole seconds)."""
+        if not self.profile.whole_seconds:
+            return timestamp > stored
+        return int(_seconds(timestamp)) > int(_seconds(stored))
+
     def gradebook(self, line_item_url: str) -> dict[str, Any]:
         """What the platform's gradebook shows per user: the stored grade (None: emptied)."""
         with self.lock:
@@ -621,12 +640,70 @@ class PlatformEmulator:
         def jwks() -> Any:
             return {"keys": [emulator.jwk, *emulator.extra_jwks]}
 
+        @app.get("/course/<context_id>")
+        def course_page(context_id: str) -> Any:
+            # The LMS page a person sees (e2e): the tool's login in an iframe; with platform
+            # storage (Canvas), this page answers lti.put_data / lti.get_data postMessages.
+            user_id = request.args.get("user", "user-1")
+            spec = {
+                "user_id": user_id,
+                "role": request.args.get("role", "Learner"),
+                "context_id": context_id,
+                "name": request.args.get("name", "Pat Student"),
+                "resource_link_id": request.args.get("link", "link-1"),
+            }
+            if request.args.get("lineitem"):  # an activity added by hand, with a grade item
+                spec[AGS_CLAIM] = {
+                    "scope": [SCOPES[s] for s in ("lineitem", "result", "score")],
+                    "lineitems": f"{emulator.url}/ags/{context_id}/lineitems",
+                    "lineitem": request.args["lineitem"],
+                }
+            hint = f"hint-{user_id}-{uuid.uuid4().hex[:8]}"
+            emulator.pending_logins[hint] = spec
+            params = emulator.login_params(
+                emulator.tool_url, user_id=user_id, lti_message_hint=hint
+            )
+            login = html.escape(encode_query(emulator.tool_url + "/lti/login", params))
+            tool_origin = html.escape(_origin_of(emulator.tool_url))
+            storage = emulator.profile.platform_storage
+            return (
+                f"<!doctype html><title>{html.escape(emulator.profile.name)} course</title>"
+                f"<h1>Course {html.escape(context_id)}</h1>"
+                f'<iframe id="tool-frame" name="tool_frame" src="{login}" title="lti_pl" '
+                'style="width:100%;height:640px;border:0"></iframe>'
+                + (
+                    f'<script src="/storage.js" data-origin="{tool_origin}"></script>'
+                    if storage
+                    else ""
+                )
+            )
+
+        @app.get("/storage.js")
+        def storage_script() -> Any:
+            # 1EdTech "LTI Client Side postMessages": put_data / get_data, origin-checked.
+            body = """(function () {
+  var origin = document.currentScript.dataset.origin, data = {};
+  window.addEventListener("message", function (event) {
+    var m = event.data || {};
+    if (event.origin !== origin || !m.message_id) { return; }
+    if (m.subject === "lti.put_data") { data[m.key] = m.value; }
+    if (m.subject === "lti.put_data" || m.subject === "lti.get_data") {
+      event.source.postMessage({subject: m.subject + ".response", message_id: m.message_id,
+                                key: m.key, value: data[m.key]}, origin);
+    }
+  });
+})();"""
+            return Response(body, 200, {"Content-Type": "text/javascript"})
+
         @app.route("/auth", methods=["GET", "POST"])
         def auth() -> Any:
             # A real browser arrives here (e2e); answers with an auto-posting form.
             params = request.values
             state, nonce = params.get("state", ""), params.get("nonce", "")
             hint = params.get("lti_message_hint", "")
+            if emulator.profile.single_use_message_hint and hint in emulator.used_hints:
+                return Response("invalid_request: this login was already used", 400)
+            emulator.used_hints.add(hint)
             spec = emulator.pending_logins.get(hint, {})
             body = emulator.claims(
                 nonce=nonce, target_link_uri=params.get("redirect_uri", ""), **spec
@@ -828,7 +905,7 @@ class PlatformEmulator:
                 if (
                     emulator.moodle_409
                     and previous
-                    and score["timestamp"] <= previous[-1]["timestamp"]
+                    and not emulator._newer(score["timestamp"], previous[-1]["timestamp"])
                 ):
                     record["status"] = 409
                     return {"error": "timestamp must be newer"}, 409
@@ -941,6 +1018,16 @@ def _canvas_submission_ok(extension: dict[str, Any]) -> bool:
     if "new_submission" in extension and not isinstance(extension["new_submission"], bool):
         return False
     return "submitted_at" not in extension or isinstance(extension["submitted_at"], str)
+
+
+def _origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _seconds(timestamp: str) -> float:
+    """Seconds since the epoch of an ISO 8601 timestamp (as PHP's strtotime reads it)."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
 
 
 def encode_query(url: str, params: dict[str, str]) -> str:

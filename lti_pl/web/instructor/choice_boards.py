@@ -10,8 +10,9 @@ from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
-from lti_pl.services import choice_boards, recommendations
-from lti_pl.services.profiles import course_students, course_targets
+from lti_pl.services import board_activities, board_progress, choice_boards, recommendations
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.targets import list_targets
 from lti_pl.services.uploads import ALLOWED_EXTENSIONS, IncomingFile, UploadLimits
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
@@ -48,9 +49,9 @@ def _board_form() -> choice_boards.BoardInput:
     )
 
 
-def _activity_form() -> choice_boards.ActivityInput:
+def _activity_form() -> board_activities.ActivityInput:
     form = request.form
-    return choice_boards.ActivityInput(
+    return board_activities.ActivityInput(
         title=form.get("title", ""),
         instructions=form.get("instructions", ""),
         link_url=form.get("link_url", ""),
@@ -87,7 +88,7 @@ def _render_list(course_id: int, error: InvalidInputError | None = None) -> Resp
         "instructor/choice_boards/list.html",
         course_id=course_id,
         boards=choice_boards.list_boards(course_id),
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         choices=CHOICES,
         error=error,
         form=request.form,
@@ -117,7 +118,7 @@ def _render_board(
         course_id=course_id,
         board=board,
         problems=choice_boards.problems(board),
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         other_courses=choice_boards.teaching_courses(actor),
         choices=CHOICES,
         error=error,
@@ -236,7 +237,7 @@ def _save_activity(
 ) -> ResponseReturnValue:
     """Create (activity_id None) or update an activity from the posted form."""
     try:
-        choice_boards.save_activity(
+        board_activities.save_activity(
             current_enrollment(),
             board_id,
             activity_id,
@@ -256,7 +257,7 @@ def _save_activity(
 @requires_role(CourseRole.TEACHER)
 def move_activity(course_id: int, board_id: int, activity_id: int) -> ResponseReturnValue:
     """Move an activity up or down one place."""
-    choice_boards.move_activity(
+    board_activities.move_activity(
         current_enrollment(), board_id, activity_id, request.form.get("direction", "")
     )
     return redirect(
@@ -271,7 +272,7 @@ def move_activity(course_id: int, board_id: int, activity_id: int) -> ResponseRe
 def delete_activity(course_id: int, board_id: int, activity_id: int) -> ResponseReturnValue:
     """Remove an activity."""
     try:
-        choice_boards.delete_activity(
+        board_activities.delete_activity(
             current_enrollment(),
             board_id,
             activity_id,
@@ -314,7 +315,7 @@ def board_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
         course_id=course_id,
         board=board,
         students=course_students(course_id),
-        assigned=choice_boards.assignments(board),
+        assigned=board_progress.assignments(board),
     )
 
 
@@ -329,7 +330,7 @@ def save_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
             chosen[student_id] = {
                 i for v in request.form.getlist(key) if (i := parse_id(v)) is not None
             }
-    choice_boards.set_assignments(current_enrollment(), board_id, chosen, now=utcnow())
+    board_progress.set_assignments(current_enrollment(), board_id, chosen, now=utcnow())
     flash("Assignments saved.")
     return redirect(
         url_for("instructor.board_assignments", course_id=course_id, board_id=board_id), 303

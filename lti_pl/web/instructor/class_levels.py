@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.lti.roles import CourseRole
 from lti_pl.services import class_levels
-from lti_pl.services.data_wall import scale_of
+from lti_pl.services.wall_cells import scale_of
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 

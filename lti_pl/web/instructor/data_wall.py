@@ -9,7 +9,7 @@ from lti_pl.domain.errors import NotFoundError
 from lti_pl.domain.ids import parse_id
 from lti_pl.domain.profiles import StructureDial
 from lti_pl.lti.roles import CourseRole
-from lti_pl.services import data_wall, profiles
+from lti_pl.services import data_wall, profiles, wall_cells
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -34,7 +34,7 @@ def data_wall_page(course_id: int) -> ResponseReturnValue:
         "instructor/data_wall/wall.html",
         course_id=course_id,
         wall=wall,
-        statuses=list(data_wall.CellStatus),
+        statuses=list(wall_cells.CellStatus),
         dials=list(StructureDial),
         bands=data_wall.BAND_LABELS,
     )
@@ -44,7 +44,7 @@ def data_wall_page(course_id: int) -> ResponseReturnValue:
 @requires_role(CourseRole.TEACHER)
 def data_wall_cell(course_id: int, enrollment_id: int, target_id: int) -> ResponseReturnValue:
     """One cell opened: the evidence history and how the level was worked out."""
-    detail = data_wall.cell_detail(current_enrollment().course, enrollment_id, target_id)
+    detail = wall_cells.cell_detail(current_enrollment().course, enrollment_id, target_id)
     return render_template("instructor/data_wall/cell.html", course_id=course_id, detail=detail)
 
 

@@ -10,10 +10,10 @@ from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Enrollment
-from lti_pl.services import descriptors, mastery, relearning
+from lti_pl.services import descriptors, mastery, reassessment, relearning
 from lti_pl.services import evidence as service
 from lti_pl.services.courses import course_scale
-from lti_pl.services.profiles import course_students
+from lti_pl.services.enrollments import course_students
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.downloads import send_attachment, send_inline_image
@@ -39,25 +39,25 @@ def assess_queue(course_id: int) -> ResponseReturnValue:
     return render_template(
         "instructor/evidence/queue.html",
         course=actor.course,
-        requests=service.assessment_queue(actor),
+        requests=reassessment.assessment_queue(actor),
     )
 
 
 def _assess_page(request_id: int, error: InvalidInputError | None = None) -> ResponseReturnValue:
     actor = current_enrollment()
-    ready = service.get_request(actor, request_id)
+    ready = reassessment.get_request(actor, request_id)
     return render_template(
         "instructor/evidence/assess.html",
         course=actor.course,
         ready=ready,
         scale=course_scale(actor.course),
-        evidence=service.evidence_for(ready.enrollment_id, ready.target_id),
-        assessments=service.assessments_for(ready.enrollment_id, ready.target_id),
+        evidence=reassessment.evidence_for(ready.enrollment_id, ready.target_id),
+        assessments=reassessment.assessments_for(ready.enrollment_id, ready.target_id),
         record=mastery.records_for(ready.enrollment_id).get(ready.target_id),
         relearning=relearning.for_target(
             ready.enrollment_id,
             ready.target_id,
-            service.last_assessed_at(ready.enrollment_id, ready.target_id),
+            reassessment.last_assessed_at(ready.enrollment_id, ready.target_id),
         ),
         levels=descriptors.described_levels(ready.target_id, course_scale(actor.course)),
         values=request.form if request.method == "POST" else None,
@@ -77,9 +77,9 @@ def assess_request(course_id: int, request_id: int) -> ResponseReturnValue:
 def save_assessment(course_id: int, request_id: int) -> ResponseReturnValue:
     """Score the evidence (or decline the request with action=decline)."""
     actor = current_enrollment()
-    ready = service.get_request(actor, request_id)
+    ready = reassessment.get_request(actor, request_id)
     if request.form.get("action") == "decline":
-        service.decline_request(actor, request_id, now=utcnow())
+        reassessment.decline_request(actor, request_id, now=utcnow())
         flash("Request declined.")
         return redirect(url_for("instructor.assess_queue", course_id=course_id), 303)
     try:

@@ -9,7 +9,8 @@ from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import exports as service
 from lti_pl.services import goals
-from lti_pl.services.profiles import course_students, readable_student
+from lti_pl.services.enrollments import course_students
+from lti_pl.services.profiles import readable_student
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 

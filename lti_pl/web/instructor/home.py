@@ -6,7 +6,7 @@ from flask import render_template
 from flask.typing import ResponseReturnValue
 
 from lti_pl.lti.roles import CourseRole
-from lti_pl.services.evidence import queue_count
+from lti_pl.services.reassessment import queue_count
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp

@@ -10,7 +10,7 @@ from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import paths as service
-from lti_pl.services.profiles import course_targets
+from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -20,7 +20,7 @@ def _render(course_id: int, error: InvalidInputError | None = None) -> ResponseR
     page = render_template(
         "instructor/paths/edit.html",
         course_id=course_id,
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         steps=steps,
         settings=service.path_settings(course_id),
         error=error,

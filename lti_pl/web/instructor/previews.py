@@ -12,7 +12,7 @@ from flask.typing import ResponseReturnValue
 from lti_pl.domain.board_instructions import board_instructions
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
-from lti_pl.services import evidence, previews, recommendations
+from lti_pl.services import previews, reassessment, recommendations
 from lti_pl.services.courses import course_scale
 from lti_pl.services.markdown import render_markdown
 from lti_pl.services.uploads import ALLOWED_EXTENSIONS
@@ -53,7 +53,7 @@ def target_preview(course_id: int, target_id: int) -> ResponseReturnValue:
     return render_template(
         "instructor/preview/target.html",
         course=actor.course,
-        item=evidence.target_progress(who.student, target_id, now=utcnow()),
+        item=reassessment.target_progress(who.student, target_id, now=utcnow()),
         scale=course_scale(actor.course),
         extensions=sorted(ALLOWED_EXTENSIONS),
         max_mb=current_app.config["LTI_PL_MAX_UPLOAD_BYTES"] / 1024 / 1024,

@@ -17,26 +17,26 @@ from lti_pl.jobs.hooks import after_commit
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course, Enrollment
-from lti_pl.services import readiness
+from lti_pl.services import readiness, standards_import, standards_progress
 from lti_pl.services import standards as service
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
-MAX_UPLOAD_BYTES = service.MAX_PACKAGE_BYTES
+MAX_UPLOAD_BYTES = standards_import.MAX_PACKAGE_BYTES
 #: Views after which evidence may have changed: readiness refits (throttled) after the commit.
 ASSESSING_ENDPOINTS = frozenset({"instructor.save_assessment", "instructor.save_quick_grid"})
 
 
 def _index(error: str | None = None, status: int = 200) -> ResponseReturnValue:
     actor = current_enrollment()
-    issuer = service.course_issuer(actor.course)
+    issuer = standards_progress.course_issuer(actor.course)
     return render_template(
         "instructor/standards/index.html",
         course=actor.course,
         frameworks=service.list_frameworks(issuer),
-        is_admin=service.is_platform_admin(actor),
-        can_see_programme=service.can_see_programme(actor),
-        settings=service.settings_for(issuer),
+        is_admin=standards_progress.is_platform_admin(actor),
+        can_see_programme=standards_progress.can_see_programme(actor),
+        settings=standards_progress.settings_for(issuer),
         error=error,
         url_value=request.form.get("url", "") if request.method == "POST" else "",
     ), status
@@ -54,21 +54,24 @@ def standards_index(course_id: int) -> ResponseReturnValue:
 def import_standards(course_id: int) -> ResponseReturnValue:
     """Import a CFPackage file or every framework at a CASE provider URL (all or nothing)."""
     actor = current_enrollment()
-    issuer = service.course_issuer(actor.course)
+    issuer = standards_progress.course_issuer(actor.course)
     upload = request.files.get("file")
     url = request.form.get("url", "").strip()
     try:
         if upload is not None and upload.filename:
             raw = upload.stream.read(MAX_UPLOAD_BYTES + 1)
-            results = service.import_data(
+            results = standards_import.import_data(
                 issuer,
-                service.parse_json(raw, upload.filename[:200]),
+                standards_import.parse_json(raw, upload.filename[:200]),
                 source=upload.filename[:200],
                 now=utcnow(),
             )
         elif url:
-            results = service.import_from_provider(
-                issuer, url, now=utcnow(), policy=service.provider_policy(current_app.config)
+            results = standards_import.import_from_provider(
+                issuer,
+                url,
+                now=utcnow(),
+                policy=standards_import.provider_policy(current_app.config),
             )
         else:
             raise InvalidInputError("Choose a CASE package file or give a CASE provider address.")
@@ -150,8 +153,8 @@ def _settings_page(error: InvalidInputError | None = None) -> ResponseReturnValu
     return render_template(
         "instructor/standards/platform.html",
         course=actor.course,
-        settings=service.settings_for(service.course_issuer(actor.course)),
-        is_admin=service.is_platform_admin(actor),
+        settings=standards_progress.settings_for(standards_progress.course_issuer(actor.course)),
+        is_admin=standards_progress.is_platform_admin(actor),
         error=error,
     ), (422 if error else 200)
 
@@ -181,7 +184,7 @@ def standards_programme(course_id: int) -> ResponseReturnValue:
     return render_template(
         "instructor/standards/programme.html",
         course=actor.course,
-        view=service.programme(actor),
+        view=standards_progress.programme(actor),
     )
 
 
@@ -189,7 +192,7 @@ def standards_programme(course_id: int) -> ResponseReturnValue:
 @requires_role(CourseRole.TEACHER)
 def standards_programme_csv(course_id: int) -> ResponseReturnValue:
     """The programme view as CSV."""
-    body = service.programme_csv(service.programme(current_enrollment()))
+    body = standards_progress.programme_csv(standards_progress.programme(current_enrollment()))
     return Response(
         body,
         mimetype="text/csv",
@@ -235,21 +238,21 @@ def _ready_students(course: Course) -> list[readiness.Readiness]:
 
 @bp.app_template_global("standards_prior_levels")
 def _prior_levels(student: Enrollment) -> dict[int, Any]:
-    return service.prior_levels(student)
+    return standards_progress.prior_levels(student)
 
 
 @bp.app_template_global("standards_wall_prior_levels")
-def _wall_prior_levels(wall: Any) -> dict[tuple[int, int], service.PriorLevel]:
+def _wall_prior_levels(wall: Any) -> dict[tuple[int, int], standards_progress.PriorLevel]:
     """The data wall page's students' prior levels from earlier courses (one query)."""
     course = current_enrollment().course  # the wall's own course: the view checked the teacher
-    return service.course_prior_levels(
+    return standards_progress.course_prior_levels(
         course, [row.enrollment_id for row in wall.page_rows], wall.targets
     )
 
 
 @bp.app_template_global("standards_history")
-def _history(student: Enrollment) -> list[service.StandardHistory]:
-    return service.student_history(student)
+def _history(student: Enrollment) -> list[standards_progress.StandardHistory]:
+    return standards_progress.student_history(student)
 
 
 @bp.app_template_global("standards_you_look_ready")

@@ -10,7 +10,7 @@ from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import rotations as rotations_service
 from lti_pl.services import stations as service
-from lti_pl.services.profiles import course_targets
+from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -26,7 +26,7 @@ def stations(course_id: int) -> ResponseReturnValue:
     return render_template(
         "instructor/stations/planner.html",
         course_id=course_id,
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         target_id=target_id,
         max_group_size=size,
         plan=plan,
@@ -71,7 +71,7 @@ def rotations(course_id: int) -> ResponseReturnValue:
     return render_template(
         "instructor/stations/rotations.html",
         course_id=course_id,
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         rotations=[
             rotations_service.view(r, now=utcnow()) for r in rotations_service.rotations(course_id)
         ],

@@ -113,7 +113,7 @@ def _deep_link_pending(course_id: int) -> bool:
 @requires_role(CourseRole.TEACHER)
 def edit_target(course_id: int, target_id: int) -> ResponseReturnValue:
     """The form to edit a target."""
-    return _form(service.get_target(current_enrollment(), target_id))
+    return _form(service.target_in_course(current_enrollment().course_id, target_id))
 
 
 @bp.post("/targets/<int:target_id>")
@@ -121,7 +121,7 @@ def edit_target(course_id: int, target_id: int) -> ResponseReturnValue:
 def update_target(course_id: int, target_id: int) -> ResponseReturnValue:
     """Save a target's changes."""
     actor = current_enrollment()
-    target = service.get_target(actor, target_id)
+    target = service.target_in_course(actor.course_id, target_id)
     try:
         service.update_target(actor, target_id, _fields(), now=utcnow())
     except InvalidInputError as error:

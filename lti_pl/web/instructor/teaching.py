@@ -25,7 +25,7 @@ from lti_pl.services import (
     work_dates,
 )
 from lti_pl.services.courses import course_scale
-from lti_pl.services.targets import get_target
+from lti_pl.services.targets import target_in_course
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -150,7 +150,7 @@ def _descriptors_page(
     target_id: int, error: InvalidInputError | None = None
 ) -> ResponseReturnValue:
     actor = current_enrollment()
-    target = get_target(actor, target_id)
+    target = target_in_course(actor.course_id, target_id)
     return render_template(
         "instructor/teaching/descriptors.html",
         course=actor.course,

@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from lti_pl.domain.board_instructions import board_instructions
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
-from lti_pl.services import choice_boards, recommendations
+from lti_pl.services import board_activities, board_progress, choice_boards, recommendations
 from lti_pl.services.markdown import render_markdown
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.downloads import send_attachment
@@ -22,7 +22,7 @@ def boards(course_id: int) -> ResponseReturnValue:
     return render_template(
         "student/choice_boards/list.html",
         course_id=course_id,
-        boards=choice_boards.published_boards(course_id),
+        boards=board_progress.published_boards(course_id),
     )
 
 
@@ -50,7 +50,7 @@ def board(course_id: int, board_id: int) -> ResponseReturnValue:
 def activity_status(course_id: int, activity_id: int) -> ResponseReturnValue:
     """Start, finish or reopen an activity, with an optional reflection."""
     student = current_enrollment()
-    row = choice_boards.change_status(
+    row = board_progress.change_status(
         student,
         activity_id,
         request.form.get("status", ""),
@@ -72,7 +72,7 @@ def activity_status(course_id: int, activity_id: int) -> ResponseReturnValue:
 def activity_file(course_id: int, activity_id: int) -> ResponseReturnValue:
     """Download an activity's file (an attachment with its stored type)."""
     actor = current_enrollment()
-    found = choice_boards.activity_file(
+    found = board_activities.activity_file(
         actor,
         activity_id,
         current_app.config["LTI_PL_UPLOAD_FOLDER"],

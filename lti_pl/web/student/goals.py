@@ -9,7 +9,7 @@ from lti_pl.domain.errors import InvalidInputError
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import goals as service
-from lti_pl.services.profiles import course_targets
+from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.student import bp
 
@@ -19,7 +19,7 @@ def _render(course_id: int, error: InvalidInputError | None = None) -> ResponseR
         "student/goals/list.html",
         course_id=course_id,
         goals=service.list_goals(current_enrollment().id),
-        targets=course_targets(course_id),
+        targets=list_targets(course_id),
         error=error,
         form=request.form if error else None,
         today=utcnow().date(),

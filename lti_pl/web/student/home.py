@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from flask import current_app, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
-from lti_pl.services.evidence import student_progress
+from lti_pl.services import link_grades
+from lti_pl.services.reassessment import student_progress
 from lti_pl.services.rotations import STATION_LABELS, where_now
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.student import bp
@@ -53,3 +54,14 @@ def area_links(areas: tuple[tuple[str, str], ...], course_id: int) -> list[tuple
         for endpoint, label in areas
         if endpoint in current_app.view_functions
     ]
+
+
+@bp.get("/links/<int:link_id>")
+@requires_role(CourseRole.STUDENT, CourseRole.OBSERVER)
+def link_not_set_up(course_id: int, link_id: int) -> ResponseReturnValue:
+    """A link placed by hand that its teacher has not set up yet: a plain page, not an error."""
+    enrollment = current_enrollment()
+    link = link_grades.course_link(course_id, link_id)
+    if link_grades.link_needing_setup(course_id, link.id) is None:
+        return redirect(url_for("student.home", course_id=course_id), code=303)
+    return render_template("student/link_not_set_up.html", course=enrollment.course, link=link)

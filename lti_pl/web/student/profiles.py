@@ -12,6 +12,7 @@ from lti_pl.domain.profiles import SelfAssessment
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import profiles as service
+from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.student import bp
 
@@ -22,7 +23,7 @@ def _render(course_id: int, error: InvalidInputError | None = None) -> ResponseR
     page = render_template(
         "student/profile/edit.html",
         course_id=course_id,
-        targets=service.course_targets(course_id),
+        targets=list_targets(course_id),
         interests=", ".join(row.interests) if row else "",
         modalities=set(row.modalities) if row else set(),
         ratings=service.self_assessments(student.id),

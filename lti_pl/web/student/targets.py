@@ -9,6 +9,7 @@ from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import evidence as service
+from lti_pl.services import reassessment
 from lti_pl.services.courses import course_scale
 from lti_pl.services.uploads import ALLOWED_EXTENSIONS, IncomingFile
 from lti_pl.web.access import current_enrollment, requires_role
@@ -23,7 +24,7 @@ def targets(course_id: int) -> ResponseReturnValue:
     return render_template(
         "student/targets/index.html",
         course=student.course,
-        progress=service.student_progress(student, now=utcnow()),
+        progress=reassessment.student_progress(student, now=utcnow()),
         scale=course_scale(student.course),
     )
 
@@ -36,7 +37,7 @@ def _target_page(
     return render_template(
         "student/targets/show.html",
         course=student.course,
-        item=service.target_progress(student, target_id, now=utcnow()),
+        item=reassessment.target_progress(student, target_id, now=utcnow()),
         scale=course_scale(student.course),
         extensions=sorted(ALLOWED_EXTENSIONS),
         max_mb=current_app.config["LTI_PL_MAX_UPLOAD_BYTES"] / 1024 / 1024,
@@ -81,7 +82,9 @@ def submit_evidence(course_id: int, target_id: int) -> ResponseReturnValue:
     message = "Evidence submitted."
     if request.form.get("ready") == "1":
         try:
-            service.request_assessment(student, target_id, request.form.get("note", ""), now=now)
+            reassessment.request_assessment(
+                student, target_id, request.form.get("note", ""), now=now
+            )
             message += " Your teacher will see that you are ready to be assessed."
         except NotAllowedError as refusal:
             message += f" Not sent as ready: {refusal}"
@@ -94,7 +97,7 @@ def submit_evidence(course_id: int, target_id: int) -> ResponseReturnValue:
 def request_assessment(course_id: int, target_id: int) -> ResponseReturnValue:
     """Say "I'm ready to be assessed" (or ask for a reassessment)."""
     try:
-        service.request_assessment(
+        reassessment.request_assessment(
             current_enrollment(), target_id, request.form.get("note", ""), now=utcnow()
         )
     except NotAllowedError as refusal:

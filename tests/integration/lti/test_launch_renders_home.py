@@ -90,5 +90,6 @@ def test_repeat_launch_with_the_home_reads_a_known_set_and_writes_only_the_nonce
 
 
 # The course rows (the launch's one read), the enrollment, the mastery records, the targets, the
-# enrollment's course (lazy) and the platforms' version (frame-ancestors).
-EXPECTED_SELECTS = 6
+# enrollment's course (lazy), the course's running station rotation ("where am I now") and the
+# platforms' version (frame-ancestors).
+EXPECTED_SELECTS = 7

@@ -32,6 +32,20 @@ def cookieless_login(app: Any, platform: PlatformEmulator) -> tuple[Any, dict[st
     return browser, query, token
 
 
+def storage_post(browser, token: str, state: str, storage_state: str, storage_nonce: str):
+    """The launch form a platform-storage page posts (state proved from storage, not a cookie)."""
+    return browser.post(
+        "/lti/launch",
+        data={
+            "id_token": token,
+            "state": state,
+            "lti_storage_state": storage_state,
+            "lti_storage_nonce": storage_nonce,
+        },
+        base_url=TOOL,
+    )
+
+
 def test_login_with_storage_target_puts_state_and_nonce_into_platform_storage(
     app, client, platform
 ):
@@ -59,31 +73,13 @@ def test_cookieless_launch_proves_state_from_storage_then_keeps_session_in_url(
     assert 'data-mode="get"' in check.get_data(as_text=True)
 
     # A forged repost without the stored values is refused.
-    forged = browser.post(
-        "/lti/launch",
-        data={
-            "id_token": token,
-            "state": query["state"],
-            "lti_storage_state": "x",
-            "lti_storage_nonce": "y",
-        },
-        base_url=TOOL,
-    )
+    forged = storage_post(browser, token, query["state"], "x", "y")
     assert forged.status_code == 400
 
 
 def test_cookieless_launch_succeeds_with_values_from_storage(app, platform, db_session):
     browser, query, token = cookieless_login(app, platform)
-    launch = browser.post(
-        "/lti/launch",
-        data={
-            "id_token": token,
-            "state": query["state"],
-            "lti_storage_state": query["state"],
-            "lti_storage_nonce": query["nonce"],
-        },
-        base_url=TOOL,
-    )
+    launch = storage_post(browser, token, query["state"], query["state"], query["nonce"])
     assert launch.status_code == 303
     location = launch.headers["Location"]
     assert "lti_pl_s=" in location
@@ -110,16 +106,7 @@ def test_storage_values_cannot_replace_a_missing_login(app, platform: PlatformEm
 
 def test_non_ascii_storage_values_are_refused_not_a_500(app, platform, db_session):
     browser, query, token = cookieless_login(app, platform)
-    response = browser.post(
-        "/lti/launch",
-        data={
-            "id_token": token,
-            "state": query["state"],
-            "lti_storage_state": "état",
-            "lti_storage_nonce": "nonce-é",
-        },
-        base_url=TOOL,
-    )
+    response = storage_post(browser, token, query["state"], "état", "nonce-é")
     assert response.status_code == 400
     assert "state_mismatch" in response.get_data(as_text=True)
 
@@ -129,16 +116,7 @@ def test_first_form_of_a_page_in_a_url_session_is_accepted_with_csrf_on(app, pla
     # CSRF secret into the session, so the first form of every page failed with 400.
     app.config["WTF_CSRF_ENABLED"] = True
     browser, query, token = cookieless_login(app, platform)
-    launch = browser.post(
-        "/lti/launch",
-        data={
-            "id_token": token,
-            "state": query["state"],
-            "lti_storage_state": query["state"],
-            "lti_storage_nonce": query["nonce"],
-        },
-        base_url=TOOL,
-    )
+    launch = storage_post(browser, token, query["state"], query["state"], query["nonce"])
     assert launch.status_code == 303
     course_path = urlsplit(launch.headers["Location"]).path.split("/learn")[0]
     session_param = parse_qs(urlsplit(launch.headers["Location"]).query)["lti_pl_s"][0]

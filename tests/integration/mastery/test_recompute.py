@@ -10,7 +10,7 @@ from sqlalchemy import select
 from lti_pl.extensions import db
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.grades import GradeOutboxEntry
-from lti_pl.services import mastery
+from lti_pl.services import course_recompute, mastery
 from tests.support.builders import (
     T0,
     make_assessment,
@@ -103,7 +103,7 @@ def test_recompute_course_matches_per_pair_recompute(db_session):
         for j, target in enumerate(targets):
             for k in range(3):
                 make_assessment(student, target, (i + j + k) % 5, T0 + timedelta(days=k))
-    written = mastery.recompute_course(course.id, T0)
+    written = course_recompute.recompute_course(course.id, T0)
     assert written == 6
     batched = {
         (r.enrollment_id, r.target_id): (r.score, r.label, r.grade, r.evidence_count)
@@ -234,16 +234,16 @@ def test_recompute_course_rewrites_only_changed_records(db_session):
         for t in (target, other):
             make_assessment(student, t, 2, T0)
             make_assessment(student, t, 3, T0 + timedelta(days=1))
-    first = mastery.recompute_course_report(course.id, T0)
+    first = course_recompute.recompute_course_report(course.id, T0)
     assert (first.records, first.written, first.grades_changed) == (4, 4, 4)
 
     later = T0 + timedelta(days=5)
-    again = mastery.recompute_course_report(course.id, later)
+    again = course_recompute.recompute_course_report(course.id, later)
     assert (again.records, again.written, again.grades_changed) == (4, 0, 0)
     assert {r.updated_at for r in db.session.scalars(select(MasteryRecord))} == {T0}
 
     make_assessment(students[0], other, 4, T0 + timedelta(days=2))
-    changed = mastery.recompute_course_report(course.id, later)
+    changed = course_recompute.recompute_course_report(course.id, later)
     assert (changed.records, changed.written, changed.grades_changed) == (4, 1, 1)
     record = db.session.scalars(
         select(MasteryRecord).where(
@@ -267,7 +267,7 @@ def test_recompute_course_equals_calculate_for_every_method(db_session):
                 make_assessment(
                     student, target, (i * 3 + j + k * 2) % 5, T0 + timedelta(days=k // 2)
                 )
-    mastery.recompute_course(course.id, T0)
+    course_recompute.recompute_course(course.id, T0)
     batched = {
         (r.enrollment_id, r.target_id): (r.score, r.label, r.explanation, r.next_score_to_master)
         for r in db.session.scalars(select(MasteryRecord))

@@ -12,7 +12,7 @@ from lti_pl.domain import grade_delivery
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
-from lti_pl.services import outbox, outbox_delivery
+from lti_pl.services import outbox, outbox_claims, outbox_delivery
 from tests.support.grades import graded_course, sender_for
 from tests.support.platform_emulator import Fault
 
@@ -45,8 +45,9 @@ def test_timestamps_strictly_increase_and_newer_supersedes_unsent(app, client, p
     first = queue(course, item, course.students[0], 1.0)
     second = queue(course, item, course.students[0], 2.0)
     third = queue(course, item, course.students[0], 3.0, now=NOW - timedelta(minutes=5))
-    assert second.timestamp == first.timestamp + timedelta(milliseconds=1)
-    assert third.timestamp == second.timestamp + timedelta(milliseconds=1)
+    # Each a whole second later (Moodle compares seconds): 09:00:01.000, then 09:00:02.000.
+    assert second.timestamp == NOW.replace(microsecond=0) + timedelta(seconds=1)
+    assert third.timestamp == NOW.replace(microsecond=0) + timedelta(seconds=2)
     statuses = [db.session.get(GradeOutboxEntry, e.id).status for e in (first, second, third)]
     assert statuses == ["superseded", "superseded", "pending"]
 
@@ -189,11 +190,30 @@ def test_conflict_from_newer_platform_timestamp_is_restamped(app, client, platfo
     assert db.session.get(GradeOutboxEntry, entry.id).status == OutboxStatus.SENT
 
 
+@pytest.mark.platform_profiles("generic", "moodle")  # Canvas has no 409 rule
+def test_two_scores_within_one_second_both_arrive_without_a_409(app, client, platform):
+    """Moodle compares whole seconds: a second score in the same second must still be newer."""
+    course = graded_course(client, platform, students=1)
+    item = course.line_item()
+    queue(course, item, course.students[0], 2.0)
+    assert outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY).sent == 1
+    soon = NOW + timedelta(milliseconds=300)  # the same whole second (09:00:00)
+    second = queue(course, item, course.students[0], 3.0, now=soon)
+
+    report = outbox_delivery.push_pending(sender_for(app), now=soon, policy=POLICY)
+
+    assert (report.sent, report.retried) == (1, 0)
+    assert [r["status"] for r in platform.score_requests] == [200, 200]
+    assert platform.gradebook(item.url)["student-0"] == 3.0
+    db.session.expire_all()
+    assert db.session.get(GradeOutboxEntry, second.id).status == OutboxStatus.SENT
+
+
 def test_claimed_entry_of_a_dead_worker_is_sent_after_the_lease(app, client, platform):
     course = graded_course(client, platform, students=1)
     item = course.line_item()
     entry = queue(course, item, course.students[0], 1.0)
-    claim = outbox_delivery.claim_next(NOW, POLICY)  # this worker "dies" before sending
+    claim = outbox_claims.claim_next(NOW, POLICY)  # this worker "dies" before sending
     assert claim is not None
     assert (
         outbox_delivery.push_pending(
@@ -219,9 +239,9 @@ def test_two_claims_never_take_the_same_entry(app, client, platform):
     item = course.line_item()
     for student in course.students:
         queue(course, item, student, 1.0)
-    first = outbox_delivery.claim_next(NOW, POLICY)
-    second = outbox_delivery.claim_next(NOW, POLICY)
-    third = outbox_delivery.claim_next(NOW, POLICY)
+    first = outbox_claims.claim_next(NOW, POLICY)
+    second = outbox_claims.claim_next(NOW, POLICY)
+    third = outbox_claims.claim_next(NOW, POLICY)
     assert first is not None
     assert second is not None
     assert first[0] != second[0]
@@ -332,7 +352,7 @@ def test_stuck_entry_is_shown_and_the_teacher_can_send_it_now(app, client, platf
     item = course.line_item()
     entry = queue(course, item, course.students[0], 3.0)
     now = datetime.now(UTC)
-    claimed = outbox_delivery.claim_batch(now - timedelta(minutes=5), POLICY, size=10)
+    claimed = outbox_claims.claim_batch(now - timedelta(minutes=5), POLICY, size=10)
     db.session.commit()
     assert [entry_id for entry_id, _ in claimed] == [entry.id]  # lease ended 4 minutes ago
 
@@ -358,7 +378,7 @@ def test_entry_being_sent_under_a_live_lease_is_not_stuck(app, client, platform)
     course = graded_course(client, platform, students=1)
     item = course.line_item()
     entry = queue(course, item, course.students[0], 3.0)
-    outbox_delivery.claim_batch(datetime.now(UTC), POLICY, size=10)
+    outbox_claims.claim_batch(datetime.now(UTC), POLICY, size=10)
     db.session.commit()
     page = client.get(f"/courses/{course.course.id}/teach/grades").get_data(as_text=True)
     assert "Stuck" not in page

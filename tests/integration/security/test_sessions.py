@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.lti.test_platform_storage import cookieless_login
+from tests.integration.lti.test_platform_storage import cookieless_login, storage_post
 
 TOOL = "https://tool.test"
 HOUR = 3600
@@ -84,16 +84,7 @@ def test_a_relaunch_from_the_lms_starts_a_new_session(client, platform, clock):
 def test_the_url_token_is_short_lived(app, platform, db_session, clock):
     app.config["LTI_PL_URL_TOKEN_MINUTES"] = 15
     browser, query, token = cookieless_login(app, platform)
-    launch = browser.post(
-        "/lti/launch",
-        data={
-            "id_token": token,
-            "state": query["state"],
-            "lti_storage_state": query["state"],
-            "lti_storage_nonce": query["nonce"],
-        },
-        base_url=TOOL,
-    )
+    launch = storage_post(browser, token, query["state"], query["state"], query["nonce"])
     location = home_of(launch)
     assert "lti_pl_s=" in location
     assert browser.get(location, base_url=TOOL).status_code == 200
@@ -105,18 +96,7 @@ def test_the_url_token_is_short_lived(app, platform, db_session, clock):
 def test_the_url_token_renews_on_every_page(app, platform, db_session, clock):
     app.config["LTI_PL_URL_TOKEN_MINUTES"] = 15
     browser, query, token = cookieless_login(app, platform)
-    location = home_of(
-        browser.post(
-            "/lti/launch",
-            data={
-                "id_token": token,
-                "state": query["state"],
-                "lti_storage_state": query["state"],
-                "lti_storage_nonce": query["nonce"],
-            },
-            base_url=TOOL,
-        )
-    )
+    location = home_of(storage_post(browser, token, query["state"], query["state"], query["nonce"]))
     for _ in range(4):
         clock.now += 10 * 60
         page = browser.get(location, base_url=TOOL)
@@ -138,18 +118,7 @@ def test_sign_out_ends_the_cookie_session(client, platform):
 
 def test_sign_out_refuses_copies_of_the_url_token(app, platform, db_session):
     browser, query, token = cookieless_login(app, platform)
-    location = home_of(
-        browser.post(
-            "/lti/launch",
-            data={
-                "id_token": token,
-                "state": query["state"],
-                "lti_storage_state": query["state"],
-                "lti_storage_nonce": query["nonce"],
-            },
-            base_url=TOOL,
-        )
-    )
+    location = home_of(storage_post(browser, token, query["state"], query["state"], query["nonce"]))
     page = browser.get(location, base_url=TOOL).get_data(as_text=True)
     action = re.search(r'action="(/sign-out[^"]*)"', page).group(1).replace("&amp;", "&")
     assert "lti_pl_s=" in action

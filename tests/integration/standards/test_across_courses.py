@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 from lti_pl.extensions import db
-from lti_pl.services import standards
+from lti_pl.services import standards, standards_import, standards_progress
 from tests.support.builders import (
     T0,
     make_assessment,
@@ -24,7 +24,7 @@ ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator
 
 def _two_courses():
     lms = make_platform()
-    standards.import_data(lms.issuer, math_package(), source="t", now=T0)
+    standards_import.import_data(lms.issuer, math_package(), source="t", now=T0)
     fall, spring = make_course(lms, title="Grade 5 Fall"), make_course(lms, title="Grade 5 Spring")
     guid = item_id("nf.a.1")
     fall_target = make_target(fall, "I can add fractions", case_guid=guid, standard_code="5.NF.A.1")
@@ -62,7 +62,7 @@ def test_history_is_per_person_of_the_same_issuer(app, db_session):
     _, fall, _, _, again, fall_target, _ = _two_courses()
     stranger = make_student(fall)
     make_assessment(stranger, fall_target, 1.0, T0)
-    (history,) = standards.student_history(again)
+    (history,) = standards_progress.student_history(again)
     assert [p.score for p in history.points] == [2.0, 3.0, 4.0]
     assert history.courses == ["Grade 5 Fall", "Grade 5 Spring"]
 
@@ -96,7 +96,7 @@ def test_prior_levels_of_another_platform_never_show(app, db_session):
     make_mastery_record(outsider, foreign, 4.0)
     admin = make_teacher(spring, lti_roles=[ADMIN])
     standards.save_settings(admin, share_prior_levels=True, programme_roles="", now=T0)
-    assert standards.prior_levels(again) == {}  # no MasteryRecord in fall yet
+    assert standards_progress.prior_levels(again) == {}  # no MasteryRecord in fall yet
     make_mastery_record(student, fall_target, 2.0)
-    (prior,) = standards.prior_levels(again).values()
+    (prior,) = standards_progress.prior_levels(again).values()
     assert prior.course_title == "Grade 5 Fall"

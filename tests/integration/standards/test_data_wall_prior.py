@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 from lti_pl.extensions import db
-from lti_pl.services import standards
+from lti_pl.services import standards, standards_import
 from tests.integration.data_wall.test_data_wall import count_queries
 from tests.support.builders import (
     T0,
@@ -27,7 +27,7 @@ ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator
 def _earlier_and_now(students: int = 1):
     """Fall and spring of one LMS; each student's fall level on a linked and an unlinked target."""
     lms = make_platform()
-    standards.import_data(lms.issuer, math_package(), source="t", now=T0)
+    standards_import.import_data(lms.issuer, math_package(), source="t", now=T0)
     fall, spring = make_course(lms, title="Grade 5 Fall"), make_course(lms, title="Grade 5 Spring")
     guid = item_id("nf.a.1")
     fall_linked = make_target(fall, "I can add fractions", case_guid=guid)

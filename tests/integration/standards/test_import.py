@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from lti_pl.extensions import db
 from lti_pl.models.standards import StandardItem, StandardsFramework
-from lti_pl.services import standards
+from lti_pl.services import standards, standards_import
 from tests.support.builders import T0, make_course, make_platform, make_target
 from tests.support.case_provider import item_id, math_package, package
 
@@ -81,11 +81,11 @@ def test_cli_imports_every_framework_from_a_provider(runner, case_provider):
 def test_provider_package_url_imports_one_framework(app, db_session, case_provider):
     lms = make_platform()
     identifier = next(iter(case_provider.packages))
-    results = standards.import_from_provider(
+    results = standards_import.import_from_provider(
         lms.issuer,
         f"{case_provider.base_url}/CFPackages/{identifier}",
         now=T0,
-        policy=standards.provider_policy(app.config),
+        policy=standards_import.provider_policy(app.config),
     )
     assert [r.framework.identifier for r in results] == [identifier]
     assert case_provider.requests == [f"/ims/case/v1p0/CFPackages/{identifier}"]
@@ -130,13 +130,13 @@ def test_provider_url_must_be_a_case_address(app, db_session):
         ("https://case.test/ims/case/v1p0/CFItems/x/y", "CFDocuments"),
     ):
         with pytest.raises(standards.InvalidInputError, match=re.escape(message)):
-            standards.import_from_provider(lms.issuer, url, now=T0)
+            standards_import.import_from_provider(lms.issuer, url, now=T0)
 
 
 def test_reimport_updates_statements_and_keeps_target_links(app, db_session):
     lms = make_platform()
     course = make_course(lms)
-    (first,) = standards.import_data(lms.issuer, math_package(), source="v1", now=T0)
+    (first,) = standards_import.import_data(lms.issuer, math_package(), source="v1", now=T0)
     item = next(i for i in first.framework.items if i.code == "5.NF.A.1")
     item_row_id = item.id
     linked = make_target(
@@ -150,7 +150,7 @@ def test_reimport_updates_statements_and_keeps_target_links(app, db_session):
     v2["CFItems"][2]["fullStatement"] = "Add and subtract fractions with unlike denominators."
     v2["CFItems"][3]["fullStatement"] = "Solve word problems with fractions."
     gone = v2["CFItems"].pop(7)  # K.G.A.1 leaves the framework
-    (second,) = standards.import_data(lms.issuer, v2, source="v2", now=T0)
+    (second,) = standards_import.import_data(lms.issuer, v2, source="v2", now=T0)
     db_session.commit()
     assert second.framework.id == first.framework.id
     assert (second.created, second.updated, second.retired, second.is_new) == (0, 2, 1, False)
@@ -168,8 +168,8 @@ def test_reimport_updates_statements_and_keeps_target_links(app, db_session):
 
 def test_frameworks_are_per_platform(app, db_session):
     one, two = make_platform(), make_platform()
-    standards.import_data(one.issuer, math_package(), source="f", now=T0)
-    standards.import_data(two.issuer, math_package(), source="f", now=T0)
+    standards_import.import_data(one.issuer, math_package(), source="f", now=T0)
+    standards_import.import_data(two.issuer, math_package(), source="f", now=T0)
     db_session.commit()
     assert len(standards.list_frameworks(one.issuer)) == 1
     assert len(standards.list_frameworks(two.issuer)) == 1

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from lti_pl.extensions import db
 from lti_pl.models.standards import StandardsFramework
-from lti_pl.services import standards
+from lti_pl.services import standards, standards_import
 from tests.support.builders import T0, make_platform, make_teacher, sign_in
 
 CASE = "/ims/case/v1p0/CFDocuments"
@@ -26,7 +26,7 @@ def test_internal_addresses_are_refused_before_any_fetch(app, db_session, case_p
     lms = make_platform()
     url = f"http://{host.format(port=urlsplit(case_provider.base_url).port)}{CASE}"
     with pytest.raises(standards.InvalidInputError) as error:
-        standards.import_from_provider(lms.issuer, url, now=T0)
+        standards_import.import_from_provider(lms.issuer, url, now=T0)
     assert "private, loopback or link-local address" in str(error.value)
     assert "Nothing was imported" in str(error.value)
     assert case_provider.requests == []

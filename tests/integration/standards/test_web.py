@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from lti_pl.extensions import db
 from lti_pl.models.standards import StandardsFramework
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import standards
+from lti_pl.services import standards, standards_import, standards_progress
 from tests.support.builders import (
     T0,
     make_course,
@@ -80,7 +80,7 @@ def test_teacher_imports_a_file_browses_and_creates_linked_targets(client):
 def test_search_and_grade_filter(client):
     teacher = make_teacher()
     sign_in(client, teacher)
-    (result,) = standards.import_data(
+    (result,) = standards_import.import_data(
         teacher.course.platform.issuer, math_package(), source="t", now=T0
     )
     db.session.commit()
@@ -133,7 +133,7 @@ def test_import_from_provider_in_the_browser(client, case_provider):
 def test_frameworks_of_another_platform_are_not_found(client):
     teacher = make_teacher()
     other = make_platform()
-    (result,) = standards.import_data(other.issuer, math_package(), source="t", now=T0)
+    (result,) = standards_import.import_data(other.issuer, math_package(), source="t", now=T0)
     db.session.commit()
     sign_in(client, teacher)
     base = f"/courses/{teacher.course_id}/teach/standards/{result.framework.id}"
@@ -166,13 +166,13 @@ def test_only_an_lti_administrator_changes_platform_settings(client):
     url = f"/courses/{teacher.course_id}/teach/standards/platform"
     assert "Ask your LMS administrator" in client.get(url).get_data(True)
     assert client.post(url, data={"share_prior_levels": "1"}).status_code == 403
-    assert not standards.settings_for(lms.issuer).share_prior_levels
+    assert not standards_progress.settings_for(lms.issuer).share_prior_levels
     sign_in(client, admin)
     url = f"/courses/{admin.course_id}/teach/standards/platform"
     assert client.post(url, data={"programme_roles": "bad role!"}).status_code == 422
     answer = client.post(url, data={"share_prior_levels": "1", "programme_roles": "DepartmentHead"})
     assert answer.status_code == 303
-    saved = standards.settings_for(lms.issuer)
+    saved = standards_progress.settings_for(lms.issuer)
     assert saved.share_prior_levels
     assert saved.programme_roles == ["DepartmentHead"]
 
@@ -186,7 +186,7 @@ def test_programme_view_for_administrators_and_configured_roles_with_csv(client)
     )
     teacher = make_teacher(course_a)
     guid = item_id("nf.a.1")
-    standards.import_data(lms.issuer, math_package(), source="t", now=T0)
+    standards_import.import_data(lms.issuer, math_package(), source="t", now=T0)
     ta, tb = make_target(course_a, case_guid=guid), make_target(course_b, case_guid=guid)
     alice = make_student(course_a)
     make_student(course_b, person=alice.person)

@@ -12,9 +12,9 @@ from lti_pl.domain.errors import InvalidInputError, NotFoundError
 from lti_pl.extensions import db
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.teaching import GradeAuditEntry, MasteryOverride
-from lti_pl.services import audit, outbox_delivery, override_actions
+from lti_pl.services import audit, course_recompute, outbox_delivery, override_actions
 from lti_pl.services import evidence as evidence_service
-from lti_pl.services.targets import get_target
+from lti_pl.services.targets import target_in_course
 from tests.support.builders import make_target
 from tests.support.grades import graded_course, sender_for
 
@@ -132,16 +132,15 @@ def test_override_needs_a_reason_and_a_teacher(app, client, platform):
     with pytest.raises(NotFoundError):
         override_actions.release_override(course.teacher, student.id, target.id, now=NOW)
     assert db.session.scalars(select(GradeAuditEntry.action)).all() == ["assessment"] * 2
-    assert get_target(course.teacher, target.id).id == target.id
+    assert target_in_course(course.teacher.course_id, target.id).id == target.id
 
 
 def test_course_recompute_keeps_the_override(app, client, platform):
-    from lti_pl.services import mastery
 
     course, target, _, student = relearned(client, platform)
     override_actions.set_override(
         course.teacher, student.id, target.id, points=3, reason="Conference.", now=NOW
     )
-    mastery.recompute_course(course.course.id, NOW + timedelta(days=5))
+    course_recompute.recompute_course(course.course.id, NOW + timedelta(days=5))
     record = record_of(student, target)
     assert (record.label, record.details.get("override")) == ("Mastery", 3)

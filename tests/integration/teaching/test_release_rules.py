@@ -9,8 +9,8 @@ from sqlalchemy import select
 from lti_pl.extensions import db
 from lti_pl.models.choice_boards import ActivityAssignment
 from lti_pl.models.teaching import AutoAssignment
+from lti_pl.services import course_recompute, release_rules
 from lti_pl.services import evidence as service
-from lti_pl.services import release_rules
 from tests.support.builders import T0, make_course, make_student, make_target, make_teacher, sign_in
 from tests.support.choice_builders import make_board
 
@@ -104,7 +104,6 @@ def test_a_teachers_own_assignment_is_not_duplicated_or_undone(app, db_session):
 def test_a_course_wide_recompute_fires_the_rules_of_the_levels_it_changes(app, db_session):
     # The teacher switches the calculation method: every level is recomputed in one pass, and a
     # level that lands in a rule's range assigns its activity, as a single recompute does.
-    from lti_pl.services import mastery
 
     course = make_course(calculation_method="latest")
     teacher, student, steady = make_teacher(course), make_student(course), make_student(course)
@@ -126,7 +125,7 @@ def test_a_course_wide_recompute_fires_the_rules_of_the_levels_it_changes(app, d
     assert assigned(student) == set()
 
     course.calculation_method = "highest"
-    mastery.recompute_course(course.id, T0 + timedelta(2))
+    course_recompute.recompute_course(course.id, T0 + timedelta(2))
 
     assert assigned(student) == {extension.id}
     assert assigned(steady) == set()  # highest of [1] is still 1

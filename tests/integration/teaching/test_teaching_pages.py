@@ -11,8 +11,8 @@ from sqlalchemy import select
 from lti_pl.extensions import db
 from lti_pl.models.evidence import Assessment, MasteryRecord, ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry
+from lti_pl.services import course_recompute, mastery, reassessment
 from lti_pl.services import evidence as service
-from lti_pl.services import mastery
 from tests.support.builders import (
     T0,
     make_assessment,
@@ -103,7 +103,7 @@ def test_level_descriptors_show_to_the_student_and_beside_the_evidence(app, clie
     assert text in student_page
     assert student_page.index(text) < student_page.index("Ask for a reassessment")
     make_evidence(student, target, "my work")
-    ready = service.request_assessment(student, target.id, "", now=T0 + timedelta(days=1))
+    ready = reassessment.request_assessment(student, target.id, "", now=T0 + timedelta(days=1))
     db.session.commit()
     assert text in page(staff, f"/courses/{course.id}/teach/assess/{ready.id}")
     bad = staff.post(
@@ -182,7 +182,7 @@ def test_course_recompute_orders_by_work_date_too(app, db_session):
     target = make_target(course)
     make_assessment(student, target, 4, T0 + timedelta(days=1), work_done_at=T0 + timedelta(days=1))
     make_assessment(student, target, 1, T0 + timedelta(days=5), work_done_at=T0)
-    mastery.recompute_course(course.id, T0 + timedelta(days=6))
+    course_recompute.recompute_course(course.id, T0 + timedelta(days=6))
     record = db.session.scalars(select(MasteryRecord)).one()
     assert record.score == 4
 

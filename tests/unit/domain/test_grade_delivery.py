@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from lti_pl.domain.grade_delivery import (
@@ -11,6 +13,7 @@ from lti_pl.domain.grade_delivery import (
     OutboxStatus,
     RetryPolicy,
     decide_failure,
+    next_score_time,
 )
 
 POLICY = RetryPolicy(base=1.0, cap=8.0, max_attempts=5, lease=60.0, max_restamps=2)
@@ -78,3 +81,12 @@ def test_backoff_doubles_up_to_the_cap_with_equal_jitter():
     waits = [POLICY.delay(n, lambda: 1.0, None) for n in range(1, 7)]
     assert waits == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
     assert POLICY.delay(4, lambda: 0.0, None) == 4.0
+
+
+def test_a_following_score_falls_in_a_later_whole_second():
+    first = datetime(2026, 3, 2, 9, 0, 0, 900_000, tzinfo=UTC)
+    same_second = datetime(2026, 3, 2, 9, 0, 0, 950_000, tzinfo=UTC)
+    later = datetime(2026, 3, 2, 9, 0, 5, 100_000, tzinfo=UTC)
+    assert next_score_time(None, same_second) == same_second
+    assert next_score_time(first, same_second) == datetime(2026, 3, 2, 9, 0, 1, tzinfo=UTC)
+    assert next_score_time(first, later) == later
