@@ -1,7 +1,7 @@
 """Uploaded targets CSV files waiting for their background import job
 
 Revision ID: 2f6b8d0c4e17
-Revises: 7a3c9e1f4b20
+Revises: 8b4e2f6a9c15
 Create Date: 2026-12-02 00:55:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = "2f6b8d0c4e17"
-down_revision = "7a3c9e1f4b20"
+down_revision = "8b4e2f6a9c15"
 branch_labels = None
 depends_on = None
 
