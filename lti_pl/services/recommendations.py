@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from lti_pl.domain.board_instructions import board_instructions
 from lti_pl.domain.choice_boards import (
     TIC_TAC_TOE_CELLS,
     ActivityStatus,
@@ -71,6 +72,16 @@ class StudentBoard:
     placed: tuple[PlacedActivity, ...]
     grid: tuple[PlacedActivity | None, ...]
     progress: BoardProgress
+
+    @property
+    def instructions(self) -> str:
+        """What the student is asked to do, from what they see (domain/board_instructions)."""
+        return board_instructions(
+            self.progress.must_do_total,
+            sum(1 for p in self.placed if p.activity.requirement != "must_do"),
+            self.progress.may_do_required,
+            assigned=self.dial.value == "assigned",
+        )
 
 
 def student_board(student: Enrollment, board_id: int) -> StudentBoard:

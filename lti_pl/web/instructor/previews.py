@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
-from lti_pl.domain.board_instructions import board_instructions
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import previews, reassessment, recommendations
@@ -34,12 +33,7 @@ def board_preview(course_id: int, board_id: int) -> ResponseReturnValue:
         ranked=ranked,
         who=who,
         preview=True,
-        instructions=board_instructions(
-            ranked.progress.must_do_total,
-            sum(1 for p in ranked.placed if p.activity.requirement != "must_do"),
-            ranked.progress.may_do_required,
-            assigned=ranked.dial.value == "assigned",
-        ),
+        instructions=ranked.instructions,
         render_markdown=render_markdown,
     )
 

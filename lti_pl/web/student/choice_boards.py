@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from lti_pl.domain.board_instructions import board_instructions
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import board_activities, board_progress, choice_boards, recommendations
@@ -35,12 +34,7 @@ def board(course_id: int, board_id: int) -> ResponseReturnValue:
         "student/choice_boards/board.html",
         course_id=course_id,
         ranked=ranked,
-        instructions=board_instructions(
-            ranked.progress.must_do_total,
-            sum(1 for p in ranked.placed if p.activity.requirement != "must_do"),
-            ranked.progress.may_do_required,
-            assigned=ranked.dial.value == "assigned",
-        ),
+        instructions=ranked.instructions,
         render_markdown=render_markdown,
     )
 
