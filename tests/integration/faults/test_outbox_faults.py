@@ -88,6 +88,11 @@ def accepted(emulator) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    not on_postgresql(),
+    reason="runs in the PostgreSQL pass of .ci/run (the production database), where it also "
+    "restarts the database; the smaller fault tests of this module run on SQLite",
+)
 def test_ten_thousand_scores_arrive_once_through_faults_worker_kill_and_db_restart(tmp_path: Path):
     rng = random.Random(8)
     with scratch_database(tmp_path) as url:
