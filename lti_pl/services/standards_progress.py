@@ -174,6 +174,14 @@ def prior_levels(student: Enrollment) -> dict[int, PriorLevel]:
     return {target_id: prior for (_, target_id), prior in found.items()}
 
 
+def course_prior_levels_by_id(
+    course_id: int, enrollment_ids: Sequence[int], targets: Sequence[LearningTarget]
+) -> dict[tuple[int, int], PriorLevel]:
+    """course_prior_levels for a course by id (the wall's page knows its course's id)."""
+    course = db.session.get(Course, course_id)  # no query: the wall's view read the course
+    return course_prior_levels(course, enrollment_ids, targets) if course else {}
+
+
 def course_prior_levels(
     course: Course, enrollment_ids: Sequence[int], targets: Sequence[LearningTarget]
 ) -> dict[tuple[int, int], PriorLevel]:

@@ -242,11 +242,15 @@ def _prior_levels(student: Enrollment) -> dict[int, Any]:
 
 
 @bp.app_template_global("standards_wall_prior_levels")
-def _wall_prior_levels(wall: Any) -> dict[tuple[int, int], standards_progress.PriorLevel]:
-    """The data wall page's students' prior levels from earlier courses (one query)."""
-    course = current_enrollment().course  # the wall's own course: the view checked the teacher
-    return standards_progress.course_prior_levels(
-        course, [row.enrollment_id for row in wall.page_rows], wall.targets
+def _wall_prior_levels(
+    wall: Any, course_id: int
+) -> dict[tuple[int, int], standards_progress.PriorLevel]:
+    """The data wall page's students' prior levels from earlier courses (one query).
+
+    `course_id` is the wall's own course, whose teacher the view has checked.
+    """
+    return standards_progress.course_prior_levels_by_id(
+        course_id, [row.enrollment_id for row in wall.page_rows], wall.targets
     )
 
 
