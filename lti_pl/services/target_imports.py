@@ -9,6 +9,7 @@ process died), is run again by the worker, at most MAX_ATTEMPTS times.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -35,7 +36,7 @@ def queue(actor: Enrollment, text: str, *, now: datetime) -> TargetImport:
     rows = targets.check_file(text)
     progress = job_progress.start(actor.course_id, job_progress.TARGET_IMPORT, now=now, total=rows)
     stored = TargetImport(
-        course_id=actor.course_id, progress_id=progress.id, body=text, created_at=now
+        course_id=actor.course_id, progress_id=progress.id, body=_stored(text), created_at=now
     )
     db.session.add(stored)
     db.session.flush()
@@ -89,7 +90,9 @@ def run(
     Raises:
         InvalidInputError: a bad row; nothing was added (the caller rolls back and calls `fail`).
     """
-    result = targets.import_csv(stored.course_id, stored.body, now=now, on_progress=on_progress)
+    result = targets.import_csv(
+        stored.course_id, _unstored(stored.body), now=now, on_progress=on_progress
+    )
     progress = db.session.get(JobProgress, stored.progress_id)
     total = progress.total if progress is not None else result.targets
     job_progress.update(
@@ -118,3 +121,12 @@ def _fit(reason: str, limit: int = 500) -> str:
     cut = reason[: limit - len(more)]
     at_row = cut.rfind(" Row ")
     return (cut[:at_row] if at_row > 0 else cut).rstrip() + more
+
+
+def _stored(text: str) -> str:
+    """The upload as a JSON string: PostgreSQL text cannot hold NUL, whose row the job refuses."""
+    return json.dumps(text)
+
+
+def _unstored(body: str) -> str:
+    return str(json.loads(body))
