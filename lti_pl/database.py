@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 
 def engine_options(uri: str) -> dict[str, Any]:
@@ -123,3 +123,10 @@ def _refuse_writes_in_reading_requests(engine: Any) -> None:
                 f"{request.method} {request.endpoint} writes ({statement[:60]!r}); "
                 "add it to WRITING_GET_ENDPOINTS or move the write to a POST"
             )
+
+
+def ping() -> None:
+    """One round trip to the database (the health check): raises when it cannot answer."""
+    from lti_pl.extensions import db
+
+    db.session.execute(text("SELECT 1"))

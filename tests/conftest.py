@@ -29,6 +29,40 @@ _PROFILES_ENV = os.environ.get("LTI_PL_TEST_PLATFORM_PROFILES", ",".join(PLATFOR
 SELECTED_PROFILES = tuple(name.strip() for name in _PROFILES_ENV.split(",") if name.strip())
 
 
+def _worker_redis_url() -> None:
+    """Give each pytest-xdist worker its own Redis database (gw0: the given one, gw1: one below).
+
+    A worker flushes its database at the start of its session and RQ workers take any job of
+    their queue: two test sessions on one Redis database would empty or run each other's work.
+    Set here, at import, because test modules read LTI_PL_TEST_REDIS_URL when they are imported.
+    """
+    url = os.environ.get("LTI_PL_TEST_REDIS_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not url or not worker.startswith("gw"):
+        return
+    base, _, number = url.rpartition("/")
+    start = int(number) if number.isdigit() else 0
+    os.environ["LTI_PL_TEST_REDIS_URL"] = f"{base}/{(start - int(worker[2:])) % 16}"
+
+
+_worker_redis_url()
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests share one live site (one xdist group); exclusive tests run alone."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    for item in items:
+        if item.get_closest_marker("e2e") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+        if workers > 1 and item.get_closest_marker("exclusive") is not None:
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="restarts a shared service: .ci/run runs it alone (-n0 -m exclusive)"
+                )
+            )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
@@ -102,7 +136,9 @@ def test_config(instance_dir: Path) -> Iterator[dict[str, Any]]:
         "LTI_PL_INSTANCE_PATH": str(instance_dir),
         "LTI_PL_UPLOAD_FOLDER": str(instance_dir / "uploads"),
         "LTI_PL_REDIS_URL": os.environ.get("LTI_PL_TEST_REDIS_URL") or None,
-        "LTI_PL_HTTP_TIMEOUT": 2.0,
+        # A busy CI machine (browser tests' servers in the same process) can hold an emulator
+        # answer past 2 s; the tests that need a timeout set their own, shorter one.
+        "LTI_PL_HTTP_TIMEOUT": 5.0,
         "SESSION_COOKIE_SECURE": True,
         "WTF_CSRF_ENABLED": False,
         "LTI_PL_COLUMN_BACKFILL": False,  # background polling threads only where tested

@@ -19,6 +19,7 @@ from lti_pl.domain.choice_boards import (
 )
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
 from lti_pl.domain.evidence import safe_filename
+from lti_pl.domain.form_fields import picked, whole_number
 from lti_pl.domain.profiles import normalize_interests
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
@@ -26,13 +27,11 @@ from lti_pl.models.choice_boards import Activity
 from lti_pl.models.courses import Enrollment
 from lti_pl.services import uploads
 from lti_pl.services.choice_boards import (
-    _choice,
-    _int,
-    _remove_unused_files,
-    _validate,
     activity_files_folder,
+    check_board,
     get_activity,
     get_board,
+    remove_unused_files,
 )
 
 logger = _logging.getLogger(__name__)
@@ -66,7 +65,7 @@ def _parse_activity(form: ActivityInput) -> dict[str, object]:
             raise InvalidInputError(
                 "Use a full web address starting with https://.", field="link_url"
             )
-    minutes = _int(form.minutes, "minutes", "Type the minutes as a whole number.")
+    minutes = whole_number(form.minutes, "minutes", "Type the minutes as a whole number.")
     if not MIN_ACTIVITY_MINUTES <= minutes <= MAX_ACTIVITY_MINUTES:
         raise InvalidInputError(
             f"Use between {MIN_ACTIVITY_MINUTES} and {MAX_ACTIVITY_MINUTES} minutes.",
@@ -76,16 +75,16 @@ def _parse_activity(form: ActivityInput) -> dict[str, object]:
         "title": title,
         "instructions": form.instructions.strip(),
         "link_url": link,
-        "modality": _choice(Modality, form.modality, "modality", "a way of working").value,
+        "modality": picked(Modality, form.modality, "modality", "a way of working").value,
         "interests": sorted(normalize_interests(form.interests)),
-        "readiness": _choice(Readiness, form.readiness, "readiness", "a readiness level").value,
+        "readiness": picked(Readiness, form.readiness, "readiness", "a readiness level").value,
         "minutes": minutes,
         "station": (
-            _choice(StationType, form.station, "station", "a station").value
+            picked(StationType, form.station, "station", "a station").value
             if form.station
             else None
         ),
-        "requirement": _choice(
+        "requirement": picked(
             Requirement, form.requirement, "requirement", "must-do or may-do"
         ).value,
     }
@@ -144,14 +143,14 @@ def save_activity(
                 setattr(activity, key, value)
         board.updated_at = now
         if board.is_published:
-            _validate(board)
+            check_board(board)
         db.session.flush()
     except BaseException:
         if stored is not None:
             uploads.remove(folder, stored.stored_name)
         raise
     if folder and previous and previous != activity.stored_name:
-        _remove_unused_files(folder, {previous})
+        remove_unused_files(folder, {previous})
     if stored is not None:
         logger.info("activity file stored activity=%s size=%s", activity.id, stored.size)
     return activity
@@ -214,10 +213,10 @@ def delete_activity(
     for index, remaining in enumerate(board.activities):
         remaining.position = index
     if board.is_published:
-        _validate(board)
+        check_board(board)
     board.updated_at = now
     db.session.flush()
-    _remove_unused_files(activity_files_folder(upload_folder), {activity.stored_name})
+    remove_unused_files(activity_files_folder(upload_folder), {activity.stored_name})
     logger.info("activity deleted board=%s activity=%s", board.id, activity_id)
 
 

@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
 
 from sqlalchemy import select
 
@@ -25,7 +24,7 @@ from lti_pl.domain.choice_boards import (
 )
 from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
-from lti_pl.domain.ids import parse_id
+from lti_pl.domain.form_fields import picked_id, whole_number
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.choice_boards import Activity, ChoiceBoard
@@ -35,7 +34,6 @@ from lti_pl.services import uploads
 from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
-_E = TypeVar("_E", Modality, Readiness, StationType, Requirement)
 
 
 #: Activity files are stored in this subfolder of the upload folder.
@@ -127,7 +125,9 @@ def _parse_board(course_id: int, form: BoardInput) -> dict[str, object]:
         layout = BoardLayout(form.layout)
     except ValueError:
         raise InvalidInputError("Choose a menu or a tic-tac-toe layout.", field="layout") from None
-    choose_n = _int(form.choose_n or "0", "choose_n", "Type how many may-dos students choose.")
+    choose_n = whole_number(
+        form.choose_n or "0", "choose_n", "Type how many may-dos students choose."
+    )
     if choose_n < 0:
         raise InvalidInputError("The number to choose cannot be negative.", field="choose_n")
     if choose_n > MAX_CHOOSE_N:
@@ -136,10 +136,10 @@ def _parse_board(course_id: int, form: BoardInput) -> dict[str, object]:
         )
     target_id = None
     if form.target_id:
-        target_id = target_in_course(course_id, _id(form.target_id, "target_id")).id
+        target_id = target_in_course(course_id, picked_id(form.target_id, "target_id")).id
     unit_id = None
     if form.unit_id:
-        unit = db.session.get(Unit, _id(form.unit_id, "unit_id"))
+        unit = db.session.get(Unit, picked_id(form.unit_id, "unit_id"))
         if unit is None or unit.course_id != course_id:
             raise NotFoundError("That unit is not in this course.")
         unit_id = unit.id
@@ -182,7 +182,7 @@ def update_board(
         setattr(board, key, value)
     board.updated_at = now
     if board.is_published:
-        _validate(board)
+        check_board(board)
     db.session.flush()
     return board
 
@@ -195,20 +195,21 @@ def set_published(actor: Enrollment, board_id: int, is_published: bool, *, now: 
     """
     board = get_board(actor.course_id, board_id)
     if is_published:
-        _validate(board)
+        check_board(board)
     board.is_published = is_published
     board.updated_at = now
     db.session.flush()
     logger.info("board published=%s board=%s", is_published, board.id)
 
 
-def _validate(board: ChoiceBoard) -> None:
+def check_board(board: ChoiceBoard) -> None:
+    """Refuse a board its activities no longer fit (the domain's rules, on the rows)."""
     validate_board(
         BoardLayout(board.layout), board.choose_n, [activity_view(a) for a in board.activities]
     )
 
 
-def _remove_unused_files(folder: str, stored_names: set[str]) -> None:
+def remove_unused_files(folder: str, stored_names: set[str]) -> None:
     """Delete stored activity files once the transaction commits, unless an activity uses them.
 
     Copies of a board share their activities' files, so a file goes only when the last activity
@@ -237,7 +238,7 @@ def delete_board(actor: Enrollment, board_id: int, *, upload_folder: str) -> Non
     stored_names = {a.stored_name for a in board.activities}
     db.session.delete(board)
     db.session.flush()
-    _remove_unused_files(activity_files_folder(upload_folder), stored_names)
+    remove_unused_files(activity_files_folder(upload_folder), stored_names)
     logger.info("board deleted course=%s board=%s", actor.course_id, board_id)
 
 
@@ -318,28 +319,6 @@ def duplicate_board(
     db.session.flush()
     logger.info("board duplicated board=%s copy=%s course=%s", board.id, copy.id, to_course_id)
     return copy
-
-
-def _int(value: str, field: str, message: str) -> int:
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise InvalidInputError(message or "Choose from the list.", field=field) from None
-
-
-def _id(value: str, field: str) -> int:
-    """A row id picked from a list; an id no row can have is refused like any other text."""
-    parsed = parse_id(value)
-    if parsed is None:
-        raise InvalidInputError("Choose from the list.", field=field)
-    return parsed
-
-
-def _choice(kind: type[_E], value: str, field: str, noun: str) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        raise InvalidInputError(f"Choose {noun} from the list.", field=field) from None
 
 
 def board_of(activity_id: int) -> int:

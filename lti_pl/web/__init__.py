@@ -11,11 +11,11 @@ from typing import IO, Any
 from flask import Flask, Request, Response
 from flask import request as flask_request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
-from sqlalchemy import text
 from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter, Map
 
+from lti_pl.database import ping
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import MAX_ID
 from lti_pl.extensions import db
@@ -280,7 +280,7 @@ def register_web(app: Flask) -> None:
 
     @app.get("/healthz")
     def healthz() -> tuple[dict[str, str], int]:
-        db.session.execute(text("SELECT 1"))
+        ping()
         return {"status": "ok"}, 200
 
     @app.context_processor

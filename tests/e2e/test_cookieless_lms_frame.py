@@ -144,6 +144,8 @@ def student_work(view: Any, site: Site, profile: str, user: str) -> None:
     """Submit evidence, save the profile, ask to be assessed; check the page and the rows."""
     target_id = site.targets[profile]
     view.get_by_role("link", name="My learning targets").first.click()
+    # The list is loaded before a link on it is followed (the home page has one too).
+    expect(view.get_by_role("heading", level=1)).to_have_text("My learning targets")
     view.locator(f"main a[href*='/learn/targets/{target_id}']").first.click()
     view.get_by_label("Text (your answer, or a note with a link or file)").fill(
         f"{profile}: a labelled cell diagram"

@@ -86,6 +86,8 @@ def student_does_the_work(page: Any, sandbox_url: str, activity: str) -> None:
 
     # Evidence on the target, then "I'm ready to be assessed".
     frame.get_by_role("link", name="My learning targets").first.click()
+    # The list is loaded before a link on it is followed (the home page has one too).
+    expect(frame.get_by_role("heading", level=1)).to_have_text("My learning targets")
     frame.get_by_role("link", name=TARGET).first.click()
     expect(frame.get_by_role("heading", level=1)).to_have_text(TARGET)
     frame.get_by_label("Text (your answer, or a note with a link or file)").fill(
@@ -157,6 +159,8 @@ def grade_reaches_the_gradebook(page: Any, sandbox_url: str, live: Any) -> None:
 def student_sees_the_new_level(page: Any, sandbox_url: str, activity: str) -> None:
     frame = launch(page, sandbox_url, STUDENT, activity=activity)
     frame.get_by_role("link", name="My learning targets").first.click()
+    # The list is loaded before a link on it is followed (the home page has one too).
+    expect(frame.get_by_role("heading", level=1)).to_have_text("My learning targets")
     frame.get_by_role("link", name=TARGET).first.click()
     level = frame.locator("#level-heading + p .level")
     expect(level).to_have_text("Mastery")

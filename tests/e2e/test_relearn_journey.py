@@ -81,6 +81,8 @@ def teacher_describes_the_levels(page: Any, sandbox_url: str) -> None:
 def student_target(page: Any, sandbox_url: str) -> Any:
     frame = launch(page, sandbox_url, STUDENT, activity=TARGET)
     frame.get_by_role("link", name="My learning targets").first.click()
+    # The list is loaded before a link on it is followed (the home page has one too).
+    expect(frame.get_by_role("heading", level=1)).to_have_text("My learning targets")
     frame.get_by_role("link", name=TARGET).first.click()
     expect(frame.get_by_role("heading", level=1)).to_have_text(TARGET)
     return frame

@@ -88,6 +88,7 @@ def accepted(emulator) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.exclusive
 @pytest.mark.skipif(
     not on_postgresql(),
     reason="runs in the PostgreSQL pass of .ci/run (the production database), where it also "
