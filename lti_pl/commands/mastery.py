@@ -10,7 +10,7 @@ import click
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.mastery import Observation, calculate, validate_params
-from lti_pl.domain.mastery import method as mastery_method
+from lti_pl.domain.mastery import calculation_method as mastery_method
 from lti_pl.domain.targets import DEFAULT_SCALE, MasteryScale
 
 #: Colour for levels given on the command line (only the label matters in the output).

@@ -103,7 +103,7 @@ class LearningTarget:
     Attributes:
         id: the stored id.
         statement: the "I can …" text.
-        calculation_method: a key of mastery.METHODS, or None for the course default.
+        calculation_method: a key of mastery.CALCULATION_METHODS, or None for the course default.
         params: parameters of that method.
     """
 

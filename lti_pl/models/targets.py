@@ -36,7 +36,7 @@ class LearningTarget(Base):
     standard_code: Mapped[str] = mapped_column(String(100), default="")
     case_guid: Mapped[str] = mapped_column(String(64), default="")
     position: Mapped[int] = mapped_column(default=0)
-    # None: the course's method; else a key of domain.mastery.METHODS.
+    # None: the course's method; else a key of domain.mastery.CALCULATION_METHODS.
     calculation_method: Mapped[str | None] = mapped_column(String(40))
     method_params: Mapped[dict[str, Any]] = mapped_column(default=dict)
     archived_at: Mapped[datetime | None] = mapped_column()

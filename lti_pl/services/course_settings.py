@@ -16,7 +16,7 @@ from typing import Any
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.evidence import ReassessmentPolicy, RelearningRequirement
-from lti_pl.domain.mastery import METHODS, validate_params
+from lti_pl.domain.mastery import CALCULATION_METHODS, validate_params
 from lti_pl.domain.targets import GradeConversion, MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
@@ -34,7 +34,7 @@ class SettingsForm:
     Attributes:
         levels: rows of (points, label, colour) text; blank rows are ignored.
         mastery_points: the mastery threshold.
-        calculation_method: a key of METHODS.
+        calculation_method: a key of CALCULATION_METHODS.
         method_params: the method's parameters as text (blank: default).
         grade_mode: "table" or "proportional".
         grades: points text to percent text for the table.
@@ -114,7 +114,7 @@ def update_settings(actor: Enrollment, form: SettingsForm, *, now: datetime) -> 
     course = actor.course
     scale = parse_scale(form.levels, form.mastery_points)
     method = form.calculation_method.strip()
-    if method not in METHODS:
+    if method not in CALCULATION_METHODS:
         raise InvalidInputError("Choose a calculation method.", field="calculation_method")
     params = validate_params(method, dict(form.method_params))
     if form.grade_mode == "proportional":

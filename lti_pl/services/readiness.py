@@ -18,7 +18,7 @@ from sqlalchemy import distinct, func, select
 
 from lti_pl.analytics import bkt_fit
 from lti_pl.domain.enrollments import EnrollmentStatus
-from lti_pl.domain.mastery import method as mastery_method
+from lti_pl.domain.mastery import calculation_method as mastery_method
 from lti_pl.domain.mastery.result import BKT_METHOD
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
-from lti_pl.domain.mastery import METHODS, validate_params
+from lti_pl.domain.mastery import CALCULATION_METHODS, validate_params
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.targets import LearningTarget, Unit
@@ -36,7 +36,7 @@ class TargetFields:
         unit: a unit title ("" for none); a new title creates the unit.
         standard_code: e.g. "CCSS.MATH.5.NF.1" ("" for none).
         case_guid: the CASE framework item's GUID ("" for none).
-        calculation_method: "" for the course's method, else a key of METHODS.
+        calculation_method: "" for the course's method, else a key of CALCULATION_METHODS.
         method_params: the method's parameters as text.
         description: optional longer text.
     """
@@ -99,10 +99,10 @@ def clean(fields: TargetFields) -> CleanTarget:
     method = fields.calculation_method.strip() or None
     params: dict[str, float] = {}
     if method is not None:
-        if method not in METHODS:
+        if method not in CALCULATION_METHODS:
             raise InvalidInputError(
                 f"Unknown calculation method {method!r}; choose one of "
-                f"{', '.join(METHODS)} or leave it blank.",
+                f"{', '.join(CALCULATION_METHODS)} or leave it blank.",
                 field="calculation_method",
             )
         params = validate_params(method, dict(fields.method_params or {}))

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from sqlalchemy import select
 
-from lti_pl.domain.mastery import METHODS, teacher_explanation
+from lti_pl.domain.mastery import CALCULATION_METHODS, teacher_explanation
 from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
@@ -195,7 +195,7 @@ def cell_detail(course: Course, enrollment_id: int, target_id: int) -> CellDetai
     scale = scale_of(course)
     cell = _cell(record, target.id, scale, is_ready=False, evidence_count=len(evidence))
     explanation = ""
-    if record is not None and record.method in METHODS:
+    if record is not None and record.method in CALCULATION_METHODS:
         explanation = teacher_explanation(
             record.method,
             (record.details or {}).get("params", {}),

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from lti_pl.domain.mastery import METHODS
+from lti_pl.domain.mastery import CALCULATION_METHODS
 from tests.e2e.support import (
     assert_accessible,
     assert_no_horizontal_scroll,
@@ -32,20 +32,20 @@ def visible_parameter_inputs(frame: Any) -> list[str]:
 
 
 def expected_inputs(method: str) -> list[str]:
-    return [f"param_{method}_{p.name}" for p in METHODS[method].parameters]
+    return [f"param_{method}_{p.name}" for p in CALCULATION_METHODS[method].parameters]
 
 
 def check_switching(frame: Any, inner: Any, first: str) -> None:
     assert visible_parameter_inputs(inner) == expected_inputs(first)
     select = frame.locator("#calculation_method")
-    select.select_option(label=METHODS["bkt"].label)
+    select.select_option(label=CALCULATION_METHODS["bkt"].label)
     assert visible_parameter_inputs(inner) == expected_inputs("bkt")
     # Each parameter reads in words, not by its stored name.
     expect(frame.get_by_label("Chance of a slip")).to_be_visible()
     expect(frame.get_by_text("p_slip", exact=True)).to_have_count(0)
-    select.select_option(label=METHODS["latest"].label)
+    select.select_option(label=CALCULATION_METHODS["latest"].label)
     assert visible_parameter_inputs(inner) == []
-    select.select_option(label=METHODS["recent_mode"].label)
+    select.select_option(label=CALCULATION_METHODS["recent_mode"].label)
     assert visible_parameter_inputs(inner) == expected_inputs("recent_mode")
     select.select_option(value=first)
 
@@ -61,7 +61,7 @@ def test_settings_and_target_forms_show_only_the_chosen_methods_parameters(
     chosen = select.input_value()
     # Methods are listed in words.
     labels = select.locator("option").all_inner_texts()
-    assert labels == [m.label for m in METHODS.values()]
+    assert labels == [m.label for m in CALCULATION_METHODS.values()]
     check_switching(frame, inner, chosen)
     assert_accessible(inner, "settings form")
     select.select_option(value="bkt")

@@ -1,6 +1,6 @@
 """The mastery engine: a student's evidence history on one target to a result.
 
-`registry.METHODS` holds one record per calculation method (its words, parameters and
+`methods.CALCULATION_METHODS` holds one record per calculation method (its words, parameters and
 computation); `prepare` readies one for many histories, `calculate` runs one on evidence.
 """
 
@@ -9,19 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from lti_pl.domain.mastery.engine import ScaleContext, ScoresCalculator
-from lti_pl.domain.mastery.parameters import Kind, Parameter
-from lti_pl.domain.mastery.registry import (
-    METHODS,
+from lti_pl.domain.mastery.methods import (
+    CALCULATION_METHODS,
     Method,
-    method,
+    calculation_method,
     teacher_explanation,
     validate_params,
 )
+from lti_pl.domain.mastery.parameters import Kind, Parameter
 from lti_pl.domain.mastery.result import MasteryResult, Observation, ordered_scores
 from lti_pl.domain.targets import MasteryScale
 
 __all__ = [
-    "METHODS",
+    "CALCULATION_METHODS",
     "Kind",
     "MasteryResult",
     "Method",
@@ -29,7 +29,7 @@ __all__ = [
     "Parameter",
     "ScoresCalculator",
     "calculate",
-    "method",
+    "calculation_method",
     "prepare",
     "teacher_explanation",
     "validate_params",
@@ -42,7 +42,7 @@ def prepare(
     """A method ready to run on many histories: scores oldest first to the result.
 
     Args:
-        name: a key of METHODS.
+        name: a key of CALCULATION_METHODS.
         scale: the targets' mastery scale.
         params: the method's parameters; missing ones take their defaults.
 
@@ -53,7 +53,7 @@ def prepare(
     Raises:
         InvalidInputError: unknown method or bad parameters.
     """
-    record = method(name)
+    record = calculation_method(name)
     merged = {**record.defaults(), **validate_params(name, params or {})}
     return record.build(ScaleContext(scale), merged, record.student_sentence(merged, scale))
 
@@ -67,7 +67,7 @@ def calculate(
     """A student's result on one target under a calculation method.
 
     Args:
-        name: a key of METHODS.
+        name: a key of CALCULATION_METHODS.
         observations: the student's evidence on the target, in any order (sorted stably by
             `assessed_at`).
         scale: the target's mastery scale.

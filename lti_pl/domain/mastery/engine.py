@@ -1,6 +1,6 @@
 """The computation of every calculation method: scores oldest first to a result.
 
-This is the one implementation (the registry in registry.py names each method's builder
+This is the one implementation (the registry in methods.py names each method's builder
 here). A builder reads the scale and the checked parameters once and returns a function of
 one score history, so a course recompute runs thousands of histories through it cheaply. The
 next score to master comes from the history's running state: one step per level tried, or a

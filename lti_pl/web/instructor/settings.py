@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.evidence import RelearningRequirement
-from lti_pl.domain.mastery import METHODS
+from lti_pl.domain.mastery import CALCULATION_METHODS
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import course_settings
@@ -34,7 +34,7 @@ def _page(error: InvalidInputError | None = None) -> ResponseReturnValue:
         conversion=policy.conversion,
         policy=policy.reassessment,
         relearning=list(RelearningRequirement),
-        methods=METHODS,
+        methods=CALCULATION_METHODS,
         values=request.form if request.method == "POST" else None,
         error=error,
     ), (422 if error else 200)
@@ -80,7 +80,9 @@ def save_settings(course_id: int) -> ResponseReturnValue:
         calculation_method=method,
         method_params={
             p.name: form.get(f"param_{method}_{p.name}", "")
-            for p in (METHODS[method].parameters if method in METHODS else ())
+            for p in (
+                CALCULATION_METHODS[method].parameters if method in CALCULATION_METHODS else ()
+            )
         },
         grade_mode=form.get("grade_mode", "table"),
         grades=grades,

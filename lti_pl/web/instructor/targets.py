@@ -6,7 +6,7 @@ from flask import Response, flash, redirect, render_template, request, session, 
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
-from lti_pl.domain.mastery import METHODS
+from lti_pl.domain.mastery import CALCULATION_METHODS
 from lti_pl.jobs.hooks import after_commit
 from lti_pl.jobs.target_import import run_target_import
 from lti_pl.lti.roles import CourseRole
@@ -23,7 +23,9 @@ def _fields() -> service.TargetFields:
     method = request.form.get("calculation_method", "").strip()
     params = {
         parameter.name: request.form.get(f"param_{method}_{parameter.name}", "")
-        for parameter in (METHODS[method].parameters if method in METHODS else ())
+        for parameter in (
+            CALCULATION_METHODS[method].parameters if method in CALCULATION_METHODS else ()
+        )
     }
     return service.TargetFields(
         statement=request.form.get("statement", ""),
@@ -38,7 +40,7 @@ def _fields() -> service.TargetFields:
 
 def _form(target: object | None, error: InvalidInputError | None = None) -> ResponseReturnValue:
     enrollment = current_enrollment()
-    course_method = METHODS.get(enrollment.course.calculation_method)
+    course_method = CALCULATION_METHODS.get(enrollment.course.calculation_method)
     return render_template(
         "instructor/targets/form.html",
         course=enrollment.course,
@@ -46,7 +48,7 @@ def _form(target: object | None, error: InvalidInputError | None = None) -> Resp
         target=target,
         values=request.form if request.method == "POST" else None,
         error=error,
-        methods=METHODS,
+        methods=CALCULATION_METHODS,
     ), (422 if error else 200)
 
 
@@ -78,7 +80,7 @@ def _index(course_id: int, import_error: str | None = None) -> str:
         targets=service.list_targets(course_id, include_archived=True),
         import_error=import_error,
         import_progress=None if import_error else _import_progress(course_id),
-        methods=METHODS,
+        methods=CALCULATION_METHODS,
     )
 
 

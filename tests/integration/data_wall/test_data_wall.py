@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select
 
-from lti_pl.domain.mastery import METHODS
+from lti_pl.domain.mastery import CALCULATION_METHODS
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from tests.support.builders import (
@@ -112,7 +112,7 @@ def test_wall_reflects_assessed_mastery_with_labels_and_filters(app, client, pla
     # The cell explains the result to the teacher, in the third person, by the method's name.
     shown = re.search(r'<p class="explanation">([^<]+)</p>', text.replace("&#39;", "'"))
     assert shown is not None
-    assert shown.group(1).startswith(f"{METHODS[ana_record.method].label}. ")
+    assert shown.group(1).startswith(f"{CALCULATION_METHODS[ana_record.method].label}. ")
     assert "you" not in shown.group(1).lower().split()
     assert ana_record.explanation not in text.replace("&#39;", "'")
     assert text.count('<tr><th scope="row">') == 2  # two assessments

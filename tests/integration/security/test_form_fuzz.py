@@ -47,7 +47,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter, Rule
 
 from lti_pl import create_app
-from lti_pl.domain.mastery import METHODS
+from lti_pl.domain.mastery import CALCULATION_METHODS
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course
 from lti_pl.models.grades import GradeOutboxEntry, OutboxStatus
@@ -199,15 +199,15 @@ class FormSpec:
             else:
                 target.add(name)
         spec.prefixes.update(PREFIXES.findall(source))
-        if "METHODS[method].parameters" in source:
+        if "CALCULATION_METHODS[method].parameters" in source:
             spec.fields.update(
                 f"param_{method.name}_{p.name}"
-                for method in METHODS.values()
+                for method in CALCULATION_METHODS.values()
                 for p in method.parameters
             )
         for each in (module, *_service_modules(module)):
             spec.literals.update(_short_literals(each))
-        spec.literals.update(METHODS)
+        spec.literals.update(CALCULATION_METHODS)
         return spec
 
 

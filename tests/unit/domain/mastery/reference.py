@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from statistics import fmean
 
-from lti_pl.domain.mastery import METHODS
+from lti_pl.domain.mastery import CALCULATION_METHODS
 from lti_pl.domain.mastery.result import (
     Observation,
     highest_level_below_mastery,
@@ -168,7 +168,7 @@ def expected(
     params: Mapping[str, float] | None = None,
 ) -> Expected:
     """The reference result of a method (params missing take the registry's defaults)."""
-    p = {**METHODS[name].defaults(), **(params or {})}
+    p = {**CALCULATION_METHODS[name].defaults(), **(params or {})}
     window = int(p.get("window", 0))
     higher = p.get("ties") == 1
     formulas: dict[str, Callable[[Sequence[float]], float]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import strategies as st
 
-from lti_pl.domain.mastery import METHODS, Kind
+from lti_pl.domain.mastery import CALCULATION_METHODS, Kind
 from lti_pl.domain.targets import MasteryScale
 
 
@@ -40,7 +40,7 @@ def params_for(draw: st.DrawFn, name: str, maybe_empty: bool = True) -> dict[str
     if maybe_empty and draw(st.booleans()):
         return {}
     params: dict[str, float] = {}
-    for parameter in METHODS[name].parameters:
+    for parameter in CALCULATION_METHODS[name].parameters:
         if parameter.kind is Kind.CHOICE:
             value = draw(st.sampled_from([choice for choice, _ in parameter.choices]))
         elif parameter.whole:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lti_pl.domain.errors import InvalidInputError
-from lti_pl.domain.mastery import METHODS, Observation, calculate, prepare
+from lti_pl.domain.mastery import CALCULATION_METHODS, Observation, calculate, prepare
 from lti_pl.domain.targets import DEFAULT_SCALE
 from tests.unit.domain.mastery import reference
 from tests.unit.domain.mastery.strategies import params_for, scales, scores_on
@@ -33,7 +33,7 @@ def conclusion(result):
 
 @settings(deadline=None, max_examples=150)
 @given(scale=scales(), data=st.data())
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", list(CALCULATION_METHODS))
 def test_engine_equals_the_reference(name, scale, data):
     scores = data.draw(scores_on(scale))
     # Non-decreasing days with repeats: evidence on one day keeps its given order.
@@ -46,7 +46,7 @@ def test_engine_equals_the_reference(name, scale, data):
     assert conclusion(prepare(name, scale, params)(scores)) == expected
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", list(CALCULATION_METHODS))
 def test_one_prepared_method_serves_many_histories(name):
     compute = prepare(name, DEFAULT_SCALE)
     histories = [[], [3.0], [0.0, 4.0], [2.0, 2.0, 3.0], [4.0, 4.0, 1.0, 0.0], [1, 2, 3, 3]]
@@ -54,7 +54,7 @@ def test_one_prepared_method_serves_many_histories(name):
         assert compute(scores) == calculate(name, history(scores), DEFAULT_SCALE)
 
 
-@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("name", list(CALCULATION_METHODS))
 @pytest.mark.parametrize(
     "scores", [[5.0], [2.0, -1.0], [1.0, math.nan], [math.inf], [True]], ids=str
 )

@@ -7,12 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lti_pl.domain.mastery import METHODS, Observation, calculate
+from lti_pl.domain.mastery import CALCULATION_METHODS, Observation, calculate
 from lti_pl.domain.targets import MasteryScale
 from tests.unit.domain.mastery import strategies
 
 START = datetime(2024, 9, 2, 8, 0)
-SCALE_VALUED = [method for method in METHODS if method != "bkt"]
+SCALE_VALUED = [method for method in CALCULATION_METHODS if method != "bkt"]
 NEVER_LOWERED_BY_A_TOP_SCORE = ["decaying_average", "highest", "power_law", "recent_highest"]
 
 
@@ -77,7 +77,7 @@ def test_a_top_score_never_lowers_the_result(method, case, data):
 
 @settings(deadline=None)
 @given(case=scale_and_scores(), data=st.data())
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("method", list(CALCULATION_METHODS))
 def test_next_score_to_master_is_the_lowest_that_masters(method, case, data):
     scale, scores = case
     params = data.draw(params_for(method))
@@ -101,7 +101,7 @@ def test_next_score_to_master_is_the_lowest_that_masters(method, case, data):
 
 @settings(deadline=None)
 @given(case=scale_and_scores(), seed=st.integers(0, 2**32 - 1))
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("method", list(CALCULATION_METHODS))
 def test_evidence_order_in_the_input_does_not_matter(method, case, seed):
     scale, scores = case
     observations = history(scores)

@@ -6,11 +6,11 @@ import pytest
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.mastery import (
-    METHODS,
+    CALCULATION_METHODS,
     Kind,
     Observation,
     calculate,
-    method,
+    calculation_method,
     teacher_explanation,
     validate_params,
 )
@@ -38,13 +38,13 @@ def history(*scores: float) -> list[Observation]:
 
 
 def test_registry_has_exactly_the_documented_methods():
-    assert list(METHODS) == NAMES
-    assert all(METHODS[name].name == name for name in NAMES)
+    assert list(CALCULATION_METHODS) == NAMES
+    assert all(CALCULATION_METHODS[name].name == name for name in NAMES)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_every_method_and_parameter_is_described_in_words(name):
-    record = METHODS[name]
+    record = CALCULATION_METHODS[name]
     assert record.label.strip()
     assert "_" not in record.label
     assert record.description.strip()
@@ -68,16 +68,16 @@ def test_every_method_and_parameter_is_described_in_words(name):
 
 def test_registry_is_read_only():
     with pytest.raises(TypeError):
-        METHODS["latest"] = METHODS["highest"]  # type: ignore[index]
+        CALCULATION_METHODS["latest"] = CALCULATION_METHODS["highest"]  # type: ignore[index]
 
 
 def test_method_looks_up_by_name():
-    assert method("latest") is METHODS["latest"]
+    assert calculation_method("latest") is CALCULATION_METHODS["latest"]
 
 
 def test_unknown_method_is_invalid_input():
     with pytest.raises(InvalidInputError, match="Unknown calculation method 'median'") as caught:
-        method("median")
+        calculation_method("median")
     assert caught.value.field == "calculation_method"
     with pytest.raises(InvalidInputError):
         calculate("median", history(3), DEFAULT_SCALE)
@@ -86,16 +86,16 @@ def test_unknown_method_is_invalid_input():
 
 
 def test_student_sentences_say_what_counts_in_plain_words():
-    assert METHODS["decaying_average"].student_sentence({}, DEFAULT_SCALE) == (
+    assert CALCULATION_METHODS["decaying_average"].student_sentence({}, DEFAULT_SCALE) == (
         "Your recent work counts most"
     )
-    assert METHODS["weighted_average"].student_sentence({"weight": 0.7}, DEFAULT_SCALE) == (
-        "Your latest score counts 70% and your earlier scores together 30%"
-    )
-    assert METHODS["recent_average"].student_sentence({"window": 4}, DEFAULT_SCALE) == (
+    assert CALCULATION_METHODS["weighted_average"].student_sentence(
+        {"weight": 0.7}, DEFAULT_SCALE
+    ) == ("Your latest score counts 70% and your earlier scores together 30%")
+    assert CALCULATION_METHODS["recent_average"].student_sentence({"window": 4}, DEFAULT_SCALE) == (
         "Your last 4 scores count equally"
     )
-    assert METHODS["n_mastery"].student_sentence({}, DEFAULT_SCALE) == (
+    assert CALCULATION_METHODS["n_mastery"].student_sentence({}, DEFAULT_SCALE) == (
         "You need to reach Mastery 2 times"
     )
 
@@ -219,10 +219,10 @@ def test_calculate_fills_in_defaults():
 
 
 def test_parameter_values_read_in_words():
-    weight = METHODS["decaying_average"].parameters[0]
+    weight = CALCULATION_METHODS["decaying_average"].parameters[0]
     assert weight.kind is Kind.SHARE
     assert weight.words(0.65) == "65%"
-    ties = METHODS["mode"].parameters[0]
+    ties = CALCULATION_METHODS["mode"].parameters[0]
     assert ties.words(1) == "the higher one counts"
 
 

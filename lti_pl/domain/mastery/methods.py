@@ -3,7 +3,7 @@
 Everything the app says or does about a method comes from its record here: the teacher's
 label and description on the forms, each parameter's label, effect and range, the sentence a
 student reads ("Your recent work counts most"), and the computation (a builder in engine.py).
-Look a method up with `method(name)`: it raises InvalidInputError for an unknown name.
+Look a method up with `calculation_method(name)`: it raises InvalidInputError for an unknown name.
 """
 
 from __future__ import annotations
@@ -306,19 +306,19 @@ _METHODS = (
 )
 
 #: Every calculation method by name, in the order the forms list them (read-only).
-METHODS: Mapping[str, Method] = MappingProxyType({m.name: m for m in _METHODS})
+CALCULATION_METHODS: Mapping[str, Method] = MappingProxyType({m.name: m for m in _METHODS})
 
 
-def method(name: str) -> Method:
+def calculation_method(name: str) -> Method:
     """The calculation method registered under a name.
 
     Raises:
         InvalidInputError: no method has that name.
     """
     try:
-        return METHODS[name]
+        return CALCULATION_METHODS[name]
     except KeyError:
-        known = ", ".join(METHODS)
+        known = ", ".join(CALCULATION_METHODS)
         raise InvalidInputError(
             f"Unknown calculation method {name!r}; choose one of {known}.",
             field="calculation_method",
@@ -339,7 +339,7 @@ def validate_params(name: str, params: Mapping[str, str | float]) -> dict[str, f
         InvalidInputError: the method is unknown, a parameter is not the method's, is not a
             number, or is out of range; the message gives the reason in one line.
     """
-    record = method(name)
+    record = calculation_method(name)
     allowed = {parameter.name: parameter for parameter in record.parameters}
     parsed: dict[str, float] = {}
     for key, value in params.items():
@@ -375,7 +375,7 @@ def teacher_explanation(
     Raises:
         InvalidInputError: unknown method.
     """
-    record = method(name)
+    record = calculation_method(name)
     if score is None:
         return NO_EVIDENCE
     target = mastery_level(scale).label
