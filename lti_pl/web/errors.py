@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, current_app, render_template, request
 from flask.typing import ResponseReturnValue
@@ -26,6 +27,17 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     NotFoundError: 404,
     ConflictError: 409,
 }
+
+
+def form_page(template: str, error: Exception | None = None, **context: Any) -> tuple[str, int]:
+    """A page with a form: after a refused POST, 422 with the form as typed and the error.
+
+    The template gets `values` (the posted form, None on a GET) and `error` besides `context`,
+    so the person corrects one field instead of typing the whole form again.
+    """
+    values = request.form if request.method == "POST" else None
+    page = render_template(template, values=values, error=error, **context)
+    return page, (422 if error else 200)
 
 
 def wants_json() -> bool:

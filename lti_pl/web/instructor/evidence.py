@@ -17,6 +17,7 @@ from lti_pl.services.enrollments import course_students
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.downloads import send_attachment, send_inline_image
+from lti_pl.web.errors import form_page
 from lti_pl.web.instructor import bp
 
 
@@ -46,8 +47,9 @@ def assess_queue(course_id: int) -> ResponseReturnValue:
 def _assess_page(request_id: int, error: InvalidInputError | None = None) -> ResponseReturnValue:
     actor = current_enrollment()
     ready = reassessment.get_request(actor, request_id)
-    return render_template(
+    return form_page(
         "instructor/evidence/assess.html",
+        error,
         course=actor.course,
         ready=ready,
         scale=course_scale(actor.course),
@@ -60,9 +62,7 @@ def _assess_page(request_id: int, error: InvalidInputError | None = None) -> Res
             reassessment.last_assessed_at(ready.enrollment_id, ready.target_id),
         ),
         levels=descriptors.described_levels(ready.target_id, course_scale(actor.course)),
-        values=request.form if request.method == "POST" else None,
-        error=error,
-    ), (422 if error else 200)
+    )
 
 
 @bp.get("/assess/<int:request_id>")
@@ -112,15 +112,14 @@ def _grid_page(actor: Enrollment, error: InvalidInputError | None) -> ResponseRe
     targets = list_targets(actor.course_id)
     if selected:
         targets = [t for t in targets if str(t.id) in selected]
-    return render_template(
+    return form_page(
         "instructor/evidence/quick_grid.html",
+        error,
         course=actor.course,
         students=course_students(actor.course_id),
         targets=targets,
         scale=course_scale(actor.course),
-        values=request.form if request.method == "POST" else None,
-        error=error,
-    ), (422 if error else 200)
+    )
 
 
 @bp.post("/quick-grid")

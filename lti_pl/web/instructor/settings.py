@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError
@@ -13,6 +13,7 @@ from lti_pl.models.base import utcnow
 from lti_pl.services import course_settings
 from lti_pl.services.courses import course_policy
 from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.errors import form_page
 from lti_pl.web.instructor import bp
 
 EXTRA_LEVEL_ROWS = 2
@@ -24,8 +25,9 @@ MAX_LEVEL_ROWS = 100
 def _page(error: InvalidInputError | None = None) -> ResponseReturnValue:
     course = current_enrollment().course
     policy = course_policy(course)
-    return render_template(
+    return form_page(
         "instructor/settings/index.html",
+        error,
         course=course,
         scale=policy.scale,
         extra_rows=EXTRA_LEVEL_ROWS,
@@ -35,9 +37,7 @@ def _page(error: InvalidInputError | None = None) -> ResponseReturnValue:
         policy=policy.reassessment,
         relearning=list(RelearningRequirement),
         methods=CALCULATION_METHODS,
-        values=request.form if request.method == "POST" else None,
-        error=error,
-    ), (422 if error else 200)
+    )
 
 
 def _level_count(text: str) -> int:

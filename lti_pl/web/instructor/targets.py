@@ -14,6 +14,7 @@ from lti_pl.models.base import utcnow
 from lti_pl.services import job_progress, target_imports
 from lti_pl.services import targets as service
 from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.errors import form_page
 from lti_pl.web.instructor import bp
 
 MAX_CSV_BYTES = 1024 * 1024
@@ -41,15 +42,14 @@ def _fields() -> service.TargetFields:
 def _form(target: object | None, error: InvalidInputError | None = None) -> ResponseReturnValue:
     enrollment = current_enrollment()
     course_method = CALCULATION_METHODS.get(enrollment.course.calculation_method)
-    return render_template(
+    return form_page(
         "instructor/targets/form.html",
+        error,
         course=enrollment.course,
         course_method_label=course_method.label if course_method else "",
         target=target,
-        values=request.form if request.method == "POST" else None,
-        error=error,
         methods=CALCULATION_METHODS,
-    ), (422 if error else 200)
+    )
 
 
 @bp.get("/targets")

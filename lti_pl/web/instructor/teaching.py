@@ -27,6 +27,7 @@ from lti_pl.services import (
 from lti_pl.services.courses import course_scale
 from lti_pl.services.targets import target_in_course
 from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.errors import form_page
 from lti_pl.web.instructor import bp
 
 
@@ -34,13 +35,12 @@ def _level_page(
     student_id: int, target_id: int, error: InvalidInputError | None = None
 ) -> ResponseReturnValue:
     actor = current_enrollment()
-    return render_template(
+    return form_page(
         "instructor/teaching/level.html",
+        error,
         course=actor.course,
         review=level_review.review(actor, student_id, target_id),
-        values=request.form if request.method == "POST" else None,
-        error=error,
-    ), (422 if error else 200)
+    )
 
 
 @bp.get("/students/<int:student_id>/targets/<int:target_id>/level")
@@ -151,14 +151,13 @@ def _descriptors_page(
 ) -> ResponseReturnValue:
     actor = current_enrollment()
     target = target_in_course(actor.course_id, target_id)
-    return render_template(
+    return form_page(
         "instructor/teaching/descriptors.html",
+        error,
         course=actor.course,
         target=target,
         levels=descriptors.described_levels(target.id, course_scale(actor.course)),
-        values=request.form if request.method == "POST" else None,
-        error=error,
-    ), (422 if error else 200)
+    )
 
 
 @bp.get("/targets/<int:target_id>/levels")
@@ -188,15 +187,14 @@ def save_level_descriptors(course_id: int, target_id: int) -> ResponseReturnValu
 def _multi_page(evidence_id: int, error: InvalidInputError | None = None) -> ResponseReturnValue:
     actor = current_enrollment()
     evidence, rows = multi_target.target_rows(actor, evidence_id)
-    return render_template(
+    return form_page(
         "instructor/teaching/multi_target.html",
+        error,
         course=actor.course,
         item=evidence,
         rows=rows,
         scale=course_scale(actor.course),
-        values=request.form if request.method == "POST" else None,
-        error=error,
-    ), (422 if error else 200)
+    )
 
 
 @bp.get("/evidence/<int:evidence_id>/targets")
@@ -227,14 +225,13 @@ def save_on_targets(course_id: int, evidence_id: int) -> ResponseReturnValue:
 
 def _rules_page(error: InvalidInputError | None = None) -> ResponseReturnValue:
     actor = current_enrollment()
-    return render_template(
+    return form_page(
         "instructor/teaching/release_rules.html",
+        error,
         course=actor.course,
         data=release_rules.rules_page(actor),
         scale=course_scale(actor.course),
-        values=request.form if request.method == "POST" else None,
-        error=error,
-    ), (422 if error else 200)
+    )
 
 
 @bp.get("/release-rules")
