@@ -7,6 +7,8 @@ LTI_PL_REFUSE_GET_WRITES) a reading request that writes raises.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from contextvars import ContextVar
 from typing import Any
 
@@ -21,8 +23,73 @@ def engine_options(uri: str) -> dict[str, Any]:
     such as a private key being inserted by `lti-pl keys rotate`.
     """
     if uri.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+        return {
+            "connect_args": {"timeout": 30, "factory": SerializedWriterConnection},
+            "hide_parameters": True,
+        }
     return {"pool_pre_ping": True, "hide_parameters": True}
+
+
+#: How long a thread waits for this process's other writer before leaving it to SQLite's own
+#: busy timeout (which also covers other processes: a CLI command, a second worker).
+WRITE_LOCK_WAIT = 30.0
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+
+def _write_lock(database: str) -> threading.Lock:
+    if database == ":memory:" or "mode=memory" in database:
+        return threading.Lock()  # each connection is a database of its own
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(database, threading.Lock())
+
+
+class SerializedWriterConnection(sqlite3.Connection):
+    """A pysqlite connection whose write transactions queue on one lock per database file.
+
+    SQLite lets one transaction write at a time. A second BEGIN IMMEDIATE waits in SQLite's
+    busy handler, which sleeps in steps of up to 100 ms and so wakes long after the writer
+    committed: at 4 concurrent launches that was most of the launch's p95. Threads of this
+    process wait on a Python lock instead, and the next one starts the moment the writer
+    commits or rolls back. (`lti-pl serve` on SQLite is one process of several threads.)
+    """
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        self._write_lock = _write_lock(str(database))
+        self._holds_write_lock = False
+
+    def take_write_lock(self) -> None:
+        """Wait until this process's current writer (if any) has finished; call before BEGIN."""
+        if not self._holds_write_lock:
+            self._holds_write_lock = self._write_lock.acquire(timeout=WRITE_LOCK_WAIT)
+
+    def commit(self) -> None:
+        """Commit, then let the next writer in."""
+        try:
+            super().commit()
+        finally:
+            self.release_write_lock()
+
+    def rollback(self) -> None:
+        """Roll back, then let the next writer in."""
+        try:
+            super().rollback()
+        finally:
+            self.release_write_lock()
+
+    def close(self) -> None:
+        """Close (a pool discarding the connection), then let the next writer in."""
+        try:
+            super().close()
+        finally:
+            self.release_write_lock()
+
+    def release_write_lock(self) -> None:
+        """Let the next writer in (the transaction ended, or never began)."""
+        if self._holds_write_lock:
+            self._holds_write_lock = False
+            self._write_lock.release()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -58,7 +125,19 @@ def tune_sqlite(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN" if app.testing else _sqlite_begin.get())
+            statement = "BEGIN" if app.testing else _sqlite_begin.get()
+            raw = connection.connection.dbapi_connection
+            serialized = statement == "BEGIN IMMEDIATE" and isinstance(
+                raw, SerializedWriterConnection
+            )
+            if serialized:
+                raw.take_write_lock()
+            try:
+                connection.exec_driver_sql(statement)
+            except BaseException:
+                if serialized:
+                    raw.release_write_lock()
+                raise
 
 
 def guard_reading_requests(app: Flask) -> None:
