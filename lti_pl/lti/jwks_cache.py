@@ -16,6 +16,7 @@ from lti_pl.stores import Store
 
 JWKS_TTL = 24 * 3600
 JWKS_REFETCH_THROTTLE = 30  # at most one refetch per key set URL in this many seconds
+REFETCH_POLL = 0.02  # how often a launch waiting for another's refetch looks at the store
 
 
 class KeySetCache:
@@ -68,11 +69,28 @@ class KeySetCache:
         if hit and hit[0] > now:
             return hit[1]
         key_set = self._store.get("jwks:" + url) or self._fetch(url)
-        key = self._find(key_set, kid)
-        if key is None and self._store.add("jwks-refetch:" + url, 1, JWKS_REFETCH_THROTTLE):
-            key = self._find(self._fetch(url), kid)
+        key = self._find(key_set, kid) or self._refetched(url, kid)
         if key is None:
             raise LaunchError("unknown_key")
         with self._lock:
             self._keys[(url, kid)] = (now + 300, key)
         return key
+
+    def _refetched(self, url: str, kid: str) -> Any:
+        """The key after an unknown kid: one refetch per URL and throttle window, all processes.
+
+        An LMS that rotated its keys (Canvas does, every month) meets a class launching at
+        once: one launch refetches the key set, and the others wait for its answer (at most one
+        HTTP timeout) instead of failing with "a key the LMS does not publish". Once that fetch
+        is done, an unknown kid (a forged token) fails at once until the throttle ends.
+        """
+        marker = "jwks-refetch:" + url
+        if self._store.add(marker, "fetching", JWKS_REFETCH_THROTTLE):
+            try:
+                return self._find(self._fetch(url), kid)
+            finally:
+                self._store.set(marker, "done", JWKS_REFETCH_THROTTLE)
+        deadline = time.monotonic() + self._timeout
+        while self._store.get(marker) == "fetching" and time.monotonic() < deadline:
+            time.sleep(REFETCH_POLL)
+        return self._find(self._store.get("jwks:" + url) or {}, kid)
