@@ -254,7 +254,7 @@ def launch_once(
         timeout=30,
     )
     if launch.status_code not in (200, 302, 303):
-        raise RuntimeError(f"launch answered {launch.status_code}: {launch.text[:300]}")
+        raise RuntimeError(f"launch answered {launch.status_code}: {page_words(launch.text)}")
     if expect_text and launch.status_code == 200 and expect_text not in launch.text:
         raise RuntimeError(f"launch page lacks {expect_text!r}: {launch.text[:300]}")
     if follow and launch.status_code == 200:
@@ -311,6 +311,13 @@ class Figures:
             f"{name:<34} {self.per_second:8.1f}/s  p50 {self.p50 * 1000:7.1f} ms  "
             f"p95 {self.p95 * 1000:7.1f} ms  errors {self.errors}/{self.count + self.errors}"
         )
+
+
+def page_words(html: str, limit: int = 300) -> str:
+    """What an error page says (its text inside <main>, tags and white space folded)."""
+    main = re.search(r"<main[^>]*>(.*?)</main>", html, re.S)
+    text = re.sub(r"<[^>]+>", " ", main.group(1) if main else html)
+    return " ".join(text.split())[:limit]
 
 
 def measure(job: Callable[[int], float], count: int, concurrency: int, start: int = 0) -> Figures:
