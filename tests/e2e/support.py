@@ -58,6 +58,37 @@ def assert_no_horizontal_scroll(target: Any, width: int, where: str) -> None:
     assert scroll_width <= width + 1, f"{where}: {scroll_width}px wide at a {width}px viewport"
 
 
+WIDTHS = (360, 800, 1280)  # a phone, an LMS course page's iframe, a laptop
+
+
+def frame_at_widths(page: Any, name: str, *, focus: str | None = None, height: int = 1500) -> None:
+    """axe, no sideways scroll and a screenshot of the tool frame at each of WIDTHS.
+
+    The LMS's iframe is resized in place, so the page is the one the journey reached; `focus`
+    (a CSS selector) is scrolled to the top of the frame before each screenshot.
+    """
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    frame = tool_frame(page)
+    assert_accessible(frame, name)
+    for width in WIDTHS:
+        page.evaluate(
+            "([w, h]) => { const f = document.getElementById('tool-frame');"
+            " f.style.width = w + 'px'; f.style.maxWidth = 'none'; f.style.height = h + 'px'; }",
+            [width, height],
+        )
+        page.wait_for_function(
+            "(w) => document.getElementById('tool-frame').getBoundingClientRect().width === w",
+            arg=width,
+        )
+        assert_no_horizontal_scroll(frame, width, f"{name} at {width} px")
+        if focus:
+            frame.evaluate(
+                "(s) => document.querySelector(s).scrollIntoView({block: 'start'})", focus
+            )
+        page.locator("#tool-frame").screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
+    page.evaluate("() => { document.getElementById('tool-frame').style = ''; }")
+
+
 def screenshot(page: Any, name: str, *, full_page: bool = False) -> Path:
     """Save a screenshot to artifacts/screenshots/<name>.png."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

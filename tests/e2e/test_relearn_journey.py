@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.support import assert_accessible, assert_no_horizontal_scroll, launch, tool_frame
+from tests.e2e.support import frame_at_widths, launch
 
 pytestmark = pytest.mark.e2e
 
@@ -28,31 +28,6 @@ TEACHER = "Ms Rivera"
 REFLECTION = "I re-read the variables sheet and redid the paper-towel test changing one thing only."
 REASON = "In conference Ben named all three variables and explained why only one changes."
 DESCRIPTOR = "Names the variable changed, the one measured and the ones kept the same."
-WIDTHS = (360, 800, 1280)
-
-
-def shots(page: Any, name: str, focus: str | None = None) -> None:
-    """axe, no sideways scroll and a screenshot of the tool frame at each width."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    frame = tool_frame(page)
-    assert_accessible(frame, name)
-    for width in WIDTHS:
-        page.evaluate(
-            "(w) => { const f = document.getElementById('tool-frame');"
-            " f.style.width = w + 'px'; f.style.maxWidth = 'none'; f.style.height = '1500px'; }",
-            width,
-        )
-        page.wait_for_function(
-            "(w) => document.getElementById('tool-frame').getBoundingClientRect().width === w",
-            arg=width,
-        )
-        assert_no_horizontal_scroll(frame, width, f"{name} at {width} px")
-        if focus:
-            frame.evaluate(
-                "(s) => document.querySelector(s).scrollIntoView({block: 'start'})", focus
-            )
-        page.locator("#tool-frame").screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
-    page.evaluate("() => { const f = document.getElementById('tool-frame'); f.style = ''; }")
 
 
 def deep_link_target_column(page: Any, sandbox_url: str) -> None:
@@ -73,7 +48,7 @@ def teacher_describes_the_levels(page: Any, sandbox_url: str) -> None:
     ).click()
     expect(frame.get_by_role("heading", level=1)).to_have_text("What each level looks like")
     frame.get_by_label(re.compile(r"^3 · Mastery")).fill(DESCRIPTOR)
-    shots(page, "teacher-level-descriptors")
+    frame_at_widths(page, "teacher-level-descriptors")
     frame.get_by_role("button", name="Save descriptions").click()
     expect(frame.locator(".flash").first).to_contain_text("Saved 1 level description")
 
@@ -124,7 +99,7 @@ def student_relearns(page: Any, sandbox_url: str) -> None:
     frame.get_by_role("button", name="Request reassessment").click()
     expect(frame.locator(".flash").first).to_contain_text("ready to be assessed")
     expect(frame.locator("#my-relearning")).to_contain_text(REFLECTION)
-    shots(page, "student-target-relearning", "#my-relearning")
+    frame_at_widths(page, "student-target-relearning", focus="#my-relearning")
 
 
 def teacher_overrides(page: Any, sandbox_url: str) -> None:
@@ -132,12 +107,12 @@ def teacher_overrides(page: Any, sandbox_url: str) -> None:
     relearning = frame.locator("#request-relearning")
     expect(relearning).to_contain_text(REFLECTION)
     expect(relearning).to_contain_text("since the last assessment")
-    shots(page, "teacher-assess-relearning", "#request-relearning")
+    frame_at_widths(page, "teacher-assess-relearning", focus="#request-relearning")
     frame.get_by_role("link", name="Assess this evidence on several targets").first.click()
     expect(frame.get_by_role("heading", level=1)).to_contain_text("on every target this work shows")
     expect(frame.locator(".multi-target")).to_have_count(5)
     expect(frame.locator(".multi-target").first).to_contain_text(DESCRIPTOR)
-    shots(page, "teacher-multi-target")
+    frame_at_widths(page, "teacher-multi-target")
     frame, _ = teacher_assesses_from_the_queue(page, sandbox_url, "")
     save_level(frame, "3 · Mastery")
     # 1 then 3 on the decaying average: still Near Mastery.
@@ -151,7 +126,7 @@ def teacher_overrides(page: Any, sandbox_url: str) -> None:
     expect(frame.locator(".flash").first).to_contain_text("Level set")
     expect(frame.locator("#level-heading + p .level")).to_have_text("Mastery")
     expect(frame.locator("#level-heading + p")).to_contain_text("set by hand")
-    shots(page, "teacher-level-override")
+    frame_at_widths(page, "teacher-level-override")
 
 
 def gradebook_has_the_override(page: Any, sandbox_url: str) -> None:
@@ -182,7 +157,7 @@ def student_reads_the_reason(page: Any, sandbox_url: str) -> None:
     expect(section).to_contain_text(f"Your teacher set your level to Mastery (3): {REASON}")
     expect(section).to_contain_text(REFLECTION)
     expect(section).to_contain_text("Levels set by the teacher")
-    shots(page, "student-binder-relearning", f"#target-{_target_id(frame)}")
+    frame_at_widths(page, "student-binder-relearning", focus=f"#target-{_target_id(frame)}")
 
 
 def _target_id(frame: Any) -> str:
@@ -210,7 +185,7 @@ def teacher_reads_the_audit_trail(page: Any, sandbox_url: str) -> None:
     expect(row).to_contain_text("Set level by hand")
     expect(row.locator(".audit-who")).to_have_text(TEACHER)
     expect(row).to_contain_text(REASON)
-    shots(page, "teacher-grade-audit")
+    frame_at_widths(page, "teacher-grade-audit")
     # At 360 px the teacher's name and the action stay on one line each.
     page.evaluate("() => { document.getElementById('tool-frame').style.width = '360px'; }")
     for part in (".audit-who", ".audit-what strong"):
@@ -220,7 +195,7 @@ def teacher_reads_the_audit_trail(page: Any, sandbox_url: str) -> None:
     page.evaluate("() => { document.getElementById('tool-frame').style = ''; }")
     frame.get_by_role("link", name="What the overall grade counts").click()
     expect(frame.locator("#aggregate-mode")).to_be_visible()
-    shots(page, "teacher-grades-aggregate", "#aggregate-mode")
+    frame_at_widths(page, "teacher-grades-aggregate", focus="#aggregate-mode")
 
 
 def teacher_sees_release_rules(page: Any, sandbox_url: str) -> None:
@@ -233,7 +208,7 @@ def teacher_sees_release_rules(page: Any, sandbox_url: str) -> None:
     frame.get_by_label("to", exact=True).select_option(label="1 · Below Mastery")
     frame.get_by_role("button", name="Add rule").click()
     expect(frame.locator(".release-rules li")).to_contain_text(TARGET)
-    shots(page, "teacher-release-rules")
+    frame_at_widths(page, "teacher-release-rules")
 
 
 def test_relearn_teacher_sees_it_overrides_and_the_lms_gets_the_grade(live: Any, browser: Any):

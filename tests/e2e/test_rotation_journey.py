@@ -16,7 +16,12 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.support import assert_accessible, assert_no_horizontal_scroll, launch, tool_frame
+from tests.e2e.support import (
+    assert_accessible,
+    assert_no_horizontal_scroll,
+    frame_at_widths,
+    launch,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -24,27 +29,6 @@ TARGET = "I can describe the parts of a cell and what each part does."
 STUDENT = "Ana Alvarez"
 TEACHER = "Ms Rivera"
 TITLE = "Cells rotation"
-WIDTHS = (360, 800, 1280)
-
-
-def frame_shots(page: Any, name: str) -> None:
-    """axe, no sideways scroll and a screenshot of the tool frame at each width."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    frame = tool_frame(page)
-    assert_accessible(frame, name)
-    for width in WIDTHS:
-        page.evaluate(
-            "(w) => { const f = document.getElementById('tool-frame');"
-            " f.style.width = w + 'px'; f.style.maxWidth = 'none'; f.style.height = '1400px'; }",
-            width,
-        )
-        page.wait_for_function(
-            "(w) => document.getElementById('tool-frame').getBoundingClientRect().width === w",
-            arg=width,
-        )
-        assert_no_horizontal_scroll(frame, width, f"{name} at {width} px")
-        page.locator("#tool-frame").screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"))
-    page.evaluate("() => { document.getElementById('tool-frame').style = ''; }")
 
 
 def teacher_plans(page: Any, sandbox_url: str) -> Any:
@@ -63,7 +47,7 @@ def teacher_plans(page: Any, sandbox_url: str) -> Any:
     frame.get_by_role("button", name="Save groups").click()
     expect(frame.locator(".flash").first).to_contain_text("Groups saved")
     expect(frame.get_by_label(f"Group for {STUDENT}")).to_have_value("2")
-    frame_shots(page, "rotation-planner")
+    frame_at_widths(page, "rotation-planner", height=1400)
     return frame
 
 
@@ -102,7 +86,7 @@ def student_where_now(page: Any, sandbox_url: str) -> None:
     expect(card).to_contain_text("Label a cell diagram")  # a collaborative activity on the board
     expect(card).to_contain_text("Next: Independent station.")
     expect(card.locator("[data-countdown]")).to_have_text(re.compile(r"in 1?\d:\d\d$"))
-    frame_shots(page, "student-where-now")
+    frame_at_widths(page, "student-where-now", height=1400)
 
 
 def teacher_ends(page: Any, sandbox_url: str) -> None:
