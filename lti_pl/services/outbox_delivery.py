@@ -104,17 +104,22 @@ def delivery_for(entry: GradeOutboxEntry) -> ScoreDelivery:
         entry_id=entry.id,
         platform_id=course.platform_id,
         line_item_url=entry.line_item.url,
-        score=Score(
-            user_id=entry.enrollment.person.subject,
-            score_given=entry.score_given,
-            score_maximum=entry.score_maximum,
-            comment=entry.comment,
-            activity_progress=entry.activity_progress,
-            grading_progress=entry.grading_progress,
-            timestamp=entry.timestamp,
-            **submission_fields(entry.activity_progress, entry.timestamp),
-        ),
+        score=score_of(entry, entry.enrollment.person.subject, handed_in=entry.timestamp),
         ags_scopes=tuple(course.ags_scopes or ()),
+    )
+
+
+def score_of(entry: GradeOutboxEntry, subject: str, *, handed_in: datetime) -> Score:
+    """The AGS score an outbox entry sends for the student `subject` (handed in at `handed_in`)."""
+    return Score(
+        user_id=subject,
+        score_given=entry.score_given,
+        score_maximum=entry.score_maximum,
+        comment=entry.comment,
+        activity_progress=entry.activity_progress,
+        grading_progress=entry.grading_progress,
+        timestamp=entry.timestamp,
+        **submission_fields(entry.activity_progress, handed_in),
     )
 
 
@@ -170,16 +175,7 @@ def _load_claimed(claims: list[tuple[int, int]], now: datetime) -> list[_Claimed
                 entry_id=entry_id,
                 platform_id=platform_id,
                 line_item_url=url,
-                score=Score(
-                    user_id=subject,
-                    score_given=stored.score_given,
-                    score_maximum=stored.score_maximum,
-                    comment=stored.comment,
-                    activity_progress=stored.activity_progress,
-                    grading_progress=stored.grading_progress,
-                    timestamp=stored.timestamp,
-                    **submission_fields(stored.activity_progress, handed_in),
-                ),
+                score=score_of(stored, subject, handed_in=handed_in),
                 ags_scopes=tuple(ags_scopes or ()),
             )
         loaded.append(
