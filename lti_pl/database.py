@@ -125,7 +125,7 @@ def tune_sqlite(app: Flask) -> None:
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            statement = "BEGIN" if app.testing else _sqlite_begin.get()
+            statement = "BEGIN" if app.testing or _reads_only() else _sqlite_begin.get()
             raw = connection.connection.dbapi_connection
             serialized = statement == "BEGIN IMMEDIATE" and isinstance(
                 raw, SerializedWriterConnection
@@ -138,6 +138,13 @@ def tune_sqlite(app: Flask) -> None:
                 if serialized:
                     raw.release_write_lock()
                 raise
+
+
+def _reads_only() -> bool:
+    """Whether the current request said it reads only from here on (`end_writes`)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and bool(request.environ.get(READS_ONLY_KEY))
 
 
 def guard_reading_requests(app: Flask) -> None:
@@ -156,6 +163,8 @@ _sqlite_begin: ContextVar[str] = ContextVar("lti_pl_sqlite_begin", default="BEGI
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # GET endpoints that write (the first signing key; a dynamic registration): they begin IMMEDIATE.
 WRITING_GET_ENDPOINTS = frozenset({"lti.jwks", "lti.register"})
+# Set in a request's WSGI environ by end_writes(): from there on it reads only.
+READS_ONLY_KEY = "lti_pl.reads_only"
 
 
 def _begin_deferred_for_reading_requests(app: Flask) -> None:
@@ -194,14 +203,34 @@ def _refuse_writes_in_reading_requests(engine: Any) -> None:
     ) -> None:
         if (
             has_request_context()
-            and request.method in READING_METHODS
-            and request.endpoint not in WRITING_GET_ENDPOINTS
+            and (
+                (
+                    request.method in READING_METHODS
+                    and request.endpoint not in WRITING_GET_ENDPOINTS
+                )
+                or request.environ.get(READS_ONLY_KEY, False)
+            )
             and statement.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}
         ):
             raise WriteInReadingRequestError(
                 f"{request.method} {request.endpoint} writes ({statement[:60]!r}); "
                 "add it to WRITING_GET_ENDPOINTS or move the write to a POST"
             )
+
+
+def end_writes() -> None:
+    """Commit the request's writes now: the rest of it reads only, holding no write lock.
+
+    On SQLite the next transaction begins DEFERRED, so other requests' writers need not wait
+    for this one; under test (and LTI_PL_REFUSE_GET_WRITES) a write from here on raises.
+    """
+    from flask import request
+
+    from lti_pl.extensions import db
+
+    db.session.commit()
+    # Kept in this request's environ: a context variable or `g` would outlive the request.
+    request.environ[READS_ONLY_KEY] = True
 
 
 def ping() -> None:

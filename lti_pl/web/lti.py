@@ -23,6 +23,7 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 
+from lti_pl.database import end_writes
 from lti_pl.extensions import csrf
 from lti_pl.jobs import hooks as jobs
 from lti_pl.jobs.line_item_discovery import discover_line_item
@@ -197,12 +198,10 @@ def _finish_launch(info: LaunchInfo, *, url_session: bool) -> Response:
     unset = _link_grade_setup_page(outcome)
     if unset is not None:
         destination = unset
-    if info.message_type == DEEP_LINKING_REQUEST or unset or not _launch_renders_home():
-        response = make_response(redirect(destination, code=303))
-    else:
-        response = _render_home(endpoint, outcome.course_id, destination)
     _after_launch_hooks(outcome)
-    return response
+    if info.message_type == DEEP_LINKING_REQUEST or unset or not _launch_renders_home():
+        return make_response(redirect(destination, code=303))
+    return _render_home(endpoint, outcome.course_id, destination)
 
 
 def _link_grade_setup_page(outcome: launches.LaunchOutcome) -> str | None:
@@ -236,6 +235,10 @@ def _render_home(endpoint: str, course_id: int, destination: str) -> Response:
     `history.replaceState`), so a reload or back GETs the page; a re-POST of the id_token is
     refused as a replay (the nonce is single-use).
     """
+    # The launch's writes (nonce, rows, hooks) are complete: commit them, so the page renders
+    # outside SQLite's one write lock (the next launch need not wait for this template); the
+    # page reads only, as its GET does.
+    end_writes()
     request.url_rule = next(current_app.url_map.iter_rules(endpoint))
     request.view_args = {"course_id": course_id}
     g.lti_pl_page_url = destination

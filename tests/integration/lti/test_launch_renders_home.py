@@ -93,3 +93,24 @@ def test_repeat_launch_with_the_home_reads_a_known_set_and_writes_only_the_nonce
 # enrollment's course (lazy), the course's running station rotation ("where am I now") and the
 # platforms' version (frame-ancestors).
 EXPECTED_SELECTS = 7
+
+
+@pytest.mark.usefixtures("renders_home")
+def test_the_launch_commits_its_writes_before_the_home_renders(app, client, platform, monkeypatch):
+    """The page renders after the commit (outside SQLite's write lock): it may only read."""
+    from datetime import UTC, datetime
+
+    from lti_pl import WriteInReadingRequestError
+    from lti_pl.extensions import db
+    from lti_pl.models.platforms import UsedNonce
+
+    home = app.view_functions["student.home"]
+
+    def home_that_writes(**kwargs: Any) -> Any:
+        db.session.add(UsedNonce(issuer="x", nonce="during-render", expires_at=datetime.now(UTC)))
+        db.session.flush()
+        return home(**kwargs)
+
+    monkeypatch.setitem(app.view_functions, "student.home", home_that_writes)
+    with pytest.raises(WriteInReadingRequestError, match=r"student\.home"):
+        platform.launch(client, role="Learner", user_id="student-10")
