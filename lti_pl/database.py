@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask
@@ -119,9 +120,12 @@ def tune_sqlite(app: Flask) -> None:
         # writers or each other; CLI commands and workers (no request) stay IMMEDIATE.
         # Tests keep deferred BEGIN: their rolled-back outer transaction would block the
         # other connections they open.
+        if not app.testing:
+            _begin_deferred_for_reading_requests(app)
+
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Any) -> None:
-            statement = "BEGIN" if app.testing or request_reads_only() else "BEGIN IMMEDIATE"
+            statement = "BEGIN" if app.testing or _reads_only() else _sqlite_begin.get()
             raw = connection.connection.dbapi_connection
             serialized = statement == "BEGIN IMMEDIATE" and isinstance(
                 raw, SerializedWriterConnection
@@ -136,18 +140,11 @@ def tune_sqlite(app: Flask) -> None:
                 raise
 
 
-def request_reads_only() -> bool:
-    """Whether the current request only reads: a GET (not a writing one), or after end_writes().
-
-    Outside a request (CLI commands, workers) it is False: their transactions may write.
-    """
+def _reads_only() -> bool:
+    """Whether the current request said it reads only from here on (`end_writes`)."""
     from flask import has_request_context, request
 
-    if not has_request_context():
-        return False
-    if request.environ.get(READS_ONLY_KEY):
-        return True
-    return request.method in READING_METHODS and request.endpoint not in WRITING_GET_ENDPOINTS
+    return has_request_context() and bool(request.environ.get(READS_ONLY_KEY))
 
 
 def guard_reading_requests(app: Flask) -> None:
@@ -161,11 +158,31 @@ def guard_reading_requests(app: Flask) -> None:
             _refuse_writes_in_reading_requests(db.engine)
 
 
+# The SQLite BEGIN of the current request (see tune_sqlite); IMMEDIATE outside requests.
+_sqlite_begin: ContextVar[str] = ContextVar("lti_pl_sqlite_begin", default="BEGIN IMMEDIATE")
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # GET endpoints that write (the first signing key; a dynamic registration): they begin IMMEDIATE.
 WRITING_GET_ENDPOINTS = frozenset({"lti.jwks", "lti.register"})
 # Set in a request's WSGI environ by end_writes(): from there on it reads only.
 READS_ONLY_KEY = "lti_pl.reads_only"
+
+
+def _begin_deferred_for_reading_requests(app: Flask) -> None:
+    from flask import request
+
+    @app.before_request
+    def _choose_sqlite_begin() -> None:
+        reading = (
+            request.method in READING_METHODS and request.endpoint not in WRITING_GET_ENDPOINTS
+        )
+        _sqlite_begin.set("BEGIN" if reading else "BEGIN IMMEDIATE")
+
+    @app.teardown_request
+    def _reset_sqlite_begin(_error: BaseException | None) -> None:
+        # gunicorn threads serve many requests: the next one (or a job) starts IMMEDIATE again.
+        _sqlite_begin.set("BEGIN IMMEDIATE")
+
+    del _choose_sqlite_begin, _reset_sqlite_begin
 
 
 class WriteInReadingRequestError(RuntimeError):
@@ -178,17 +195,23 @@ def _refuse_writes_in_reading_requests(engine: Any) -> None:
     On SQLite such a request begins DEFERRED: a write there fails with "database is locked" as
     soon as another request committed in between, which tests alone would rarely show.
     """
-    from flask import request
+    from flask import has_request_context, request
 
     @event.listens_for(engine, "before_cursor_execute")
     def _check(
         _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
     ) -> None:
-        if request_reads_only() and statement.lstrip()[:6].upper() in {
-            "INSERT",
-            "UPDATE",
-            "DELETE",
-        }:
+        if (
+            has_request_context()
+            and (
+                (
+                    request.method in READING_METHODS
+                    and request.endpoint not in WRITING_GET_ENDPOINTS
+                )
+                or request.environ.get(READS_ONLY_KEY, False)
+            )
+            and statement.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}
+        ):
             raise WriteInReadingRequestError(
                 f"{request.method} {request.endpoint} writes ({statement[:60]!r}); "
                 "add it to WRITING_GET_ENDPOINTS or move the write to a POST"
