@@ -48,13 +48,22 @@ def _worker_redis_url() -> None:
 _worker_redis_url()
 
 
+BROWSER_TEST_TIMEOUT = 180
+"""Seconds a browser test may take (the slowest takes about 30 s). A wedged browser or driver
+otherwise waits for ever inside Playwright: seen once in CI, an expect() whose timeout never
+fired."""
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Browser tests share one live site (one xdist group); exclusive tests run alone."""
+    """Browser tests share one live site (one xdist group) and have a deadline; exclusive tests
+    run alone."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     for item in items:
         if item.get_closest_marker("e2e") is not None:
             item.add_marker(pytest.mark.xdist_group("browser"))
+            if item.get_closest_marker("timeout") is None:
+                item.add_marker(pytest.mark.timeout(BROWSER_TEST_TIMEOUT))
         if workers > 1 and item.get_closest_marker("exclusive") is not None:
             item.add_marker(
                 pytest.mark.skip(
