@@ -2,7 +2,8 @@
 
 Everything the app says or does about a method comes from its record here: the teacher's
 label and description on the forms, each parameter's label, effect and range, the sentence a
-student reads ("Your recent work counts most"), and the computation (a builder in engine.py).
+student reads ("Your recent work counts most"), and the computation (a builder in canvas.py,
+recent.py, power_law.py or bkt.py).
 Look a method up with `calculation_method(name)`: it raises InvalidInputError for an unknown name.
 """
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from lti_pl.domain.errors import InvalidInputError
-from lti_pl.domain.mastery import engine
+from lti_pl.domain.mastery import bkt, canvas, engine, power_law, recent
 from lti_pl.domain.mastery.parameters import Kind, Parameter
 from lti_pl.domain.mastery.result import (
     NO_EVIDENCE,
@@ -177,7 +178,7 @@ _METHODS = (
                 "counting for longer.",
             ),
         ),
-        engine.decaying_average,
+        canvas.decaying_average,
     ),
     Method(
         "weighted_average",
@@ -195,7 +196,7 @@ _METHODS = (
                 "Higher: the latest score decides more; lower: earlier scores count more.",
             ),
         ),
-        engine.weighted_average,
+        canvas.weighted_average,
     ),
     Method(
         "n_mastery",
@@ -217,7 +218,7 @@ _METHODS = (
                 whole=True,
             ),
         ),
-        engine.n_mastery,
+        canvas.n_mastery,
     ),
     Method(
         "latest",
@@ -226,7 +227,7 @@ _METHODS = (
         "The most recent score counts",
         "Your most recent score counts",
         (),
-        engine.latest,
+        canvas.latest,
     ),
     Method(
         "highest",
@@ -235,7 +236,7 @@ _METHODS = (
         "The highest score so far counts",
         "Your best score counts",
         (),
-        engine.highest,
+        canvas.highest,
     ),
     Method(
         "average",
@@ -244,7 +245,7 @@ _METHODS = (
         "All scores count equally",
         "All your scores count equally",
         (),
-        engine.average,
+        canvas.average,
     ),
     Method(
         "mode",
@@ -254,7 +255,7 @@ _METHODS = (
         "The most frequent score counts; in a tie {ties}",
         "The score you get most often counts",
         (_TIES,),
-        engine.mode,
+        recent.mode,
     ),
     Method(
         "recent_average",
@@ -263,7 +264,7 @@ _METHODS = (
         "The average of the last {window} scores counts",
         "Your last {window} scores count equally",
         (_WINDOW,),
-        engine.recent_average,
+        recent.recent_average,
     ),
     Method(
         "recent_highest",
@@ -272,7 +273,7 @@ _METHODS = (
         "The highest of the last {window} scores counts",
         "Your best of your last {window} scores counts",
         (_WINDOW,),
-        engine.recent_highest,
+        recent.recent_highest,
     ),
     Method(
         "recent_mode",
@@ -281,7 +282,7 @@ _METHODS = (
         "The most frequent of the last {window} scores counts; in a tie {ties}",
         "The score you got most often in your last {window} counts",
         (_WINDOW, _TIES),
-        engine.recent_mode,
+        recent.recent_mode,
     ),
     Method(
         "power_law",
@@ -291,7 +292,7 @@ _METHODS = (
         "The trend of the scores across attempts counts (Marzano's power law)",
         "The trend of your scores over time counts",
         (),
-        engine.power_law,
+        power_law.power_law,
     ),
     Method(
         "bkt",
@@ -301,7 +302,7 @@ _METHODS = (
         "The probability that the student has learned this counts ({threshold} means mastered)",
         "What counts is how likely it is that you have learned this ({threshold} means mastered)",
         _BKT_PARAMETERS,
-        engine.bkt,
+        bkt.bkt,
     ),
 )
 

@@ -2,8 +2,9 @@
 
 Each formula is written as its definition reads, over observations in any order, and the
 next score to master is found by recomputing the whole formula for every level of the scale.
-Production code lives in lti_pl/domain/mastery/engine.py; test_mastery_engine.py checks that
-both give the same results. Nothing in lti_pl imports this module.
+Production code lives in lti_pl/domain/mastery/ (canvas.py, recent.py, power_law.py, bkt.py);
+test_mastery_engine.py checks that both give the same results. Nothing in lti_pl imports
+this module.
 """
 
 from __future__ import annotations
