@@ -31,6 +31,7 @@ from lti_pl.models.choice_boards import Activity, ChoiceBoard
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.targets import LearningTarget, Unit
 from lti_pl.services import uploads
+from lti_pl.services.lookups import in_course
 from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
@@ -77,10 +78,7 @@ def get_board(course_id: int, board_id: int) -> ChoiceBoard:
     Raises:
         NotFoundError: no such board in the course.
     """
-    board = db.session.get(ChoiceBoard, board_id)
-    if board is None or board.course_id != course_id:
-        raise NotFoundError("That choice board is not in this course.")
-    return board
+    return in_course(ChoiceBoard, board_id, course_id, "That choice board is not in this course.")
 
 
 def get_activity(course_id: int, board_id: int, activity_id: int) -> Activity:
@@ -139,10 +137,9 @@ def _parse_board(course_id: int, form: BoardInput) -> dict[str, object]:
         target_id = target_in_course(course_id, picked_id(form.target_id, "target_id")).id
     unit_id = None
     if form.unit_id:
-        unit = db.session.get(Unit, picked_id(form.unit_id, "unit_id"))
-        if unit is None or unit.course_id != course_id:
-            raise NotFoundError("That unit is not in this course.")
-        unit_id = unit.id
+        unit_id = in_course(
+            Unit, picked_id(form.unit_id, "unit_id"), course_id, "That unit is not in this course."
+        ).id
     return {
         "title": title,
         "description": form.description.strip(),

@@ -13,10 +13,10 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from lti_pl.domain.errors import NotFoundError
 from lti_pl.extensions import db
 from lti_pl.models.grades import GradeOutboxEntry, OutboxStatus
 from lti_pl.models.jobs import JobProgress
+from lti_pl.services.lookups import in_course
 
 ROSTER_SYNC = "roster_sync"
 GRADE_PASSBACK = "grade_passback"
@@ -174,10 +174,7 @@ def progress_of(course_id: int, progress_id: int) -> ProgressView:
     Raises:
         NotFoundError: no such job in this course.
     """
-    progress = db.session.get(JobProgress, progress_id)
-    if progress is None or progress.course_id != course_id:
-        raise NotFoundError("No such job in this course.")
-    return _view(progress)
+    return _view(in_course(JobProgress, progress_id, course_id, "No such job in this course."))
 
 
 def latest(course_id: int, kind: str) -> ProgressView | None:

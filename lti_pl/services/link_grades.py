@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lti_pl.domain.errors import InvalidInputError, NotFoundError
+from lti_pl.domain.errors import InvalidInputError
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment, ResourceLink
 from lti_pl.models.grades import LineItem
@@ -28,6 +28,7 @@ from lti_pl.services.line_items import (
     PER_TARGET,
     needs_grade_setup,
 )
+from lti_pl.services.lookups import in_course
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +43,7 @@ def course_link(course_id: int, link_row_id: int) -> ResourceLink:
     Raises:
         NotFoundError: no such link in this course.
     """
-    link = db.session.get(ResourceLink, link_row_id)
-    if link is None or link.course_id != course_id:
-        raise NotFoundError("This activity is not in this course.")
-    return link
+    return in_course(ResourceLink, link_row_id, course_id, "This activity is not in this course.")
 
 
 def link_needing_setup(course_id: int, resource_link_row_id: int | None) -> ResourceLink | None:

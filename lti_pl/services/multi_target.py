@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
-from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
 from lti_pl.models.targets import LearningTarget
 from lti_pl.services import descriptors, mastery
 from lti_pl.services.courses import course_scale
 from lti_pl.services.evidence import assess, parse_score
+from lti_pl.services.lookups import in_course
 from lti_pl.services.targets import list_targets
 
 
@@ -30,10 +30,9 @@ class TargetRow:
 def _evidence(actor: Enrollment, evidence_id: int) -> Evidence:
     if actor.role != "teacher":
         raise NotAllowedError("Only teachers assess evidence.")
-    evidence = db.session.get(Evidence, evidence_id)
-    if evidence is None or evidence.course_id != actor.course_id:
-        raise NotFoundError("This evidence does not exist in this course.")
-    return evidence
+    return in_course(
+        Evidence, evidence_id, actor.course_id, "This evidence does not exist in this course."
+    )
 
 
 def target_rows(actor: Enrollment, evidence_id: int) -> tuple[Evidence, list[TargetRow]]:

@@ -33,6 +33,7 @@ from lti_pl.services import (
     relearning,
 )
 from lti_pl.services.courses import course_scale, reassessment_policy
+from lti_pl.services.lookups import in_course
 from lti_pl.services.targets import list_targets, target_in_course
 from lti_pl.services.uploads import UploadLimits as UploadLimits
 
@@ -204,10 +205,12 @@ def get_request(actor: Enrollment, request_id: int) -> ReassessmentRequest:
         NotFoundError: not in the actor's course.
     """
     require_role(actor, TEACHER)
-    request = db.session.get(ReassessmentRequest, request_id)
-    if request is None or request.course_id != actor.course_id:
-        raise NotFoundError("This request does not exist in this course.")
-    return request
+    return in_course(
+        ReassessmentRequest,
+        request_id,
+        actor.course_id,
+        "This request does not exist in this course.",
+    )
 
 
 def decline_request(actor: Enrollment, request_id: int, *, now: datetime) -> ReassessmentRequest:

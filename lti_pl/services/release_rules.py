@@ -23,6 +23,7 @@ from lti_pl.models.courses import Enrollment
 from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import AutoAssignment, ReleaseRule
 from lti_pl.services.courses import course_scale
+from lti_pl.services.lookups import in_course
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +56,9 @@ def add_rule(
         InvalidInputError: field "range".
     """
     _teacher(actor)
-    target = db.session.get(LearningTarget, target_id)
-    if target is None or target.course_id != actor.course_id:
-        raise NotFoundError("That target is not in this course.")
+    target = in_course(
+        LearningTarget, target_id, actor.course_id, "That target is not in this course."
+    )
     _course_activity(actor.course_id, activity_id)
     try:
         low, high = float(min_points), float(max_points)
@@ -86,9 +87,7 @@ def delete_rule(actor: Enrollment, rule_id: int) -> None:
         NotFoundError: not a rule of this course.
     """
     _teacher(actor)
-    rule = db.session.get(ReleaseRule, rule_id)
-    if rule is None or rule.course_id != actor.course_id:
-        raise NotFoundError("That rule is not in this course.")
+    rule = in_course(ReleaseRule, rule_id, actor.course_id, "That rule is not in this course.")
     db.session.delete(rule)
     db.session.flush()
 
@@ -201,9 +200,9 @@ def undo(actor: Enrollment, auto_id: int, *, now: datetime) -> AutoAssignment:
         InvalidInputError: already undone.
     """
     _teacher(actor)
-    auto = db.session.get(AutoAssignment, auto_id)
-    if auto is None or auto.course_id != actor.course_id:
-        raise NotFoundError("That automatic assignment is not in this course.")
+    auto = in_course(
+        AutoAssignment, auto_id, actor.course_id, "That automatic assignment is not in this course."
+    )
     if auto.undone_at is not None:
         raise InvalidInputError("That assignment was already undone.", field="undo")
     for row in db.session.scalars(

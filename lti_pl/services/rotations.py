@@ -25,6 +25,7 @@ from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import StationRotation
 from lti_pl.services.courses import course_scale
 from lti_pl.services.enrollments import course_students
+from lti_pl.services.lookups import in_course
 from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
@@ -198,10 +199,9 @@ def get_rotation(course_id: int, rotation_id: int) -> StationRotation:
     Raises:
         NotFoundError: no such rotation in the course.
     """
-    record = db.session.get(StationRotation, rotation_id)
-    if record is None or record.course_id != course_id:
-        raise NotFoundError("That rotation is not in this course.")
-    return record
+    return in_course(
+        StationRotation, rotation_id, course_id, "That rotation is not in this course."
+    )
 
 
 def groups_of(record: StationRotation) -> tuple[domain.RotationGroup, ...]:

@@ -9,13 +9,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lti_pl.domain.errors import InvalidInputError, NotFoundError
+from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.grouping import StationPlan, StudentLevel, move_student, propose_stations
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import StationPlanRecord
 from lti_pl.services.enrollments import course_students
+from lti_pl.services.lookups import in_course
 from lti_pl.services.targets import target_in_course
 from lti_pl.services.wall_cells import scale_of
 
@@ -147,7 +148,6 @@ def get_plan(course_id: int, plan_id: int) -> StationPlanRecord:
     Raises:
         NotFoundError: no such plan in the course.
     """
-    record = db.session.get(StationPlanRecord, plan_id)
-    if record is None or record.course_id != course_id:
-        raise NotFoundError("That rotation plan is not in this course.")
-    return record
+    return in_course(
+        StationPlanRecord, plan_id, course_id, "That rotation plan is not in this course."
+    )

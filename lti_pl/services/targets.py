@@ -12,11 +12,12 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from lti_pl.domain.errors import InvalidInputError, NotFoundError
+from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.mastery import CALCULATION_METHODS, validate_params
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.targets import LearningTarget, Unit
+from lti_pl.services.lookups import in_course
 
 logger = logging.getLogger(__name__)
 
@@ -128,10 +129,9 @@ def target_in_course(course_id: int, target_id: int) -> LearningTarget:
     Raises:
         NotFoundError: no such target in the course.
     """
-    target = db.session.get(LearningTarget, target_id)
-    if target is None or target.course_id != course_id:
-        raise NotFoundError("This learning target does not exist in this course.")
-    return target
+    return in_course(
+        LearningTarget, target_id, course_id, "This learning target does not exist in this course."
+    )
 
 
 def _unit(course_id: int, title: str, cache: dict[str, Unit] | None = None) -> Unit | None:

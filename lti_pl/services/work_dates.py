@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from lti_pl.domain.audit import AuditAction
-from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.domain.evidence_order import validate_work_date, work_date
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.evidence import Assessment
 from lti_pl.services import audit, mastery
+from lti_pl.services.lookups import in_course
 
 
 def parse_day(text: str) -> datetime:
@@ -38,9 +39,9 @@ def correct_work_date(
     """
     if actor.role != "teacher":
         raise NotAllowedError("Only teachers correct dates.")
-    assessment = db.session.get(Assessment, assessment_id)
-    if assessment is None or assessment.course_id != actor.course_id:
-        raise NotFoundError("This assessment is not in this course.")
+    assessment = in_course(
+        Assessment, assessment_id, actor.course_id, "This assessment is not in this course."
+    )
     when = validate_work_date(parse_day(day), assessed_at=assessment.assessed_at, now=now)
     before = work_date(assessment.work_done_at, assessment.assessed_at)
     assessment.work_done_at = when
