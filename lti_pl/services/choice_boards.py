@@ -31,7 +31,7 @@ from lti_pl.models.choice_boards import Activity, ChoiceBoard
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.targets import LearningTarget, Unit
 from lti_pl.services import uploads
-from lti_pl.services.lookups import in_course
+from lti_pl.services.lookups import in_course, of_course
 from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
@@ -63,13 +63,7 @@ def activity_view(activity: Activity) -> ActivityView:
 
 def list_boards(course_id: int) -> list[ChoiceBoard]:
     """A course's boards, newest first."""
-    return list(
-        db.session.scalars(
-            select(ChoiceBoard)
-            .where(ChoiceBoard.course_id == course_id)
-            .order_by(ChoiceBoard.created_at.desc(), ChoiceBoard.id.desc())
-        )
-    )
+    return of_course(ChoiceBoard, course_id, ChoiceBoard.created_at.desc(), ChoiceBoard.id.desc())
 
 
 def get_board(course_id: int, board_id: int) -> ChoiceBoard:

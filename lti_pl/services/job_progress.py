@@ -102,29 +102,13 @@ def update(
     db.session.flush()
 
 
-def _waiting_scores(course_id: int) -> int:
+def _scores(course_id: int, *statuses: OutboxStatus) -> int:
+    """How many of the course's outbox entries are in one of `statuses`."""
     return (
         db.session.scalar(
             select(func.count())
             .select_from(GradeOutboxEntry)
-            .where(
-                GradeOutboxEntry.course_id == course_id,
-                GradeOutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-            )
-        )
-        or 0
-    )
-
-
-def _failed_scores(course_id: int) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(GradeOutboxEntry)
-            .where(
-                GradeOutboxEntry.course_id == course_id,
-                GradeOutboxEntry.status == OutboxStatus.FAILED,
-            )
+            .where(GradeOutboxEntry.course_id == course_id, GradeOutboxEntry.status.in_(statuses))
         )
         or 0
     )
@@ -152,10 +136,10 @@ def _view(progress: JobProgress) -> ProgressView:
     state, done, message = progress.state, progress.done, progress.message
     if progress.kind == GRADE_PASSBACK and state not in FINISHED:
         # Read back from the outbox (reading requests write nothing): what still waits to be sent.
-        waiting = _waiting_scores(progress.course_id)
+        waiting = _scores(progress.course_id, OutboxStatus.PENDING, OutboxStatus.SENDING)
         done = max(0, progress.total - waiting)
         state = "running" if waiting else "done"
-        failed = 0 if waiting else _failed_scores(progress.course_id)
+        failed = 0 if waiting else _scores(progress.course_id, OutboxStatus.FAILED)
         message = f"{failed} score(s) failed: see the list below." if failed else ""
     return ProgressView(
         id=progress.id,

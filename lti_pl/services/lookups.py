@@ -6,7 +6,9 @@ course is "not found" (never 403, which would confirm it exists).
 
 from __future__ import annotations
 
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
+
+from sqlalchemy import select
 
 from lti_pl.domain.errors import NotFoundError
 from lti_pl.extensions import db
@@ -30,3 +32,9 @@ def in_course(model: type[Row], row_id: int, course_id: int, missing: str) -> Ro
     if row is None or row.course_id != course_id:
         raise NotFoundError(missing)
     return row
+
+
+def of_course(model: type[Row], course_id: int, *order_by: Any) -> list[Row]:
+    """Every `model` row of course `course_id`, in `order_by` order (column clauses)."""
+    column = getattr(model, "course_id")  # noqa: B009 (the class attribute, a column)
+    return list(db.session.scalars(select(model).where(column == course_id).order_by(*order_by)))

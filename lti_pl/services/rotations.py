@@ -25,7 +25,7 @@ from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import StationRotation
 from lti_pl.services.courses import course_scale
 from lti_pl.services.enrollments import course_students
-from lti_pl.services.lookups import in_course
+from lti_pl.services.lookups import in_course, of_course
 from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
@@ -184,12 +184,8 @@ def end_rotation(actor: Enrollment, rotation_id: int, *, now: datetime) -> Stati
 
 def rotations(course_id: int) -> list[StationRotation]:
     """The course's rotations, latest start first."""
-    return list(
-        db.session.scalars(
-            select(StationRotation)
-            .where(StationRotation.course_id == course_id)
-            .order_by(StationRotation.starts_at.desc(), StationRotation.id.desc())
-        )
+    return of_course(
+        StationRotation, course_id, StationRotation.starts_at.desc(), StationRotation.id.desc()
     )
 
 

@@ -16,7 +16,7 @@ from lti_pl.models.courses import Course, Enrollment
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import StationPlanRecord
 from lti_pl.services.enrollments import course_students
-from lti_pl.services.lookups import in_course
+from lti_pl.services.lookups import in_course, of_course
 from lti_pl.services.targets import target_in_course
 from lti_pl.services.wall_cells import scale_of
 
@@ -133,12 +133,11 @@ def save_plan(
 
 def saved_plans(course_id: int) -> list[StationPlanRecord]:
     """Saved plans, newest first."""
-    return list(
-        db.session.scalars(
-            select(StationPlanRecord)
-            .where(StationPlanRecord.course_id == course_id)
-            .order_by(StationPlanRecord.created_at.desc(), StationPlanRecord.id.desc())
-        )
+    return of_course(
+        StationPlanRecord,
+        course_id,
+        StationPlanRecord.created_at.desc(),
+        StationPlanRecord.id.desc(),
     )
 
 
