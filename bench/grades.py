@@ -21,7 +21,7 @@ from lti_pl.lti.tool_config import RegistrationRecord
 from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.grades import LineItem
 from lti_pl.models.platforms import Deployment, Platform
-from lti_pl.services import outbox, outbox_delivery
+from lti_pl.services import grades
 from lti_pl.services.platforms import import_registrations
 from lti_pl.stores import MemoryStore
 from tests.support.platform_emulator import PlatformEmulator
@@ -99,7 +99,7 @@ def main() -> None:
             runtime = app.extensions["lti_pl"]
             # Outbox: queue, then the worker sends with one shared, cached token.
             for student in students:
-                outbox.queue_score(
+                grades.queue_score(
                     course_id=course.id,
                     line_item=items[0],
                     enrollment=student,
@@ -116,7 +116,7 @@ def main() -> None:
             sender = AgsSender(runtime.tool_conf, MemoryStore(), 5.0)
             tokens_before = len(platform.token_requests)
             started = time.perf_counter()
-            report = outbox_delivery.push_pending(sender, now=now, limit=n + 10)
+            report = grades.push_pending(sender, now=now, limit=n + 10)
             outbox_seconds = time.perf_counter() - started
             outbox_tokens = len(platform.token_requests) - tokens_before
             assert report.sent == n, report

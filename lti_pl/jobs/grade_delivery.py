@@ -22,8 +22,8 @@ from lti_pl.jobs.worker import OutboxWorker, mode_for
 from lti_pl.lti.ags import AgsSender
 from lti_pl.lti.launch_storage import purge_expired_nonces
 from lti_pl.models.base import utcnow
-from lti_pl.services import outbox
-from lti_pl.services.outbox_delivery import PushReport, push_pending
+from lti_pl.services import grades
+from lti_pl.services.outbox_delivery import PushReport
 
 logger = logging.getLogger(__name__)
 RQ_QUEUE = "lti_pl_grades"
@@ -57,7 +57,7 @@ def push_once(app: Flask, *, course_id: int | None = None, limit: int = 100) -> 
     """Send due entries once, in a fresh app context."""
     with app.app_context():
         try:
-            return push_pending(
+            return grades.push_pending(
                 sender_for(app),
                 now=utcnow(),
                 limit=limit,
@@ -153,7 +153,7 @@ def push_course_job(course_id: int) -> dict[str, int]:
     app = _job_app
     report = push_once(app, course_id=course_id, limit=1000)
     with app.app_context():
-        wait = outbox.next_due_in(course_id, utcnow())
+        wait = grades.next_due_in(course_id, utcnow())
         db.session.remove()
     if wait is not None:
         enqueue_course_push(app, course_id, delay=max(1.0, wait))

@@ -1,6 +1,6 @@
 """What a course sends to the gradebook: per-target and aggregate grades, and new columns.
 
-Grades go to the LMS through the outbox (`services.outbox.queue_score`), in the same transaction
+Grades go to the LMS through the outbox (`services.grades.queue_score`), in the same transaction
 as the mastery change: per-target line items get that target's converted grade; aggregate line
 items get the mean converted grade over the targets they cover that have assessed evidence
 (`line_items.aggregate_target_ids`: the link's custom `lti_pl_targets`, else every non-archived
@@ -30,8 +30,8 @@ from lti_pl.models.targets import LearningTarget
 from lti_pl.services import aggregates
 from lti_pl.services import line_items as columns
 from lti_pl.services.courses import course_policy
+from lti_pl.services.grades import queue_score
 from lti_pl.services.line_items import PER_TARGET, Passback, save_line_item, tag_and_resource_id
-from lti_pl.services.outbox import queue_score
 
 logger = logging.getLogger(__name__)
 

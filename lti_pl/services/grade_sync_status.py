@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from lti_pl.domain.errors import NotFoundError
 from lti_pl.extensions import db
 from lti_pl.models.grades import GradeOutboxEntry, OutboxStatus
-from lti_pl.services.outbox import has_newer_score
+from lti_pl.services.outbox_claims import has_newer_score
 
 
 @dataclass(frozen=True)

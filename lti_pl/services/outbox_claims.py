@@ -1,4 +1,8 @@
-"""Claiming due outbox entries for a worker (row leases, batch claims)."""
+"""Which outbox entries may go: claims for a worker (row leases, batches), and newer scores.
+
+A score is not claimed while another of the same column and student is in flight, and a newer
+score of the pair supersedes it (`newer_score_query`).
+"""
 
 from __future__ import annotations
 
@@ -107,3 +111,22 @@ def claim_batch(
             claims.append((entry_id, attempts + 1))
     db.session.commit()
     return claims
+
+
+def newer_score_query(
+    line_item_id: object, enrollment_id: object, timestamp: object
+) -> Select[tuple[int]]:
+    """Ids of live or sent entries of the same pair with a newer timestamp (columns or values)."""
+    newer = aliased(GradeOutboxEntry)
+    return select(newer.id).where(
+        newer.line_item_id == line_item_id,
+        newer.enrollment_id == enrollment_id,
+        newer.timestamp > timestamp,
+        newer.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)),
+    )
+
+
+def has_newer_score(line_item_id: int, enrollment_id: int, timestamp: datetime) -> bool:
+    """Whether a newer score of ours for the same column and student exists."""
+    query = newer_score_query(line_item_id, enrollment_id, timestamp)
+    return db.session.scalar(query.limit(1)) is not None

@@ -1,4 +1,6 @@
-"""The outbox's delivery engine: claim due entries under a lease, send them, record outcomes.
+"""The outbox's delivery engine: send a batch of claimed entries and record the outcomes.
+
+`grades.push_pending` claims the batches (outbox_claims) and hands each one to `push_claimed`.
 
 What becomes of a failed attempt (retry, re-stamp, counts as sent, gives up) is decided in
 `domain.grade_delivery.decide_failure`; this module reads and writes the entries around it.
@@ -7,7 +9,6 @@ What becomes of a failed attempt (retry, re-stamp, counts as sent, gives up) is 
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -16,7 +17,6 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 
 from lti_pl.domain.grade_delivery import (
-    DEFAULT_POLICY,
     DeliveryFailure,
     EntryState,
     FailureKind,
@@ -29,10 +29,7 @@ from lti_pl.lti.ags import Score, ScoreDelivery
 from lti_pl.lti.service_connector import ServiceError
 from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
-from lti_pl.services.outbox import has_newer_score, newer_score_query
-from lti_pl.services.outbox_claims import (
-    claim_batch,
-)
+from lti_pl.services.outbox_claims import has_newer_score, newer_score_query
 
 logger = logging.getLogger(__name__)
 
@@ -194,7 +191,7 @@ def _load_claimed(claims: list[tuple[int, int]], now: datetime) -> list[_Claimed
     return loaded
 
 
-def _push_claimed(
+def push_claimed(
     sender: Callable[[ScoreDelivery], None],
     claims: list[tuple[int, int]],
     *,
@@ -300,45 +297,3 @@ def _record_failure(
         report.errors.append(decision.reason)
         logger.warning("score failed entry=%s status=%s", entry.entry_id, error.status)
     return decision.status
-
-
-def push_pending(
-    sender: Callable[[ScoreDelivery], None],
-    *,
-    now: datetime,
-    limit: int = 100,
-    policy: RetryPolicy = DEFAULT_POLICY,
-    rand: Callable[[], float] = random.random,
-    course_id: int | None = None,
-    batch: int = 10,
-) -> PushReport:
-    """Send due outbox entries a batch at a time (a worker's unit of work, see `_push_claimed`).
-
-    Args:
-        sender: posts one score (e.g. `lti.ags.AgsSender`); raises `ServiceError` on failure.
-            When it has a `prepare(platform_ids)` method, that runs before sending a batch.
-        now: the current time; due times, leases and backoff are computed from it.
-        limit: at most this many entries in this run.
-        policy: backoff, lease and attempt limits.
-        rand: a [0, 1) random source for the jitter.
-        course_id: only this course's entries (the RQ "push course outbox" job).
-        batch: entries claimed per transaction (their lease must outlast sending them all).
-
-    Returns:
-        Counts of what happened.
-    """
-    report = PushReport()
-    remaining = limit
-    while remaining > 0:
-        claims = claim_batch(now, policy, course_id, size=min(batch, remaining))
-        if not claims:
-            break
-        remaining -= len(claims)
-        try:
-            _push_claimed(sender, claims, now=now, policy=policy, rand=rand, report=report)
-        except Exception:
-            # Leave them claimed: the lease expires and they are retried.
-            db.session.rollback()
-            logger.exception("score push crashed entries=%s", [c[0] for c in claims])
-            report.errors.append("internal error")
-    return report

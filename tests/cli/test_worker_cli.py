@@ -66,13 +66,13 @@ def arrived_everywhere(emulator, course, value=3.0) -> bool:
 
 # ---------------------------------------------------------------------------- lti-pl grades push
 def test_grades_push_command_sends_due_scores_and_reports_counts(app, client, platform, runner):
-    from lti_pl.services import outbox
+    from lti_pl.services import grades
 
     course = graded_course(client, platform, students=3)
     item = course.line_item()
     course_id, item_url, context_id = course.course.id, item.url, course.course.context_id
     for student in course.students:
-        outbox.queue_score(
+        grades.queue_score(
             course_id=course_id,
             line_item=item,
             enrollment=student,

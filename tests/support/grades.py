@@ -22,7 +22,7 @@ from lti_pl.extensions import db
 from lti_pl.lti.ags import ALL_SCOPES, AgsSender
 from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
-from lti_pl.services import outbox
+from lti_pl.services import grades
 from lti_pl.services.line_items import AGGREGATE, PER_TARGET, Passback
 from tests.support.platform_emulator import PlatformEmulator
 
@@ -280,7 +280,7 @@ def queue_scores(
         items = {row.id: row for row in db.session.scalars(select(LineItem))}
         enrollments = {row.id: row for row in db.session.scalars(select(Enrollment))}
         for item_id, enrollment_id, value in scores:
-            outbox.queue_score(
+            grades.queue_score(
                 course_id=course.course_id,
                 line_item=items[item_id],
                 enrollment=enrollments[enrollment_id],

@@ -14,7 +14,7 @@ from lti_pl.models.courses import ResourceLink
 from lti_pl.models.evidence import ReassessmentRequest
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import outbox_delivery
+from lti_pl.services import grades
 from tests.support.grades import course_id_from, sender_for
 
 pytestmark = pytest.mark.platform_profiles("moodle", "canvas")
@@ -42,7 +42,7 @@ def hand_placed(platform, column: str) -> dict:
 
 
 def push(app) -> None:
-    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
+    grades.push_pending(sender_for(app), now=datetime.now(UTC))
     db.session.expire_all()
 
 

@@ -19,7 +19,7 @@ from lti_pl.jobs.line_item_discovery import discover_line_item
 from lti_pl.lti.ags import ALL_SCOPES
 from lti_pl.models.courses import ResourceLink
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
-from lti_pl.services import line_items, outbox_delivery
+from lti_pl.services import grades, line_items, outbox_delivery
 from tests.support.builders import make_mastery_record, make_target
 from tests.support.grades import GradedCourse, graded_course, sender_for
 from tests.support.platform_emulator import Fault
@@ -71,7 +71,7 @@ def launch_link(app, platform, target_id: int, *, line_item_url: str | None = No
 
 
 def push(app) -> outbox_delivery.PushReport:
-    report = outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
+    report = grades.push_pending(sender_for(app), now=datetime.now(UTC))
     db.session.expire_all()
     return report
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lti_pl.extensions import db
 from lti_pl.models.evidence import ReassessmentRequest
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import outbox_delivery
+from lti_pl.services import grades
 from tests.support.grades import course_id_from, sender_for
 
 pytestmark = pytest.mark.platform_profiles
@@ -25,7 +25,7 @@ SCOPES = [
 
 
 def push(app) -> None:
-    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
+    grades.push_pending(sender_for(app), now=datetime.now(UTC))
     db.session.expire_all()
 
 

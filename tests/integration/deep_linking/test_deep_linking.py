@@ -316,7 +316,7 @@ def test_new_deep_linked_column_gets_earned_grades_without_a_launch(
 
     from lti_pl.jobs import column_backfill
     from lti_pl.models.evidence import MasteryRecord
-    from lti_pl.services import outbox_delivery
+    from lti_pl.services import grades
     from tests.support.grades import sender_for
 
     app.config["LTI_PL_COLUMN_BACKFILL"] = True
@@ -361,7 +361,7 @@ def test_new_deep_linked_column_gets_earned_grades_without_a_launch(
     column = placed["line_item_url"]
     row = db.session.scalars(select(LineItem).where(LineItem.url == column)).one()
     assert row.passback_mode == "aggregate"
-    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
+    grades.push_pending(sender_for(app), now=datetime.now(UTC))
     (score,) = platform.scores_for(column)
     assert score["userId"] == "student-1"
     assert score["gradingProgress"] == "FullyGraded"

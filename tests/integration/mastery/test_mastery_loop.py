@@ -11,7 +11,7 @@ from lti_pl.lti.ags import CANVAS_SUBMISSION
 from lti_pl.models.evidence import MasteryRecord, ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import outbox_delivery
+from lti_pl.services import grades
 from tests.support.grades import sender_for
 
 AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
@@ -28,7 +28,7 @@ def course_id_of(response) -> int:
 
 
 def push(app) -> None:
-    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
+    grades.push_pending(sender_for(app), now=datetime.now(UTC))
     db.session.expire_all()
 
 

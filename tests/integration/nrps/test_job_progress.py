@@ -9,7 +9,7 @@ from sqlalchemy import select
 from lti_pl.extensions import db
 from lti_pl.models.grades import GradeOutboxEntry, OutboxStatus
 from lti_pl.models.jobs import JobProgress
-from lti_pl.services import job_progress, outbox, outbox_delivery
+from lti_pl.services import grades, job_progress
 from tests.support.grades import course_id_from, graded_course, sender_for
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -107,7 +107,7 @@ def test_resending_failed_scores_shows_how_many_were_sent(app, client, platform)
     item = course.line_item()
     del platform.line_items[item.url]  # deleted in the LMS: every send fails
     for student in course.students:
-        outbox.queue_score(
+        grades.queue_score(
             course_id=course.course.id,
             line_item=item,
             enrollment=student,
@@ -119,7 +119,7 @@ def test_resending_failed_scores_shows_how_many_were_sent(app, client, platform)
             now=NOW,
         )
     db.session.commit()
-    outbox_delivery.push_pending(sender_for(app), now=NOW)
+    grades.push_pending(sender_for(app), now=NOW)
     platform.line_items[item.url] = {
         "id": item.url,
         "label": "x",
@@ -137,7 +137,7 @@ def test_resending_failed_scores_shows_how_many_were_sent(app, client, platform)
     page = client.get(f"/courses/{course_id}/teach/grades").get_data(as_text=True)
     assert "Sent 0 of 3 scores" in page
 
-    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
+    grades.push_pending(sender_for(app), now=datetime.now(UTC))
     db.session.expire_all()
     assert {e.status for e in db.session.scalars(select(GradeOutboxEntry))} == {OutboxStatus.SENT}
     body = client.get(url).get_json()

@@ -12,7 +12,7 @@ from lti_pl.domain import grade_delivery
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
-from lti_pl.services import outbox, outbox_claims, outbox_delivery
+from lti_pl.services import grades, outbox_claims, outbox_delivery
 from tests.support.grades import graded_course, sender_for
 from tests.support.platform_emulator import Fault
 
@@ -24,7 +24,7 @@ POLICY = grade_delivery.RetryPolicy(base=1.0, cap=8.0, max_attempts=5, lease=60.
 
 
 def queue(course, item, student, score, now=NOW, **kw):
-    entry = outbox.queue_score(
+    entry = grades.queue_score(
         course_id=course.course.id,
         line_item=item,
         enrollment=student,
@@ -51,7 +51,7 @@ def test_timestamps_strictly_increase_and_newer_supersedes_unsent(app, client, p
     statuses = [db.session.get(GradeOutboxEntry, e.id).status for e in (first, second, third)]
     assert statuses == ["superseded", "superseded", "pending"]
 
-    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert report.sent == 1
     arrived = platform.scores_for(item.url)
@@ -65,7 +65,7 @@ def test_score_arrives_with_ags_shape_content_type_and_one_token(app, client, pl
         queue(course, item, student, float(i), comment="Keep going")
     tokens_before = len(platform.token_requests)
 
-    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert report.sent == 5
     arrived = platform.final_scores(item.url)
@@ -99,7 +99,7 @@ def test_token_cache_respects_expires_in(app, client, platform, token_ttl, expec
         queue(course, item, student, 1.0)
     before = len(platform.token_requests)
 
-    outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert len(platform.token_requests) - before == expected_tokens
     assert len(platform.final_scores(item.url)) == 4
@@ -111,17 +111,17 @@ def test_server_error_retries_with_backoff_then_arrives_once(app, client, platfo
     entry = queue(course, item, course.students[0], 3.0)
     platform.faults["ags"] = Fault(rate=1.0, kinds=("500",))
 
-    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY, rand=lambda: 0.0)
+    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY, rand=lambda: 0.0)
 
     assert report.retried == 1
     db.session.expire_all()
     stored = db.session.get(GradeOutboxEntry, entry.id)
     assert stored.status == OutboxStatus.PENDING
     assert stored.next_attempt_at == NOW + timedelta(seconds=0.5)  # base 1 s, equal jitter at 0
-    assert outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY).attempted == 0
+    assert grades.push_pending(sender_for(app), now=NOW, policy=POLICY).attempted == 0
     platform.faults.clear()
 
-    outbox_delivery.push_pending(sender_for(app), now=NOW + timedelta(seconds=1), policy=POLICY)
+    grades.push_pending(sender_for(app), now=NOW + timedelta(seconds=1), policy=POLICY)
 
     assert [s["scoreGiven"] for s in platform.scores_for(item.url)] == [3.0]
 
@@ -132,7 +132,7 @@ def test_retry_after_is_honoured(app, client, platform):
     entry = queue(course, item, course.students[0], 3.0)
     platform.faults["ags"] = Fault(rate=1.0, kinds=("429",), retry_after=30)
 
-    outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY, rand=lambda: 0.0)
+    grades.push_pending(sender_for(app), now=NOW, policy=POLICY, rand=lambda: 0.0)
 
     db.session.expire_all()
     assert db.session.get(GradeOutboxEntry, entry.id).next_attempt_at == NOW + timedelta(seconds=30)
@@ -144,7 +144,7 @@ def test_client_error_fails_with_reason_and_teacher_can_retry(app, client, platf
     del platform.line_items[item.url]  # deleted in the LMS: 404
     entry = queue(course, item, course.students[0], 2.0)
 
-    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert report.failed == 1
     page = client.get(f"/courses/{course.course.id}/teach/grades")
@@ -164,7 +164,7 @@ def test_client_error_fails_with_reason_and_teacher_can_retry(app, client, platf
     assert answer.status_code == 303
     db.session.expire_all()
     assert db.session.get(GradeOutboxEntry, entry.id).status == OutboxStatus.PENDING
-    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC), policy=POLICY)
+    grades.push_pending(sender_for(app), now=datetime.now(UTC), policy=POLICY)
     assert [s["scoreGiven"] for s in platform.scores_for(item.url)] == [2.0]
 
 
@@ -178,10 +178,10 @@ def test_conflict_from_newer_platform_timestamp_is_restamped(app, client, platfo
     )
     entry = queue(course, item, course.students[0], 4.0)
 
-    first = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    first = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
     assert first.retried == 1
     later = NOW + timedelta(seconds=2)
-    outbox_delivery.push_pending(sender_for(app), now=later, policy=POLICY)
+    grades.push_pending(sender_for(app), now=later, policy=POLICY)
 
     final = platform.final_scores(item.url)["student-0"]
     assert final["scoreGiven"] == 4.0
@@ -196,11 +196,11 @@ def test_two_scores_within_one_second_both_arrive_without_a_409(app, client, pla
     course = graded_course(client, platform, students=1)
     item = course.line_item()
     queue(course, item, course.students[0], 2.0)
-    assert outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY).sent == 1
+    assert grades.push_pending(sender_for(app), now=NOW, policy=POLICY).sent == 1
     soon = NOW + timedelta(milliseconds=300)  # the same whole second (09:00:00)
     second = queue(course, item, course.students[0], 3.0, now=soon)
 
-    report = outbox_delivery.push_pending(sender_for(app), now=soon, policy=POLICY)
+    report = grades.push_pending(sender_for(app), now=soon, policy=POLICY)
 
     assert (report.sent, report.retried) == (1, 0)
     assert [r["status"] for r in platform.score_requests] == [200, 200]
@@ -216,14 +216,14 @@ def test_claimed_entry_of_a_dead_worker_is_sent_after_the_lease(app, client, pla
     claim = outbox_claims.claim_next(NOW, POLICY)  # this worker "dies" before sending
     assert claim is not None
     assert (
-        outbox_delivery.push_pending(
+        grades.push_pending(
             sender_for(app), now=NOW + timedelta(seconds=30), policy=POLICY
         ).attempted
         == 0
     )
     newer = queue(course, item, course.students[0], 2.0, now=NOW + timedelta(seconds=31))
 
-    report = outbox_delivery.push_pending(
+    report = grades.push_pending(
         sender_for(app), now=NOW + timedelta(seconds=61), policy=POLICY
     )
 
@@ -261,7 +261,7 @@ def test_timeout_then_409_counts_as_delivered(app, client, platform):
     stored.last_error = "The LMS did not answer in time."
     db.session.commit()
 
-    report = outbox_delivery.push_pending(sender_for(app), now=NOW, policy=POLICY)
+    report = grades.push_pending(sender_for(app), now=NOW, policy=POLICY)
 
     assert report.sent == 1
     assert len(platform.scores_for(item.url)) == 1
@@ -296,7 +296,7 @@ def test_thousand_scores_through_a_faulty_platform_arrive_exactly_once(app, clie
                 if round_ == 1 and rng.random() < 0.7:
                     continue  # a second, newer score for about 30 % of them
                 value = float(rng.randint(0, 4))
-                outbox.queue_score(
+                grades.queue_score(
                     course_id=course_id,
                     line_item=db.session.get(LineItem, item_id),
                     enrollment=db.session.get(Enrollment, enrollment_id),
@@ -311,7 +311,7 @@ def test_thousand_scores_through_a_faulty_platform_arrive_exactly_once(app, clie
         db.session.commit()
         db.session.expunge_all()
         for _ in range(200):
-            outbox_delivery.push_pending(
+            grades.push_pending(
                 sender, now=now, limit=2000, policy=policy, rand=rng.random
             )
             remaining = db.session.scalar(
@@ -366,7 +366,7 @@ def test_stuck_entry_is_shown_and_the_teacher_can_send_it_now(app, client, platf
     db.session.expire_all()
     retried = db.session.get(GradeOutboxEntry, entry.id)
     assert retried.status == OutboxStatus.SENDING
-    outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC), policy=POLICY)
+    grades.push_pending(sender_for(app), now=datetime.now(UTC), policy=POLICY)
     db.session.expire_all()
     sent = db.session.get(GradeOutboxEntry, entry.id)
     assert sent.status == OutboxStatus.SENT

@@ -12,7 +12,7 @@ from lti_pl.domain.errors import InvalidInputError, NotFoundError
 from lti_pl.extensions import db
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.teaching import GradeAuditEntry, MasteryOverride
-from lti_pl.services import audit, course_recompute, outbox_delivery, override_actions
+from lti_pl.services import audit, course_recompute, grades, override_actions
 from lti_pl.services import evidence as evidence_service
 from lti_pl.services.targets import target_in_course
 from tests.support.builders import make_target
@@ -60,7 +60,7 @@ def test_override_reaches_the_lms_gradebook_with_the_reason_in_the_explanation(
         now=when,
     )
     db.session.commit()
-    report = outbox_delivery.push_pending(sender_for(app), now=when, policy=POLICY)
+    report = grades.push_pending(sender_for(app), now=when, policy=POLICY)
 
     record = record_of(student, target)
     assert (record.label, record.is_mastered, record.grade) == ("Mastery", True, 85.0)
@@ -118,7 +118,7 @@ def test_a_new_assessment_releases_the_override(app, client, platform):
     record = record_of(student, target)
     assert record.label != "Exceeds Mastery"
     assert "set your level" not in record.explanation
-    outbox_delivery.push_pending(sender_for(app), now=when + timedelta(days=1), policy=POLICY)
+    grades.push_pending(sender_for(app), now=when + timedelta(days=1), policy=POLICY)
     assert platform.final_scores(item.url)["student-0"]["comment"].startswith("Near Mastery")
 
 

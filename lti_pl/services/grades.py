@@ -1,8 +1,10 @@
-"""The grade outbox: `queue_score()` writes a score in the caller's transaction.
+"""The grade outbox: `queue_score()` puts a score in it, `push_pending()` sends it (the worker).
 
 Scores go through the outbox, not straight to AGS: a platform that is down must not roll back the
-evidence the student just submitted, and a worker that dies mid-send must not lose a score. The
-worker sends them (`services.outbox_delivery.push_pending`).
+evidence the student just submitted, and a worker that dies mid-send must not lose a score.
+`queue_score` writes in the caller's transaction; `push_pending` claims due entries a batch at a
+time (outbox_claims) and sends each batch (outbox_delivery), which decides retries with
+`domain.grade_delivery`.
 
 Ordering rules (Moodle refuses a score whose timestamp is not newer than the last one with 409):
 - an entry's `timestamp` is fixed when it is queued, max(now, the whole second after the previous
@@ -16,16 +18,26 @@ Ordering rules (Moodle refuses a score whose timestamp is not newer than the las
 from __future__ import annotations
 
 import logging
+import random
+from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import func, select, update
 
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
-from lti_pl.domain.grade_delivery import ActivityProgress, GradingProgress, next_score_time
+from lti_pl.domain.grade_delivery import (
+    DEFAULT_POLICY,
+    ActivityProgress,
+    GradingProgress,
+    RetryPolicy,
+    next_score_time,
+)
 from lti_pl.extensions import db
+from lti_pl.lti.ags import ScoreDelivery
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
+from lti_pl.services import outbox_delivery
+from lti_pl.services.outbox_claims import claim_batch
 
 logger = logging.getLogger(__name__)
 
@@ -131,25 +143,6 @@ def queue_score(
     return entry
 
 
-def newer_score_query(
-    line_item_id: object, enrollment_id: object, timestamp: object
-) -> Select[tuple[int]]:
-    """Ids of live or sent entries of the same pair with a newer timestamp (columns or values)."""
-    newer = aliased(GradeOutboxEntry)
-    return select(newer.id).where(
-        newer.line_item_id == line_item_id,
-        newer.enrollment_id == enrollment_id,
-        newer.timestamp > timestamp,
-        newer.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING, OutboxStatus.SENT)),
-    )
-
-
-def has_newer_score(line_item_id: int, enrollment_id: int, timestamp: datetime) -> bool:
-    """Whether a newer score of ours for the same column and student exists."""
-    query = newer_score_query(line_item_id, enrollment_id, timestamp)
-    return db.session.scalar(query.limit(1)) is not None
-
-
 def next_due_in(course_id: int, now: datetime) -> float | None:
     """Seconds until the course's next pending entry is due (None: nothing waits)."""
     due = db.session.scalar(
@@ -163,3 +156,47 @@ def next_due_in(course_id: int, now: datetime) -> float | None:
     if due.tzinfo is None:
         due = due.replace(tzinfo=now.tzinfo)
     return max(0.0, (due - now).total_seconds())
+
+
+def push_pending(
+    sender: Callable[[ScoreDelivery], None],
+    *,
+    now: datetime,
+    limit: int = 100,
+    policy: RetryPolicy = DEFAULT_POLICY,
+    rand: Callable[[], float] = random.random,
+    course_id: int | None = None,
+    batch: int = 10,
+) -> outbox_delivery.PushReport:
+    """Send due outbox entries a batch at a time (a worker's unit of work).
+
+    Args:
+        sender: posts one score (e.g. `lti.ags.AgsSender`); raises `ServiceError` on failure.
+            When it has a `prepare(platform_ids)` method, that runs before sending a batch.
+        now: the current time; due times, leases and backoff are computed from it.
+        limit: at most this many entries in this run.
+        policy: backoff, lease and attempt limits.
+        rand: a [0, 1) random source for the jitter.
+        course_id: only this course's entries (the RQ "push course outbox" job).
+        batch: entries claimed per transaction (their lease must outlast sending them all).
+
+    Returns:
+        Counts of what happened.
+    """
+    report = outbox_delivery.PushReport()
+    remaining = limit
+    while remaining > 0:
+        claims = claim_batch(now, policy, course_id, size=min(batch, remaining))
+        if not claims:
+            break
+        remaining -= len(claims)
+        try:
+            outbox_delivery.push_claimed(
+                sender, claims, now=now, policy=policy, rand=rand, report=report
+            )
+        except Exception:
+            # Leave them claimed: the lease expires and they are retried.
+            db.session.rollback()
+            logger.exception("score push crashed entries=%s", [c[0] for c in claims])
+            report.errors.append("internal error")
+    return report
