@@ -15,22 +15,19 @@ from urllib.parse import urlsplit
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lti_pl.sandbox.course import CONTEXT_ID, CONTEXT_TITLE, COURSES, sandbox_course
-from lti_pl.sandbox.platform import (
-    CLIENT_ID,
-    DEPLOYMENT_ID,
-    LaunchRequest,
-    SandboxError,
-    SandboxPlatform,
+from lti_pl.sandbox.oidc import (
+    STORAGE_FRAME,
+    LaunchHints,
+    check_auth_request,
+    login_fields,
 )
+from lti_pl.sandbox.platform import LaunchRequest, SandboxError, SandboxPlatform
 
 logger = logging.getLogger(__name__)
 
 TEMPLATES = str(Path(__file__).resolve().parent / "templates")
-STORAGE_FRAME = "lti_storage_frame"
-HINT_MAX_AGE = 600
 LINEITEM_TYPE = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_TYPE = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SCORE_TYPE = "application/vnd.ims.lis.v1.score+json"
@@ -48,7 +45,7 @@ def build_sandbox_app(platform: SandboxPlatform) -> Flask:
     """The sandbox's Flask app over one SandboxPlatform."""
     app = Flask("lti_pl_sandbox", template_folder=TEMPLATES, static_folder=None)
     app.config["SECRET_KEY"] = secrets.token_urlsafe(32)
-    hints = URLSafeTimedSerializer(app.config["SECRET_KEY"], salt="lti-message-hint")
+    hints = LaunchHints(app.config["SECRET_KEY"])
 
     _add_frame(app, platform)
     _add_pages(app, platform, hints)
@@ -82,7 +79,7 @@ def _add_frame(app: Flask, platform: SandboxPlatform) -> None:
     del _globals, _sandbox_error, _headers
 
 
-def _add_pages(app: Flask, platform: SandboxPlatform, hints: URLSafeTimedSerializer) -> None:
+def _add_pages(app: Flask, platform: SandboxPlatform, hints: LaunchHints) -> None:
     """Pages for people: the course, launches (OIDC), storage frame, deep link return, gradebook."""
 
     @app.get("/")
@@ -125,20 +122,11 @@ def _add_pages(app: Flask, platform: SandboxPlatform, hints: URLSafeTimedSeriali
         deep = request.args.get("deep") == "1"
         link = None if deep else platform.link(request.args.get("link") or _first_link_id())
         platform.warm_tool_keys()
-        hint = hints.dumps({"u": person.user_id, "l": link["id"] if link else "", "d": deep})
-        fields = {
-            "iss": platform.issuer,
-            "login_hint": person.user_id,
-            "lti_message_hint": hint,
-            "target_link_uri": link["url"] if link else platform.tool_url + "/lti/launch",
-            "client_id": CLIENT_ID,
-            "lti_deployment_id": DEPLOYMENT_ID,
-            "lti_storage_target": STORAGE_FRAME,
-        }
+        launch = LaunchRequest(person.user_id, link["id"] if link else "", deep)
         return render_template(
             "autopost.html",
             action=platform.tool_url + "/lti/login",
-            fields=fields,
+            fields=login_fields(platform, person.user_id, link, hints.dump(launch)),
             label="Opening lti_pl…",
         )
 
@@ -146,28 +134,10 @@ def _add_pages(app: Flask, platform: SandboxPlatform, hints: URLSafeTimedSeriali
     def auth() -> ResponseReturnValue:
         """OIDC authentication: answer the tool's request with a signed id_token (form_post)."""
         params = request.values
-        redirect_uri = params.get("redirect_uri", "")
-        if params.get("client_id") != CLIENT_ID:
-            raise SandboxError("unknown client_id")
-        if redirect_uri != platform.tool_url + "/lti/launch":
-            raise SandboxError("redirect_uri is not registered for this tool")
-        if (
-            params.get("response_type") != "id_token"
-            or "openid" not in params.get("scope", "").split()
-        ):
-            raise SandboxError("only response_type=id_token with scope openid is supported")
-        if not params.get("nonce") or not params.get("state"):
-            raise SandboxError("state and nonce are required")
-        try:
-            hint = hints.loads(params.get("lti_message_hint", ""), max_age=HINT_MAX_AGE)
-        except BadSignature as error:
-            raise SandboxError(
-                "this launch expired: start it again from the course page"
-            ) from error
-        if hint.get("u") != params.get("login_hint"):
-            raise SandboxError("login_hint does not match the launch")
-        launch_request = LaunchRequest(hint["u"], hint.get("l", ""), bool(hint.get("d")))
-        body = platform.claims(launch_request, params["nonce"], redirect_uri)
+        check_auth_request(params, platform.tool_url)
+        launch = hints.load(params.get("lti_message_hint", ""), params.get("login_hint"))
+        redirect_uri = params["redirect_uri"]
+        body = platform.claims(launch, params["nonce"], redirect_uri)
         return render_template(
             "autopost.html",
             action=redirect_uri,
@@ -190,20 +160,9 @@ def _add_pages(app: Flask, platform: SandboxPlatform, hints: URLSafeTimedSeriali
     def gradebook() -> ResponseReturnValue:
         """The line items and scores the tool sent (AGS) and the roster it was served (NRPS)."""
         names = {p.user_id: p.name for p in platform.people}
-        items = [
-            {
-                "item": item,
-                "latest": sorted(
-                    platform.latest_scores(item["id"]).values(),
-                    key=lambda s: names.get(str(s["userId"]), ""),
-                ),
-                "received": len(platform.score_history(item["id"])),
-            }
-            for item in platform.line_items()
-        ]
         return render_template(
             "gradebook.html",
-            items=items,
+            items=platform.score_sheet(names),
             names=names,
             roster_requests=platform.state["roster_requests"],
             token_requests=platform.state["token_requests"],
@@ -273,20 +232,7 @@ def _add_services(app: Flask, platform: SandboxPlatform) -> None:
     def results(context_id: str, item_id: str) -> ResponseReturnValue:
         """The latest result of each user."""
         platform.check_bearer(request.headers.get("Authorization", ""), "result")
-        url = platform.line_item_url(item_id)
-        item = platform.line_item(url)
-        rows = [
-            {
-                "id": f"{url}/results/{uid}",
-                "scoreOf": url,
-                "userId": uid,
-                "resultScore": s.get("scoreGiven"),
-                "resultMaximum": s.get("scoreMaximum", item["scoreMaximum"]),
-                "comment": s.get("comment"),
-            }
-            for uid, s in sorted(platform.latest_scores(url).items())
-            if not request.args.get("user_id") or uid == request.args["user_id"]
-        ]
+        rows = platform.results(platform.line_item_url(item_id), request.args.get("user_id"))
         return _typed(rows, RESULTS_TYPE)
 
     @app.get("/healthz")
