@@ -120,3 +120,33 @@ class Gradebook:
         """Every score received on a line item, oldest first."""
         with self.lock:
             return [dict(s) for s in self.state["scores"].get(url, [])]
+
+    def results(self, url: str, user_id: str | None = None) -> list[dict[str, Any]]:
+        """The result container of a line item: each user's latest score (or one user's)."""
+        item = self.line_item(url)
+        return [
+            {
+                "id": f"{url}/results/{uid}",
+                "scoreOf": url,
+                "userId": uid,
+                "resultScore": s.get("scoreGiven"),
+                "resultMaximum": s.get("scoreMaximum", item["scoreMaximum"]),
+                "comment": s.get("comment"),
+            }
+            for uid, s in sorted(self.latest_scores(url).items())
+            if not user_id or uid == user_id
+        ]
+
+    def score_sheet(self, names: dict[str, str]) -> list[dict[str, Any]]:
+        """The gradebook page's rows: each line item, its latest scores by name, how many came."""
+        return [
+            {
+                "item": item,
+                "latest": sorted(
+                    self.latest_scores(item["id"]).values(),
+                    key=lambda s: names.get(str(s["userId"]), ""),
+                ),
+                "received": len(self.score_history(item["id"])),
+            }
+            for item in self.line_items()
+        ]
