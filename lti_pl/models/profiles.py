@@ -134,7 +134,7 @@ class StationPlanRecord(Base):
 class StationRotation(Base):
     """A station rotation for a class period: groups x time slots x stations.
 
-    The schedule follows from `stations`, the groups and the clock (`domain/rotation.py`):
+    The schedule follows from `stations`, the groups and the clock (`domain/stations.py`):
     group g is at station (g - 1 + slot) mod n in slot `slot`, slot k starting at
     `starts_at + k * slot_minutes`.
     """

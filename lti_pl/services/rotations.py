@@ -1,7 +1,7 @@
 """Station rotations for a class period: planned from current mastery, edited, run, seen.
 
 The schedule itself (groups sized by need, round-robin through the stations, the clock) is
-`domain/rotation.py`; this module reads mastery and board activities and stores the rotation.
+`domain/stations.py`; this module reads mastery and board activities and stores the rotation.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lti_pl.domain import rotation as domain
+from lti_pl.domain import stations as domain
 from lti_pl.domain.choice_boards import StationType
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
 from lti_pl.domain.grouping import StudentLevel

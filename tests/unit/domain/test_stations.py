@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from lti_pl.domain.choice_boards import StationType
 from lti_pl.domain.errors import InvalidInputError, NotFoundError
 from lti_pl.domain.grouping import StudentLevel
-from lti_pl.domain.rotation import (
+from lti_pl.domain.stations import (
     DEFAULT_STATIONS,
     ClockState,
     clock,
