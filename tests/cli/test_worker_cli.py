@@ -27,6 +27,7 @@ from tests.support.grades import (
     emulator_for,
     graded_course,
     outbox_counts,
+    queue_final_score,
     queue_scores,
     scratch_app,
     scratch_database,
@@ -66,23 +67,12 @@ def arrived_everywhere(emulator, course, value=3.0) -> bool:
 
 # ---------------------------------------------------------------------------- lti-pl grades push
 def test_grades_push_command_sends_due_scores_and_reports_counts(app, client, platform, runner):
-    from lti_pl.services import outbox
 
     course = graded_course(client, platform, students=3)
     item = course.line_item()
     course_id, item_url, context_id = course.course.id, item.url, course.course.context_id
     for student in course.students:
-        outbox.queue_score(
-            course_id=course_id,
-            line_item=item,
-            enrollment=student,
-            score_given=2.0,
-            score_maximum=4.0,
-            comment="",
-            activity_progress="Completed",
-            grading_progress="FullyGraded",
-            now=NOW,
-        )
+        queue_final_score(course_id, item, student, 2.0, now=NOW)
     db.session.commit()
     del platform.line_items[item_url]  # deleted in the LMS: 404, failed for good
 
@@ -90,12 +80,7 @@ def test_grades_push_command_sends_due_scores_and_reports_counts(app, client, pl
 
     assert first.exit_code == 0, first.output
     assert "sent=0 retry_later=0 failed=3 superseded=0" in first.output
-    platform.line_items[item_url] = {
-        "id": item_url,
-        "label": "Mastery",
-        "scoreMaximum": 100,
-        "_context": context_id,
-    }
+    platform.put_line_item(item_url, "Mastery", context_id=context_id)
     assert client.post(f"/courses/{course_id}/teach/grades/retry-all").status_code == 303
 
     second = runner.invoke(args=["grades", "push"])
@@ -205,12 +190,7 @@ def test_worker_thread_started_by_the_hooks_wakes_after_a_request_queued_a_score
             target_id = db.session.scalars(select(LearningTarget.id)).one()
             db.session.remove()
         line_item_url = f"{emulator.url}/ags/course-1/lineitems/target1"
-        emulator.line_items[line_item_url] = {
-            "id": line_item_url,
-            "label": "Balance",
-            "scoreMaximum": 100,
-            "_context": "course-1",
-        }
+        emulator.put_line_item(line_item_url, "Balance", context_id="course-1")
         student = app.test_client()
         emulator.launch(
             student,

@@ -40,12 +40,7 @@ class GradedCourse:
         """A line item created on the emulator and recorded in the tool."""
         context = self.course.context_id
         url = f"{self.platform.url}/ags/{context}/lineitems/{label.lower().replace(' ', '-')}"
-        self.platform.line_items[url] = {
-            "id": url,
-            "label": label,
-            "scoreMaximum": 100,
-            "_context": context,
-        }
+        self.platform.put_line_item(url, label, context_id=context)
         passback = (
             Passback(PER_TARGET, target_id, (), 100.0)
             if target_id is not None
@@ -239,12 +234,7 @@ def seed_course(
         items = []
         for n in range(line_items):
             url = f"{emulator.url}/ags/{context.id}/lineitems/item-{n}"
-            emulator.line_items[url] = {
-                "id": url,
-                "label": f"Target {n}",
-                "scoreMaximum": 4,
-                "_context": context.id,
-            }
+            emulator.put_line_item(url, f"Target {n}", context_id=context.id, score_maximum=4)
             items.append(
                 LineItem(
                     course_id=course.id,
@@ -266,6 +256,23 @@ def seed_course(
     return seeded
 
 
+def queue_final_score(
+    course_id: int, line_item: LineItem, enrollment: Enrollment, score: float, *, now: datetime
+) -> GradeOutboxEntry:
+    """Queue a completed, fully graded score out of 4, with no comment (flush only)."""
+    return outbox.queue_score(
+        course_id=course_id,
+        line_item=line_item,
+        enrollment=enrollment,
+        score_given=score,
+        score_maximum=4.0,
+        comment="",
+        activity_progress="Completed",
+        grading_progress="FullyGraded",
+        now=now,
+    )
+
+
 def queue_scores(
     app: Flask,
     course: SeededCourse,
@@ -280,16 +287,8 @@ def queue_scores(
         items = {row.id: row for row in db.session.scalars(select(LineItem))}
         enrollments = {row.id: row for row in db.session.scalars(select(Enrollment))}
         for item_id, enrollment_id, value in scores:
-            outbox.queue_score(
-                course_id=course.course_id,
-                line_item=items[item_id],
-                enrollment=enrollments[enrollment_id],
-                score_given=value,
-                score_maximum=4.0,
-                comment="",
-                activity_progress="Completed",
-                grading_progress="FullyGraded",
-                now=now,
+            queue_final_score(
+                course.course_id, items[item_id], enrollments[enrollment_id], value, now=now
             )
             count += 1
             if count % chunk == 0:

@@ -336,6 +336,19 @@ class PlatformEmulator:
         """A line item made on the platform (by a teacher, or another tool's `client_id`)."""
         item_id = uuid.uuid4().hex[:8]
         url = f"{self.url}/ags/{context_id}/lineitems/{item_id}"
+        return self.put_line_item(
+            url,
+            label,
+            context_id=context_id,
+            score_maximum=score_maximum,
+            _client_id=client_id or self.client_id,
+            **fields,
+        )
+
+    def put_line_item(
+        self, url: str, label: str, *, context_id: str, score_maximum: float = 100, **fields: Any
+    ) -> str:
+        """The line item at `url` (one the test names, e.g. a deep-linked column), set anew."""
         with self.lock:
             self.line_items[url] = {
                 "id": url,
@@ -343,7 +356,6 @@ class PlatformEmulator:
                 "scoreMaximum": score_maximum,
                 **fields,
                 "_context": context_id,
-                "_client_id": client_id or self.client_id,
             }
         return url
 

@@ -82,12 +82,7 @@ def emulator_items(platform) -> list[dict]:
 
 def test_first_launch_with_a_lineitem_claim_sends_the_grades_given_before(app, platform, course):
     url = f"{platform.url}/ags/course-1/lineitems/phase"
-    platform.line_items[url] = {
-        "id": url,
-        "label": "Phase",
-        "scoreMaximum": 10,
-        "_context": "course-1",
-    }
+    platform.put_line_item(url, "Phase", context_id="course-1", score_maximum=10)
 
     launch_link(app, platform, course.target_id, line_item_url=url)
 
@@ -129,23 +124,17 @@ def test_launch_without_a_lineitem_claim_creates_the_column_and_sends_grades(app
 
 def test_launch_without_a_claim_finds_the_column_the_platform_already_has(app, platform, course):
     url = f"{platform.url}/ags/course-1/lineitems/made-by-deep-linking"
-    platform.line_items[url] = {
-        "id": url,
-        "label": "Phase diagrams",
-        "scoreMaximum": 4,
-        "tag": line_items.target_tag(course.target_id),
-        "resourceId": str(course.target_id),
-        "resourceLinkId": LINK,
-        "_context": "course-1",
-    }
+    platform.put_line_item(
+        url,
+        "Phase diagrams",
+        context_id="course-1",
+        score_maximum=4,
+        tag=line_items.target_tag(course.target_id),
+        resourceId=str(course.target_id),
+        resourceLinkId=LINK,
+    )
     other = f"{platform.url}/ags/course-1/lineitems/unrelated"
-    platform.line_items[other] = {
-        "id": other,
-        "label": "Quiz",
-        "scoreMaximum": 10,
-        "tag": "quiz",
-        "_context": "course-1",
-    }
+    platform.put_line_item(other, "Quiz", context_id="course-1", score_maximum=10, tag="quiz")
 
     launch_link(app, platform, course.target_id)
 

@@ -51,12 +51,7 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
     # The LMS has a gradebook column for that target (as Deep Linking would have made it); the
     # student launches the deep-linked resource link, whose AGS claim names the column.
     line_item_url = f"{platform.url}/ags/course-1/lineitems/target1"
-    platform.line_items[line_item_url] = {
-        "id": line_item_url,
-        "label": "Balance equations",
-        "scoreMaximum": 100,
-        "_context": "course-1",
-    }
+    platform.put_line_item(line_item_url, "Balance equations", context_id="course-1")
     student = app.test_client()
     launched = platform.launch(
         student,
