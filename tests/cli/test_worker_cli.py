@@ -24,6 +24,7 @@ from lti_pl.models.targets import LearningTarget
 from tests.conftest import HttpsClient
 from tests.support.grades import (
     ToolProcess,
+    ags_claim,
     emulator_for,
     graded_course,
     outbox_counts,
@@ -39,7 +40,6 @@ from tests.support.grades import (
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REDIS_URL = os.environ.get("LTI_PL_TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="LTI_PL_TEST_REDIS_URL not set")
-AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 @pytest.fixture
@@ -199,16 +199,14 @@ def test_worker_thread_started_by_the_hooks_wakes_after_a_request_queued_a_score
             name="Sam Student",
             resource_link_id="link-target-1",
             custom={"lti_pl_target": str(target_id)},
-            **{
-                AGS: {
-                    "scope": [
-                        "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-                        "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-                    ],
-                    "lineitems": f"{emulator.url}/ags/course-1/lineitems",
-                    "lineitem": line_item_url,
-                }
-            },
+            **ags_claim(
+                emulator,
+                line_item_url,
+                scope=[
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                ],
+            ),
         )
         with app.app_context():
             assert db.session.scalars(select(LineItem.url)).all() == [line_item_url]

@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 from lti_pl.extensions import db
 from lti_pl.lti.ags import ALL_SCOPES, AgsSender
 from lti_pl.models.courses import Course, Enrollment, Person
+from lti_pl.models.evidence import ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
-from lti_pl.services import outbox
+from lti_pl.services import outbox, outbox_delivery
 from lti_pl.services.line_items import AGGREGATE, PER_TARGET, Passback
 from tests.support.platform_emulator import PlatformEmulator
 
@@ -89,6 +90,53 @@ def graded_course(
     db.session.add_all(enrollments)
     db.session.commit()
     return GradedCourse(course, teacher, enrollments, platform)
+
+
+#: The claim of a launch that carries the AGS endpoint.
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+#: The AGS scopes a platform grants a tool that passes grades back.
+AGS_SCOPES = (
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+)
+
+
+def ags_claim(
+    platform: PlatformEmulator,
+    line_item: str | None = None,
+    *,
+    scope: Iterable[str] = AGS_SCOPES,
+    context_id: str = "course-1",
+) -> dict[str, Any]:
+    """A launch's AGS endpoint claim, as keyword arguments of `platform.launch`: the context's
+    line item container and, from a link that has a column, its `lineitem`."""
+    claim = {"scope": list(scope), "lineitems": f"{platform.url}/ags/{context_id}/lineitems"}
+    if line_item is not None:
+        claim["lineitem"] = line_item
+    return {AGS_CLAIM: claim}
+
+
+def push_now(app: Flask) -> outbox_delivery.PushReport:
+    """Send the scores due now (as the grade worker would); the session then reads afresh."""
+    report = outbox_delivery.push_pending(sender_for(app), now=datetime.now(UTC))
+    db.session.expire_all()
+    return report
+
+
+def evidence_assessed(
+    teacher: Any, student: Any, course_id: int, target_id: int, score: str = "2"
+) -> None:
+    """The student hands in text evidence, ready to be assessed; the teacher assesses it."""
+    student.post(
+        f"/courses/{course_id}/learn/targets/{target_id}/evidence",
+        data={"kind": "text", "text": "2 H2 + O2 -> 2 H2O", "ready": "1"},
+    )
+    request_ = db.session.scalars(select(ReassessmentRequest)).one()
+    teacher.post(
+        f"/courses/{course_id}/teach/assess/{request_.id}",
+        data={"action": "assess", "score": score, "comment": "Count the oxygen."},
+    )
 
 
 def sender_for(app: Flask, timeout: float | None = None) -> AgsSender:
