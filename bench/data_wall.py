@@ -16,13 +16,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, render_template
 from sqlalchemy import func, select
 
-from lti_pl import create_app
+from bench.common import sqlite_app
 from lti_pl.domain.profiles import StructureDial
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment, Person
@@ -174,16 +173,11 @@ def timed(app: Flask, run: Callable[[], int], runs: int) -> tuple[list[float], i
 def main(argv: list[str] | None = None) -> None:
     per_cell = "--no-per-cell" not in (sys.argv[1:] if argv is None else argv)
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench-only",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-                "LTI_PL_INSTANCE_PATH": folder,
-                "LTI_PL_REDIS_URL": None,
-                "WTF_CSRF_ENABLED": False,
-                "SESSION_COOKIE_SECURE": False,
-            }
+        app = sqlite_app(
+            folder,
+            SECRET_KEY="bench-only",  # noqa: S106 - a bench app
+            WTF_CSRF_ENABLED=False,
+            SESSION_COOKIE_SECURE=False,
         )
         course_id, teacher_id = build(app)
         client = app.test_client()
