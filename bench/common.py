@@ -25,11 +25,28 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import requests
+from flask import Flask
 
+from lti_pl import create_app
 from tests.support.platform_emulator import PlatformEmulator
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+
+
+def sqlite_app(folder: str, **config: Any) -> Flask:
+    """The tool in this process on a throwaway SQLite database in `folder`, without Redis
+    (`config` adds or changes settings)."""
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
+            "LTI_PL_INSTANCE_PATH": folder,
+            "LTI_PL_REDIS_URL": None,
+            **config,
+        }
+    )
 
 
 def free_port() -> int:

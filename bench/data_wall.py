@@ -15,15 +15,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, render_template
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from lti_pl import create_app
+from bench.common import sqlite_app
 from lti_pl.domain.profiles import StructureDial
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment, Person
@@ -34,6 +32,8 @@ from lti_pl.services import data_wall, wall_cells
 from lti_pl.services.enrollments import course_students
 from lti_pl.services.profiles import dial_for
 from lti_pl.services.targets import list_targets
+from tests.support.builders import add_students
+from tests.support.queries import count_queries
 
 STUDENTS = 300
 TARGETS = 40
@@ -71,18 +71,7 @@ def build(app: Flask, seed: int = 1) -> tuple[int, int]:
             for n in range(TARGETS)
         ]
         db.session.add_all(targets)
-        people = [
-            Person(issuer="https://lms.bench", subject=f"s{n}", name=f"Student {n:03d}")
-            for n in range(STUDENTS)
-        ]
-        db.session.add_all(people)
-        db.session.flush()
-        students = [
-            Enrollment(course_id=course.id, person_id=p.id, role="student", section=f"P{n % 4 + 1}")
-            for n, p in enumerate(people)
-        ]
-        db.session.add_all(students)
-        db.session.flush()
+        students = add_students(course.id, STUDENTS, issuer="https://lms.bench", subject_prefix="s")
         rows: list[Any] = []
         for student in students:
             for target in targets:
@@ -164,30 +153,16 @@ def naive_wall(course: Course) -> data_wall.DataWall:
     return data_wall.DataWall(tuple(targets), tuple(rows), (), scale, "student", False, "", None)
 
 
-@contextmanager
-def counting(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def before(*args: Any) -> None:
-        statements.append(args[2])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
-
-
 def timed(app: Flask, run: Callable[[], int], runs: int) -> tuple[list[float], int, int]:
     """Seconds of each run, statements per run, and the page size (after one warm-up run)."""
     run()
+    with app.app_context():
+        engine = db.engine
     times = []
     size = 0
     count = 0
     for _ in range(runs):
-        with counting(app) as statements:
+        with count_queries(engine) as statements:
             start = time.perf_counter()
             size = run()
             times.append(time.perf_counter() - start)
@@ -198,16 +173,11 @@ def timed(app: Flask, run: Callable[[], int], runs: int) -> tuple[list[float], i
 def main(argv: list[str] | None = None) -> None:
     per_cell = "--no-per-cell" not in (sys.argv[1:] if argv is None else argv)
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench-only",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-                "LTI_PL_INSTANCE_PATH": folder,
-                "LTI_PL_REDIS_URL": None,
-                "WTF_CSRF_ENABLED": False,
-                "SESSION_COOKIE_SECURE": False,
-            }
+        app = sqlite_app(
+            folder,
+            SECRET_KEY="bench-only",  # noqa: S106 - a bench app
+            WTF_CSRF_ENABLED=False,
+            SESSION_COOKIE_SECURE=False,
         )
         course_id, teacher_id = build(app)
         client = app.test_client()

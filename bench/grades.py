@@ -24,6 +24,7 @@ from lti_pl.models.platforms import Deployment, Platform
 from lti_pl.services import grades
 from lti_pl.services.platforms import import_registrations
 from lti_pl.stores import MemoryStore
+from tests.support.grades import queue_final_score
 from tests.support.platform_emulator import PlatformEmulator
 
 
@@ -86,12 +87,7 @@ def main() -> None:
             items = []
             for label in ("outbox", "naive"):
                 url = f"{platform.url}/ags/course-1/lineitems/{label}"
-                platform.line_items[url] = {
-                    "id": url,
-                    "label": label,
-                    "scoreMaximum": 4,
-                    "_context": "course-1",
-                }
+                platform.put_line_item(url, label, context_id="course-1", score_maximum=4)
                 items.append(LineItem(course_id=course.id, url=url, label=label))
             db.session.add_all(items)
             db.session.commit()
@@ -99,17 +95,7 @@ def main() -> None:
             runtime = app.extensions["lti_pl"]
             # Outbox: queue, then the worker sends with one shared, cached token.
             for student in students:
-                grades.queue_score(
-                    course_id=course.id,
-                    line_item=items[0],
-                    enrollment=student,
-                    score_given=3.0,
-                    score_maximum=4.0,
-                    comment="",
-                    activity_progress="Completed",
-                    grading_progress="FullyGraded",
-                    now=now,
-                )
+                queue_final_score(course.id, items[0], student, 3.0, now=now)
             db.session.commit()
             from lti_pl.lti.ags import AgsSender
 

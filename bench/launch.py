@@ -40,6 +40,7 @@ from bench.common import (
     serve,
     tool_jwks_from,
 )
+from tests.support.keys import private_key_pem
 from tests.support.platform_emulator import PlatformEmulator
 
 BASELINE_CONFIG = "LTI_PL_BENCH_BASELINE_CONFIG"
@@ -48,19 +49,13 @@ BASELINE_CONFIG = "LTI_PL_BENCH_BASELINE_CONFIG"
 def make_baseline_app() -> Any:
     """pylti1p3's stock Flask launch app (the gunicorn entry point of the baseline)."""
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
     from flask import Flask, render_template_string
     from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
     from pylti1p3.tool_config import ToolConfDict
 
     config = json.loads(Path(os.environ[BASELINE_CONFIG]).read_text())
     tool_conf = ToolConfDict(config)
-    private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = private.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    private, pem = private_key_pem()
     public = (
         private.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import event, insert, select
 
-from lti_pl import create_app
+from bench.common import sqlite_app
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course, Enrollment, Person
 from lti_pl.models.evidence import Assessment, MasteryRecord
@@ -138,16 +138,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="Batched runs (median).")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        app = create_app(
-            {
-                "TESTING": True,
-                "SECRET_KEY": "bench",
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite3'}",
-                "LTI_PL_INSTANCE_PATH": folder,
-                "LTI_PL_UPLOAD_FOLDER": str(Path(folder) / "uploads"),
-                "LTI_PL_REDIS_URL": None,
-                "LTI_PL_LOG_LEVEL": "WARNING",
-            }
+        app = sqlite_app(
+            folder,
+            LTI_PL_UPLOAD_FOLDER=str(Path(folder) / "uploads"),
+            LTI_PL_LOG_LEVEL="WARNING",
         )
         with app.app_context():
             db.create_all()

@@ -24,9 +24,11 @@ from lti_pl.models.targets import LearningTarget
 from tests.conftest import HttpsClient
 from tests.support.grades import (
     ToolProcess,
+    ags_claim,
     emulator_for,
     graded_course,
     outbox_counts,
+    queue_final_score,
     queue_scores,
     scratch_app,
     scratch_database,
@@ -38,7 +40,6 @@ from tests.support.grades import (
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 REDIS_URL = os.environ.get("LTI_PL_TEST_REDIS_URL")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="LTI_PL_TEST_REDIS_URL not set")
-AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 
 
 @pytest.fixture
@@ -66,23 +67,12 @@ def arrived_everywhere(emulator, course, value=3.0) -> bool:
 
 # ---------------------------------------------------------------------------- lti-pl grades push
 def test_grades_push_command_sends_due_scores_and_reports_counts(app, client, platform, runner):
-    from lti_pl.services import grades
 
     course = graded_course(client, platform, students=3)
     item = course.line_item()
     course_id, item_url, context_id = course.course.id, item.url, course.course.context_id
     for student in course.students:
-        grades.queue_score(
-            course_id=course_id,
-            line_item=item,
-            enrollment=student,
-            score_given=2.0,
-            score_maximum=4.0,
-            comment="",
-            activity_progress="Completed",
-            grading_progress="FullyGraded",
-            now=NOW,
-        )
+        queue_final_score(course_id, item, student, 2.0, now=NOW)
     db.session.commit()
     del platform.line_items[item_url]  # deleted in the LMS: 404, failed for good
 
@@ -90,12 +80,7 @@ def test_grades_push_command_sends_due_scores_and_reports_counts(app, client, pl
 
     assert first.exit_code == 0, first.output
     assert "sent=0 retry_later=0 failed=3 superseded=0" in first.output
-    platform.line_items[item_url] = {
-        "id": item_url,
-        "label": "Mastery",
-        "scoreMaximum": 100,
-        "_context": context_id,
-    }
+    platform.put_line_item(item_url, "Mastery", context_id=context_id)
     assert client.post(f"/courses/{course_id}/teach/grades/retry-all").status_code == 303
 
     second = runner.invoke(args=["grades", "push"])
@@ -205,12 +190,7 @@ def test_worker_thread_started_by_the_hooks_wakes_after_a_request_queued_a_score
             target_id = db.session.scalars(select(LearningTarget.id)).one()
             db.session.remove()
         line_item_url = f"{emulator.url}/ags/course-1/lineitems/target1"
-        emulator.line_items[line_item_url] = {
-            "id": line_item_url,
-            "label": "Balance",
-            "scoreMaximum": 100,
-            "_context": "course-1",
-        }
+        emulator.put_line_item(line_item_url, "Balance", context_id="course-1")
         student = app.test_client()
         emulator.launch(
             student,
@@ -219,16 +199,14 @@ def test_worker_thread_started_by_the_hooks_wakes_after_a_request_queued_a_score
             name="Sam Student",
             resource_link_id="link-target-1",
             custom={"lti_pl_target": str(target_id)},
-            **{
-                AGS: {
-                    "scope": [
-                        "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-                        "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-                    ],
-                    "lineitems": f"{emulator.url}/ags/course-1/lineitems",
-                    "lineitem": line_item_url,
-                }
-            },
+            **ags_claim(
+                emulator,
+                line_item_url,
+                scope=[
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+                    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+                ],
+            ),
         )
         with app.app_context():
             assert db.session.scalars(select(LineItem.url)).all() == [line_item_url]

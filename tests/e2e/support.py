@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,28 @@ def launch(
                 "() => !location.pathname.startsWith('/lti/launch')", timeout=3000
             )
     return frame
+
+
+def gradebook_row(
+    page: Any,
+    sandbox_url: str,
+    column: str,
+    student: str,
+    failure: Callable[[], str],
+    showing: str | None = None,
+) -> Any:
+    """The student's row under `column` in the sandbox gradebook, once there (and `showing` that
+    text): reloaded every half second, as a person would; after 30 s fails with `failure()`."""
+    deadline = time.monotonic() + 30
+    row = (
+        page.locator("section.line-item")
+        .filter(has_text=column)
+        .locator("tr")
+        .filter(has_text=student)
+    )
+    while True:
+        page.goto(sandbox_url + "/gradebook")
+        if row.count() and (showing is None or showing in row.inner_text()):
+            return row
+        assert time.monotonic() < deadline, failure()
+        page.wait_for_timeout(500)

@@ -15,6 +15,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
+from tests.e2e.support import gradebook_row
 from tests.e2e.test_journey import (
     COLUMN,
     STUDENT,
@@ -78,19 +79,13 @@ def test_demo_serves_the_tool_and_the_sandbox_and_stops_on_ctrl_c(
             teacher_deep_links_targets(page, sandbox_url)
             student_does_the_work(page, sandbox_url, COLUMN)
             # "I'm ready to be assessed" sends a Pending score through the grade worker.
-            row = (
-                page.locator("section.line-item")
-                .filter(has_text=COLUMN)
-                .locator("tr")
-                .filter(has_text=STUDENT)
+            row = gradebook_row(
+                page,
+                sandbox_url,
+                COLUMN,
+                STUDENT,
+                lambda: "no score reached the sandbox gradebook",
             )
-            deadline = time.monotonic() + 30
-            while True:
-                page.goto(sandbox_url + "/gradebook")
-                if row.count():
-                    break
-                assert time.monotonic() < deadline, "no score reached the sandbox gradebook"
-                page.wait_for_timeout(500)
             expect(row).to_contain_text("Pending")
         finally:
             context.close()

@@ -9,7 +9,6 @@ student sees the new level, the explanation and the chart.
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
@@ -18,6 +17,7 @@ from playwright.sync_api import expect
 from tests.e2e.support import (
     assert_accessible,
     assert_no_horizontal_scroll,
+    gradebook_row,
     launch,
     screenshot,
     tool_frame,
@@ -135,21 +135,14 @@ def outbox_state(live: Any) -> str:
 
 def grade_reaches_the_gradebook(page: Any, sandbox_url: str, live: Any) -> None:
     """The grade worker sends the score; the sandbox gradebook shows it (polled, as a person)."""
-    deadline = time.monotonic() + 30
-    row = (
-        page.locator("section.line-item")
-        .filter(has_text=COLUMN)
-        .locator("tr")
-        .filter(has_text=STUDENT)
+    row = gradebook_row(
+        page,
+        sandbox_url,
+        COLUMN,
+        STUDENT,
+        lambda: f"the score never reached the sandbox gradebook: {outbox_state(live)}",
+        showing="Completed",
     )
-    while True:
-        page.goto(sandbox_url + "/gradebook")
-        if row.count() and "Completed" in row.inner_text():
-            break
-        assert time.monotonic() < deadline, (
-            f"the score never reached the sandbox gradebook: {outbox_state(live)}"
-        )
-        page.wait_for_timeout(500)
     expect(row.locator("td.score")).not_to_have_text("—")
     expect(row).to_contain_text("FullyGraded")
     expect(row.locator("time")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\dT"))

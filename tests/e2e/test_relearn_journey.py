@@ -11,14 +11,13 @@ student reads the reason in the binder. Every page this changed is checked with 
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SCREENSHOTS
-from tests.e2e.support import frame_at_widths, launch
+from tests.e2e.support import frame_at_widths, gradebook_row, launch
 
 pytestmark = pytest.mark.e2e
 
@@ -130,19 +129,14 @@ def teacher_overrides(page: Any, sandbox_url: str) -> None:
 
 
 def gradebook_has_the_override(page: Any, sandbox_url: str) -> None:
-    deadline = time.monotonic() + 30
-    row = (
-        page.locator("section.line-item")
-        .filter(has_text=TARGET)
-        .locator("tr")
-        .filter(has_text=STUDENT)
+    row = gradebook_row(
+        page,
+        sandbox_url,
+        TARGET,
+        STUDENT,
+        lambda: "the override never reached the sandbox gradebook",
+        showing="set by the teacher",
     )
-    while True:
-        page.goto(sandbox_url + "/gradebook")
-        if row.count() and "set by the teacher" in row.inner_text():
-            break
-        assert time.monotonic() < deadline, "the override never reached the sandbox gradebook"
-        page.wait_for_timeout(500)
     expect(row.locator("td.comment")).to_have_text(f"Mastery (3, set by the teacher) on '{TARGET}'")
     expect(row).to_contain_text("FullyGraded")
     page.screenshot(path=str(SCREENSHOTS / "sandbox-gradebook-override.png"))

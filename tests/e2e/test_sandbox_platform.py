@@ -99,15 +99,9 @@ def test_token_endpoint_refuses_a_bad_assertion(
 
 
 def test_token_endpoint_refuses_a_key_the_tool_does_not_publish(lms: Any) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    from tests.support.keys import private_key_pem
 
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = other.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    _other, pem = private_key_pem()
     answer = token(lms, ("not-the-tool", pem), "score")
     assert answer.status_code == 401
 

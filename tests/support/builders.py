@@ -40,6 +40,20 @@ def _save(row: Any) -> Any:
     return row
 
 
+def _save_for(
+    model: type[Any], enrollment: Enrollment, target: LearningTarget, **fields: Any
+) -> Any:
+    """Save a `model` row of `enrollment`'s work on `target` (course, enrollment and target ids)."""
+    return _save(
+        model(
+            course_id=enrollment.course_id,
+            enrollment_id=enrollment.id,
+            target_id=target.id,
+            **fields,
+        )
+    )
+
+
 def make_platform(**fields: Any) -> Platform:
     """A platform registration with one deployment ("1")."""
     n = _next()
@@ -92,6 +106,26 @@ def make_enrollment(
     return _save(Enrollment(course_id=course.id, person_id=person.id, role=str(role), **fields))
 
 
+def add_students(
+    course_id: int, count: int, *, issuer: str, subject_prefix: str
+) -> list[Enrollment]:
+    """`count` students "Student 000"... in sections P1 to P4 by turns, flushed, not committed
+    (for big fills that commit once)."""
+    people = [
+        Person(issuer=issuer, subject=f"{subject_prefix}{n}", name=f"Student {n:03d}")
+        for n in range(count)
+    ]
+    db.session.add_all(people)
+    db.session.flush()
+    students = [
+        Enrollment(course_id=course_id, person_id=p.id, role="student", section=f"P{n % 4 + 1}")
+        for n, p in enumerate(people)
+    ]
+    db.session.add_all(students)
+    db.session.flush()
+    return students
+
+
 def make_student(course: Course | None = None, **fields: Any) -> Enrollment:
     """A student enrollment."""
     return make_enrollment(course, "student", **fields)
@@ -135,15 +169,7 @@ def make_evidence(
     """A text evidence (pass kind/url/stored_name... for others)."""
     fields.setdefault("kind", "text")
     fields.setdefault("submitted_at", T0)
-    return _save(
-        Evidence(
-            course_id=enrollment.course_id,
-            enrollment_id=enrollment.id,
-            target_id=target.id,
-            text=text,
-            **fields,
-        )
-    )
+    return _save_for(Evidence, enrollment, target, text=text, **fields)
 
 
 def make_assessment(
@@ -154,15 +180,8 @@ def make_assessment(
     **fields: Any,
 ) -> Assessment:
     """A dated Assessment row (does NOT recompute mastery; call services.mastery.recompute)."""
-    return _save(
-        Assessment(
-            course_id=enrollment.course_id,
-            enrollment_id=enrollment.id,
-            target_id=target.id,
-            score=score,
-            assessed_at=assessed_at or T0,
-            **fields,
-        )
+    return _save_for(
+        Assessment, enrollment, target, score=score, assessed_at=assessed_at or T0, **fields
     )
 
 
@@ -171,14 +190,7 @@ def make_reassessment_request(
 ) -> ReassessmentRequest:
     """A pending "ready to be assessed" request."""
     fields.setdefault("requested_at", T0)
-    return _save(
-        ReassessmentRequest(
-            course_id=enrollment.course_id,
-            enrollment_id=enrollment.id,
-            target_id=target.id,
-            **fields,
-        )
-    )
+    return _save_for(ReassessmentRequest, enrollment, target, **fields)
 
 
 def make_relearning_log(
@@ -211,15 +223,7 @@ def make_mastery_record(
     fields.setdefault("method", "decaying_average")
     fields.setdefault("details", {})
     fields.setdefault("updated_at", T0)
-    return _save(
-        MasteryRecord(
-            course_id=enrollment.course_id,
-            enrollment_id=enrollment.id,
-            target_id=target.id,
-            score=score,
-            **fields,
-        )
-    )
+    return _save_for(MasteryRecord, enrollment, target, score=score, **fields)
 
 
 def make_line_item(

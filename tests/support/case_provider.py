@@ -21,7 +21,9 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
+
+from tests.support.serving import serve_in_thread, stop_serving
 
 CASE = "/ims/case/v1p0"
 NAMESPACE = uuid.UUID("6f0c8a52-1d8e-4b4e-9a51-3c2f6a0e7d10")
@@ -207,15 +209,9 @@ class CaseProvider:
 
     def start(self) -> CaseProvider:
         """Serve in a thread."""
-        self._server = make_server(
-            "127.0.0.1", 0, self.app, threaded=True, request_handler=_QuietHandler
-        )
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        self._server, self._thread = serve_in_thread(self.app, _QuietHandler)
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server)

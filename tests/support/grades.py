@@ -11,7 +11,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 from lti_pl.extensions import db
 from lti_pl.lti.ags import ALL_SCOPES, AgsSender
 from lti_pl.models.courses import Course, Enrollment, Person
+from lti_pl.models.evidence import ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
-from lti_pl.services import grades
+from lti_pl.services import grades, outbox_delivery
 from lti_pl.services.line_items import AGGREGATE, PER_TARGET, Passback
 from tests.support.platform_emulator import PlatformEmulator
 
@@ -40,12 +41,7 @@ class GradedCourse:
         """A line item created on the emulator and recorded in the tool."""
         context = self.course.context_id
         url = f"{self.platform.url}/ags/{context}/lineitems/{label.lower().replace(' ', '-')}"
-        self.platform.line_items[url] = {
-            "id": url,
-            "label": label,
-            "scoreMaximum": 100,
-            "_context": context,
-        }
+        self.platform.put_line_item(url, label, context_id=context)
         passback = (
             Passback(PER_TARGET, target_id, (), 100.0)
             if target_id is not None
@@ -94,6 +90,53 @@ def graded_course(
     db.session.add_all(enrollments)
     db.session.commit()
     return GradedCourse(course, teacher, enrollments, platform)
+
+
+#: The claim of a launch that carries the AGS endpoint.
+AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+#: The AGS scopes a platform grants a tool that passes grades back.
+AGS_SCOPES = (
+    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
+    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
+)
+
+
+def ags_claim(
+    platform: PlatformEmulator,
+    line_item: str | None = None,
+    *,
+    scope: Iterable[str] = AGS_SCOPES,
+    context_id: str = "course-1",
+) -> dict[str, Any]:
+    """A launch's AGS endpoint claim, as keyword arguments of `platform.launch`: the context's
+    line item container and, from a link that has a column, its `lineitem`."""
+    claim = {"scope": list(scope), "lineitems": f"{platform.url}/ags/{context_id}/lineitems"}
+    if line_item is not None:
+        claim["lineitem"] = line_item
+    return {AGS_CLAIM: claim}
+
+
+def push_now(app: Flask) -> outbox_delivery.PushReport:
+    """Send the scores due now (as the grade worker would); the session then reads afresh."""
+    report = grades.push_pending(sender_for(app), now=datetime.now(UTC))
+    db.session.expire_all()
+    return report
+
+
+def evidence_assessed(
+    teacher: Any, student: Any, course_id: int, target_id: int, score: str = "2"
+) -> None:
+    """The student hands in text evidence, ready to be assessed; the teacher assesses it."""
+    student.post(
+        f"/courses/{course_id}/learn/targets/{target_id}/evidence",
+        data={"kind": "text", "text": "2 H2 + O2 -> 2 H2O", "ready": "1"},
+    )
+    request_ = db.session.scalars(select(ReassessmentRequest)).one()
+    teacher.post(
+        f"/courses/{course_id}/teach/assess/{request_.id}",
+        data={"action": "assess", "score": score, "comment": "Count the oxygen."},
+    )
 
 
 def sender_for(app: Flask, timeout: float | None = None) -> AgsSender:
@@ -239,12 +282,7 @@ def seed_course(
         items = []
         for n in range(line_items):
             url = f"{emulator.url}/ags/{context.id}/lineitems/item-{n}"
-            emulator.line_items[url] = {
-                "id": url,
-                "label": f"Target {n}",
-                "scoreMaximum": 4,
-                "_context": context.id,
-            }
+            emulator.put_line_item(url, f"Target {n}", context_id=context.id, score_maximum=4)
             items.append(
                 LineItem(
                     course_id=course.id,
@@ -266,6 +304,23 @@ def seed_course(
     return seeded
 
 
+def queue_final_score(
+    course_id: int, line_item: LineItem, enrollment: Enrollment, score: float, *, now: datetime
+) -> GradeOutboxEntry:
+    """Queue a completed, fully graded score out of 4, with no comment (flush only)."""
+    return grades.queue_score(
+        course_id=course_id,
+        line_item=line_item,
+        enrollment=enrollment,
+        score_given=score,
+        score_maximum=4.0,
+        comment="",
+        activity_progress="Completed",
+        grading_progress="FullyGraded",
+        now=now,
+    )
+
+
 def queue_scores(
     app: Flask,
     course: SeededCourse,
@@ -280,16 +335,8 @@ def queue_scores(
         items = {row.id: row for row in db.session.scalars(select(LineItem))}
         enrollments = {row.id: row for row in db.session.scalars(select(Enrollment))}
         for item_id, enrollment_id, value in scores:
-            grades.queue_score(
-                course_id=course.course_id,
-                line_item=items[item_id],
-                enrollment=enrollments[enrollment_id],
-                score_given=value,
-                score_maximum=4.0,
-                comment="",
-                activity_progress="Completed",
-                grading_progress="FullyGraded",
-                now=now,
+            queue_final_score(
+                course.course_id, items[item_id], enrollments[enrollment_id], value, now=now
             )
             count += 1
             if count % chunk == 0:

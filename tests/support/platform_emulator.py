@@ -33,7 +33,9 @@ import jwt
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.serving import WSGIRequestHandler
+
+from tests.support.serving import serve_in_thread, stop_serving
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/membership#"
@@ -265,20 +267,12 @@ class PlatformEmulator:
     # ---------------------------------------------------------------- lifecycle
     def start(self) -> PlatformEmulator:
         """Serve on a free port of 127.0.0.1 in a thread."""
-        self._server = make_server(
-            "127.0.0.1", 0, self.app, threaded=True, request_handler=_NoDelayHandler
-        )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
+        self._server, self._thread = serve_in_thread(self.app, _NoDelayHandler, poll_interval=0.02)
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_serving(self._server)
 
     @property
     def url(self) -> str:
@@ -336,6 +330,19 @@ class PlatformEmulator:
         """A line item made on the platform (by a teacher, or another tool's `client_id`)."""
         item_id = uuid.uuid4().hex[:8]
         url = f"{self.url}/ags/{context_id}/lineitems/{item_id}"
+        return self.put_line_item(
+            url,
+            label,
+            context_id=context_id,
+            score_maximum=score_maximum,
+            _client_id=client_id or self.client_id,
+            **fields,
+        )
+
+    def put_line_item(
+        self, url: str, label: str, *, context_id: str, score_maximum: float = 100, **fields: Any
+    ) -> str:
+        """The line item at `url` (one the test names, e.g. a deep-linked column), set anew."""
         with self.lock:
             self.line_items[url] = {
                 "id": url,
@@ -343,7 +350,6 @@ class PlatformEmulator:
                 "scoreMaximum": score_maximum,
                 **fields,
                 "_context": context_id,
-                "_client_id": client_id or self.client_id,
             }
         return url
 

@@ -66,22 +66,18 @@ def test_find_or_create_reuses_the_platform_line_item(app, client, platform):
     container = f"{platform.url}/ags/course-1/lineitems"
     passback = line_items.Passback(line_items.AGGREGATE, None, (), None)
 
-    first = grade_passback.find_or_create_line_item(
-        ags,
-        course_id=course.course.id,
-        line_items_url=container,
-        passback=passback,
-        label="Mastery",
-        score_maximum=100,
-    )
-    second = grade_passback.find_or_create_line_item(
-        ags,
-        course_id=course.course.id,
-        line_items_url=container,
-        passback=passback,
-        label="Mastery",
-        score_maximum=100,
-    )
+    def find_or_create():
+        return grade_passback.find_or_create_line_item(
+            ags,
+            course_id=course.course.id,
+            line_items_url=container,
+            passback=passback,
+            label="Mastery",
+            score_maximum=100,
+        )
+
+    first = find_or_create()
+    second = find_or_create()
 
     assert first is not None
     assert second is not None

@@ -4,46 +4,30 @@ custom parameters naming targets. Its teacher says once what the column holds; g
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from sqlalchemy import select
 
 from lti_pl.extensions import db
 from lti_pl.models.courses import ResourceLink
-from lti_pl.models.evidence import ReassessmentRequest
 from lti_pl.models.grades import LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grades
-from tests.support.grades import course_id_from, sender_for
+from tests.support.grades import ags_claim, course_id_from, evidence_assessed, push_now
 
 pytestmark = pytest.mark.platform_profiles("moodle", "canvas")
 
-AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-SCOPES = [
-    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-]
 LINK = "hand-placed-1"
 
 
 def hand_placed(platform, column: str) -> dict:
     """The claims of a launch of the hand-placed activity: a `lineitem`, no custom targets."""
-    return {
-        "resource_link_id": LINK,
-        "custom": {},
-        AGS: {
-            "scope": SCOPES,
-            "lineitems": f"{platform.url}/ags/course-1/lineitems",
-            "lineitem": column,
-        },
-    }
+    return {"resource_link_id": LINK, "custom": {}, **ags_claim(platform, column)}
 
 
-def push(app) -> None:
-    grades.push_pending(sender_for(app), now=datetime.now(UTC))
-    db.session.expire_all()
+def placed_link() -> ResourceLink:
+    """The tool's record of the hand-placed link."""
+    return db.session.scalars(
+        select(ResourceLink).where(ResourceLink.resource_link_id == LINK)
+    ).one()
 
 
 def assessed_course(app, client, platform, column: str):
@@ -56,16 +40,8 @@ def assessed_course(app, client, platform, column: str):
     targets = list(db.session.scalars(select(LearningTarget).order_by(LearningTarget.id)))
     student = app.test_client()
     platform.launch(student, role="Learner", user_id="student-1")
-    student.post(
-        f"/courses/{course_id}/learn/targets/{targets[0].id}/evidence",
-        data={"kind": "text", "text": "2 H2 + O2 -> 2 H2O", "ready": "1"},
-    )
-    request_ = db.session.scalars(select(ReassessmentRequest)).one()
-    client.post(
-        f"/courses/{course_id}/teach/assess/{request_.id}",
-        data={"action": "assess", "score": "2", "comment": "Count the oxygen."},
-    )
-    push(app)
+    evidence_assessed(client, student, course_id, targets[0].id)
+    push_now(app)
     return course_id, targets, student
 
 
@@ -78,9 +54,7 @@ def test_teacher_says_what_the_column_holds_and_current_grades_arrive(app, clien
         client, role="Instructor", user_id="teacher-1", **hand_placed(platform, column)
     )
 
-    link = db.session.scalars(
-        select(ResourceLink).where(ResourceLink.resource_link_id == LINK)
-    ).one()
+    link = placed_link()
     setup_url = f"/courses/{course_id}/teach/links/{link.id}/grades"
     assert launched.status_code == 303
     assert launched.headers["Location"].split("?")[0] == setup_url
@@ -93,7 +67,7 @@ def test_teacher_says_what_the_column_holds_and_current_grades_arrive(app, clien
     assert saved.status_code == 303
     item = db.session.scalars(select(LineItem).where(LineItem.url == column)).one()
     assert (item.passback_mode, item.target_id) == ("target", targets[0].id)
-    push(app)
+    push_now(app)
     assert platform.gradebook(column) == {"student-1": 70.0}  # the grade given before setup
 
     # The choice survives later launches (they overwrite the link's custom parameters).
@@ -111,15 +85,13 @@ def test_overall_mastery_column_gets_the_course_grade(app, client, platform):
     column = platform.add_line_item("course-1", "Mastery (added by hand)")
     course_id, _targets, _student = assessed_course(app, client, platform, column)
     platform.launch(client, role="Instructor", user_id="teacher-1", **hand_placed(platform, column))
-    link = db.session.scalars(
-        select(ResourceLink).where(ResourceLink.resource_link_id == LINK)
-    ).one()
+    link = placed_link()
 
     client.post(f"/courses/{course_id}/teach/links/{link.id}/grades", data={"choice": "aggregate"})
 
     item = db.session.scalars(select(LineItem).where(LineItem.url == column)).one()
     assert item.passback_mode == "aggregate"
-    push(app)
+    push_now(app)
     assert list(platform.gradebook(column)) == ["student-1"]
     assert platform.gradebook(column)["student-1"] is not None
 
@@ -128,9 +100,7 @@ def test_several_targets_needs_two_and_says_so(app, client, platform):
     column = platform.add_line_item("course-1", "Two targets")
     course_id, targets, _student = assessed_course(app, client, platform, column)
     platform.launch(client, role="Instructor", user_id="teacher-1", **hand_placed(platform, column))
-    link = db.session.scalars(
-        select(ResourceLink).where(ResourceLink.resource_link_id == LINK)
-    ).one()
+    link = placed_link()
     url = f"/courses/{course_id}/teach/links/{link.id}/grades"
 
     refused = client.post(url, data={"choice": "several", "target_ids": [str(targets[0].id)]})

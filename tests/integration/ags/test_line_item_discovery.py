@@ -9,7 +9,6 @@ students' current grades are queued for it, and the emulator's gradebook receive
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -19,15 +18,14 @@ from lti_pl.jobs.line_item_discovery import discover_line_item
 from lti_pl.lti.ags import ALL_SCOPES
 from lti_pl.models.courses import ResourceLink
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
-from lti_pl.services import grades, line_items, outbox_delivery
+from lti_pl.services import line_items
 from tests.support.builders import make_mastery_record, make_target
-from tests.support.grades import GradedCourse, graded_course, sender_for
+from tests.support.grades import GradedCourse, ags_claim, graded_course, push_now
 from tests.support.platform_emulator import Fault
 
 # The grade, deep-linking, roster and launch suites run against every platform profile.
 pytestmark = pytest.mark.platform_profiles
 
-AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
 LINK = "link-target"
 
 
@@ -54,26 +52,17 @@ def course(client, platform) -> Course:
 
 def launch_link(app, platform, target_id: int, *, line_item_url: str | None = None):
     """student-2 launches the deep-linked link of `target` (with or without `lineitem`)."""
-    claim = {"scope": list(ALL_SCOPES), "lineitems": f"{platform.url}/ags/course-1/lineitems"}
-    if line_item_url:
-        claim["lineitem"] = line_item_url
     response = platform.launch(
         app.test_client(),
         role="Learner",
         user_id="student-2",
         resource_link_id=LINK,
         custom={"lti_pl_target": str(target_id)},
-        **{AGS: claim},
+        **ags_claim(platform, line_item_url or None, scope=ALL_SCOPES),
     )
     assert response.status_code == 303, response.get_data(as_text=True)
     db.session.expire_all()
     return response
-
-
-def push(app) -> outbox_delivery.PushReport:
-    report = grades.push_pending(sender_for(app), now=datetime.now(UTC))
-    db.session.expire_all()
-    return report
 
 
 def emulator_items(platform) -> list[dict]:
@@ -82,12 +71,7 @@ def emulator_items(platform) -> list[dict]:
 
 def test_first_launch_with_a_lineitem_claim_sends_the_grades_given_before(app, platform, course):
     url = f"{platform.url}/ags/course-1/lineitems/phase"
-    platform.line_items[url] = {
-        "id": url,
-        "label": "Phase",
-        "scoreMaximum": 10,
-        "_context": "course-1",
-    }
+    platform.put_line_item(url, "Phase", context_id="course-1", score_maximum=10)
 
     launch_link(app, platform, course.target_id, line_item_url=url)
 
@@ -95,7 +79,7 @@ def test_first_launch_with_a_lineitem_claim_sends_the_grades_given_before(app, p
     assert (item.passback_mode, item.target_id) == (line_items.PER_TARGET, course.target_id)
     queued = db.session.scalars(select(GradeOutboxEntry)).all()
     assert [e.enrollment_id for e in queued] == [course.graded_student_id]  # only graded students
-    assert push(app).sent == 1
+    assert push_now(app).sent == 1
     score = platform.final_scores(url)["student-0"]
     assert score["scoreGiven"] == pytest.approx(85.0)  # the converted grade on a 100 maximum
     assert (score["activityProgress"], score["gradingProgress"]) == ("Completed", "FullyGraded")
@@ -115,7 +99,7 @@ def test_launch_without_a_lineitem_claim_creates_the_column_and_sends_grades(app
     assert column["resourceLinkId"] == LINK
     item = db.session.scalars(select(LineItem)).one()
     assert (item.url, item.target_id, item.from_launch) == (column["id"], course.target_id, False)
-    assert push(app).sent == 1
+    assert push_now(app).sent == 1
     assert platform.final_scores(column["id"])["student-0"]["scoreGiven"] == pytest.approx(85.0)
 
     # Launching again (after the throttle) finds the row it recorded: no second column.
@@ -129,30 +113,24 @@ def test_launch_without_a_lineitem_claim_creates_the_column_and_sends_grades(app
 
 def test_launch_without_a_claim_finds_the_column_the_platform_already_has(app, platform, course):
     url = f"{platform.url}/ags/course-1/lineitems/made-by-deep-linking"
-    platform.line_items[url] = {
-        "id": url,
-        "label": "Phase diagrams",
-        "scoreMaximum": 4,
-        "tag": line_items.target_tag(course.target_id),
-        "resourceId": str(course.target_id),
-        "resourceLinkId": LINK,
-        "_context": "course-1",
-    }
+    platform.put_line_item(
+        url,
+        "Phase diagrams",
+        context_id="course-1",
+        score_maximum=4,
+        tag=line_items.target_tag(course.target_id),
+        resourceId=str(course.target_id),
+        resourceLinkId=LINK,
+    )
     other = f"{platform.url}/ags/course-1/lineitems/unrelated"
-    platform.line_items[other] = {
-        "id": other,
-        "label": "Quiz",
-        "scoreMaximum": 10,
-        "tag": "quiz",
-        "_context": "course-1",
-    }
+    platform.put_line_item(other, "Quiz", context_id="course-1", score_maximum=10, tag="quiz")
 
     launch_link(app, platform, course.target_id)
 
     assert len(emulator_items(platform)) == 2  # nothing created
     item = db.session.scalars(select(LineItem)).one()
     assert (item.url, item.score_maximum) == (url, 4.0)
-    push(app)
+    push_now(app)
     assert platform.final_scores(url)["student-0"]["scoreGiven"] == pytest.approx(3.4)
 
 
@@ -178,7 +156,7 @@ def test_an_lms_failure_during_discovery_keeps_the_launch_and_retries_later(app,
     ).one()
     assert discover_line_item(app, course.id, link.id).startswith("line item")
     assert len(emulator_items(platform)) == 1
-    assert push(app).sent == 1
+    assert push_now(app).sent == 1
 
 
 def test_an_aggregate_link_gets_the_mean_of_the_targets_it_covers(app, platform, course):
@@ -196,13 +174,13 @@ def test_an_aggregate_link_gets_the_mean_of_the_targets_it_covers(app, platform,
         user_id="student-2",
         resource_link_id="link-unit",
         custom={"lti_pl_targets": covered},
-        **{AGS: {"scope": list(ALL_SCOPES), "lineitems": f"{platform.url}/ags/course-1/lineitems"}},
+        **ags_claim(platform, scope=ALL_SCOPES),
     )
     assert response.status_code == 303
 
     [column] = emulator_items(platform)
     assert (column["tag"], column["resourceLinkId"]) == (line_items.AGGREGATE, "link-unit")
-    assert push(app).sent == 1
+    assert push_now(app).sent == 1
     score = platform.final_scores(column["id"])["student-0"]
     assert score["scoreGiven"] == pytest.approx(77.5)  # (85 + 70) / 2; the third is not covered
     assert score["comment"] == "Mastery over 2 assessed targets: 1 mastered."

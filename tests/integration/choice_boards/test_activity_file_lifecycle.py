@@ -226,12 +226,19 @@ def test_deleting_a_board_needs_the_confirmation(app, client, db_session):
     assert stored_file(app, activity.stored_name).is_file()
 
 
-def test_a_copy_keeps_the_files_it_shares_until_the_last_board_goes(app, client, db_session):
+def board_and_its_copy(app, client):
+    """A teacher's board with files, copied into its course: (course, board, its first activity,
+    the answer to the copy)."""
     course = make_course()
     sign_in(client, make_teacher(course))
     board, (activity, _) = board_with_files(app, client, course)
     copied = client.post(f"{board_url(board)}/duplicate", data={"to_course_id": str(course.id)})
     assert copied.status_code == 303
+    return course, board, activity, copied
+
+
+def test_a_copy_keeps_the_files_it_shares_until_the_last_board_goes(app, client, db_session):
+    course, board, activity, copied = board_and_its_copy(app, client)
     copy_id = int(copied.headers["Location"].rstrip("/").rsplit("/", 1)[1])
     copy = db.session.get(ChoiceBoard, copy_id)
     assert copy.activities[0].stored_name == activity.stored_name
@@ -245,11 +252,7 @@ def test_a_copy_keeps_the_files_it_shares_until_the_last_board_goes(app, client,
 
 
 def test_deleting_an_activity_keeps_a_file_its_copy_uses(app, client, db_session):
-    course = make_course()
-    sign_in(client, make_teacher(course))
-    board, (activity, _) = board_with_files(app, client, course)
-    copied = client.post(f"{board_url(board)}/duplicate", data={"to_course_id": str(course.id)})
-    assert copied.status_code == 303
+    _course, board, activity, _copied = board_and_its_copy(app, client)
 
     answer = client.post(f"{board_url(board)}/activities/{activity.id}/delete")
 

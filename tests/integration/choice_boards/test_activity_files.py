@@ -46,6 +46,16 @@ def post_activity(client, board, name, content, activity_id=None):
     )
 
 
+def teacher_uploaded(client, name: str, **board_fields):
+    """A teacher of a new course adds an activity with the PDF `name` to a new board:
+    (course, board)."""
+    course = make_course()
+    board = make_board(course, **board_fields)
+    sign_in(client, make_teacher(course))
+    assert post_activity(client, board, name, PDF).status_code == 303
+    return course, board
+
+
 def field_error(html: str) -> str:
     """The message in the error paragraph right after the file input."""
     after_input = html.split('id="file" name="file"', 1)[1]
@@ -93,10 +103,7 @@ def test_teacher_uploads_a_pdf_and_students_download_the_exact_bytes(app, client
 
 
 def test_replacing_and_removing_the_file(app, client, db_session):
-    course = make_course()
-    board = make_board(course, choose_n=1)
-    sign_in(client, make_teacher(course))
-    assert post_activity(client, board, "one.pdf", PDF).status_code == 303
+    course, board = teacher_uploaded(client, "one.pdf", choose_n=1)
     activity_id = board.activities[0].id
     first = db.session.get(Activity, activity_id).stored_name
     folder = Path(activity_files_folder(app.config["LTI_PL_UPLOAD_FOLDER"]))
@@ -160,10 +167,7 @@ def test_a_board_rule_refusing_the_activity_keeps_no_file(app, client, db_sessio
 
 
 def test_a_student_of_another_course_gets_404(app, client, db_session):
-    course = make_course()
-    board = make_board(course, choose_n=1)
-    sign_in(client, make_teacher(course))
-    assert post_activity(client, board, "handout.pdf", PDF).status_code == 303
+    _course, board = teacher_uploaded(client, "handout.pdf", choose_n=1)
     activity_id = board.activities[0].id
 
     other = make_student(make_course())
@@ -174,10 +178,7 @@ def test_a_student_of_another_course_gets_404(app, client, db_session):
 
 
 def test_students_do_not_get_files_of_draft_boards(app, client, db_session):
-    course = make_course()
-    board = make_board(course, is_published=False)
-    sign_in(client, make_teacher(course))
-    assert post_activity(client, board, "handout.pdf", PDF).status_code == 303
+    course, board = teacher_uploaded(client, "handout.pdf", is_published=False)
     file_url = f"/courses/{course.id}/learn/activities/{board.activities[0].id}/file"
     assert client.get(file_url).status_code == 200
     student = sign_in(app.test_client(), make_student(course))

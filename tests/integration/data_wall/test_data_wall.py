@@ -4,9 +4,8 @@ bulk dial changes, a constant number of queries, and who may see it."""
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lti_pl.domain.mastery import CALCULATION_METHODS
 from lti_pl.extensions import db
@@ -18,21 +17,7 @@ from tests.support.builders import (
     make_student,
 )
 from tests.support.choice_builders import assess, course, enrollment_of, launch, make_targets
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    engine = db.engine
-    event.listen(engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", before)
+from tests.support.queries import count_queries
 
 
 def populate(course_row, students: int, targets: int = 4) -> None:

@@ -8,12 +8,11 @@ import re
 from sqlalchemy import insert
 
 from lti_pl.extensions import db
-from lti_pl.models.courses import Enrollment, Person
 from lti_pl.models.evidence import MasteryRecord
 from lti_pl.models.profiles import StationPlanRecord
-from tests.integration.data_wall.test_data_wall import count_queries
-from tests.support.builders import make_mastery_record, make_student
+from tests.support.builders import add_students, make_mastery_record, make_student
 from tests.support.choice_builders import course, enrollment_of, launch, make_targets
+from tests.support.queries import count_queries
 
 ROW_NAME = re.compile(
     r'<th scope="row"><input[^>]+><label[^>]+>[^<]+</label> <a href="[^"]+">([^<]+)</a>'
@@ -23,22 +22,9 @@ ROW_NAME = re.compile(
 def fill(course_row, students: int, targets: int) -> list[int]:
     """`students` x `targets` with a mastery record on 85% of the cells; returns enrollment ids."""
     rows = make_targets(course_row, targets)
-    people = [
-        Person(
-            issuer="https://lms.test",
-            subject=f"c{course_row.id}-{n}",
-            name=f"Student {n:03d}",
-        )
-        for n in range(students)
-    ]
-    db.session.add_all(people)
-    db.session.flush()
-    enrollments = [
-        Enrollment(course_id=course_row.id, person_id=p.id, role="student", section=f"P{n % 4 + 1}")
-        for n, p in enumerate(people)
-    ]
-    db.session.add_all(enrollments)
-    db.session.flush()
+    enrollments = add_students(
+        course_row.id, students, issuer="https://lms.test", subject_prefix=f"c{course_row.id}-"
+    )
     values = []
     for n, student in enumerate(enrollments):
         for i, target in enumerate(rows):

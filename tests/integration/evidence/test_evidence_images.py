@@ -14,14 +14,20 @@ from tests.support.builders import make_course, make_student, make_target, make_
 PDF = b"%PDF-1.4\n" + b"0" * 64
 
 
-def test_an_image_is_shown_in_the_page_and_served_inline_with_its_type(app, client, db_session):
+def uploaded(client, name: str, data: bytes):
+    """A student of a new course uploads `name`: (course, the evidence, the target's page)."""
     course = make_course()
     student, target = make_student(course), make_target(course)
     sign_in(client, student)
-    assert upload(client, student, target, "drawing.png", PNG).status_code == 303
+    assert upload(client, student, target, name, data).status_code == 303
     evidence = db.session.scalars(select(Evidence)).one()
-
     page = client.get(f"/courses/{course.id}/learn/targets/{target.id}").get_data(as_text=True)
+    return course, evidence, page
+
+
+def test_an_image_is_shown_in_the_page_and_served_inline_with_its_type(app, client, db_session):
+    course, evidence, page = uploaded(client, "drawing.png", PNG)
+
     image_url = f"/courses/{course.id}/learn/evidence/{evidence.id}/image"
     shown = rf'<img src="{re.escape(image_url)}[^"]*" alt="Image evidence: drawing.png"'
     assert re.search(shown, page)
@@ -44,12 +50,7 @@ def test_an_image_is_shown_in_the_page_and_served_inline_with_its_type(app, clie
 
 
 def test_a_file_that_is_not_a_raster_image_is_never_served_inline(app, client, db_session):
-    course = make_course()
-    student, target = make_student(course), make_target(course)
-    sign_in(client, student)
-    assert upload(client, student, target, "essay.pdf", PDF).status_code == 303
-    evidence = db.session.scalars(select(Evidence)).one()
-    page = client.get(f"/courses/{course.id}/learn/targets/{target.id}").get_data(as_text=True)
+    course, evidence, page = uploaded(client, "essay.pdf", PDF)
     assert "<img" not in page
     refused = client.get(f"/courses/{course.id}/learn/evidence/{evidence.id}/image")
     assert refused.status_code == 404

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 
 from lti_pl.extensions import db
@@ -11,25 +9,12 @@ from lti_pl.lti.ags import CANVAS_SUBMISSION
 from lti_pl.models.evidence import MasteryRecord, ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry, LineItem
 from lti_pl.models.targets import LearningTarget
-from lti_pl.services import grades
-from tests.support.grades import sender_for
-
-AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-SCOPES = [
-    "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly",
-    "https://purl.imsglobal.org/spec/lti-ags/scope/score",
-]
+from tests.support.grades import ags_claim, push_now
 
 
 def course_id_of(response) -> int:
     assert response.status_code == 303, response.get_data(as_text=True)
     return int(response.headers["Location"].split("/courses/")[1].split("/")[0])
-
-
-def push(app) -> None:
-    grades.push_pending(sender_for(app), now=datetime.now(UTC))
-    db.session.expire_all()
 
 
 def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
@@ -51,12 +36,7 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
     # The LMS has a gradebook column for that target (as Deep Linking would have made it); the
     # student launches the deep-linked resource link, whose AGS claim names the column.
     line_item_url = f"{platform.url}/ags/course-1/lineitems/target1"
-    platform.line_items[line_item_url] = {
-        "id": line_item_url,
-        "label": "Balance equations",
-        "scoreMaximum": 100,
-        "_context": "course-1",
-    }
+    platform.put_line_item(line_item_url, "Balance equations", context_id="course-1")
     student = app.test_client()
     launched = platform.launch(
         student,
@@ -65,13 +45,7 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
         name="Sam Student",
         resource_link_id="link-target-1",
         custom={"lti_pl_target": str(target.id)},
-        **{
-            AGS: {
-                "scope": SCOPES,
-                "lineitems": f"{platform.url}/ags/course-1/lineitems",
-                "lineitem": line_item_url,
-            }
-        },
+        **ags_claim(platform, line_item_url),
     )
     assert course_id_of(launched) == course_id
     item = db.session.scalars(select(LineItem).where(LineItem.url == line_item_url)).one()
@@ -92,7 +66,7 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
     ready = db.session.scalars(select(ReassessmentRequest)).one()
     assert ready.status == "pending"
     assert not ready.is_reassessment
-    push(app)
+    push_now(app)
     waiting = platform.final_scores(line_item_url)["student-1"]
     assert (waiting["activityProgress"], waiting["gradingProgress"]) == ("Submitted", "Pending")
     # The hand-in is a submission (Canvas: a new attempt, shown with its time in SpeedGrader).
@@ -115,7 +89,7 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
     record = db.session.scalars(select(MasteryRecord)).one()
     assert (record.score, record.label, record.grade) == (2.0, "Near Mastery", 70.0)
 
-    push(app)
+    push_now(app)
     score = platform.final_scores(line_item_url)["student-1"]
     assert score["scoreGiven"] == 70.0
     assert score["scoreMaximum"] == 100
@@ -143,7 +117,7 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
         ).status_code
         == 303
     )
-    push(app)
+    push_now(app)
     record = db.session.scalars(select(MasteryRecord)).one()
     assert record.is_mastered
     assert record.label == "Mastery"

@@ -10,7 +10,7 @@ from lti_pl.extensions import db
 from lti_pl.models.grades import GradeOutboxEntry, OutboxStatus
 from lti_pl.models.jobs import JobProgress
 from lti_pl.services import grades, job_progress
-from tests.support.grades import course_id_from, graded_course, sender_for
+from tests.support.grades import course_id_from, graded_course, queue_final_score, sender_for
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 JSON = {"Accept": "application/json"}
@@ -107,25 +107,10 @@ def test_resending_failed_scores_shows_how_many_were_sent(app, client, platform)
     item = course.line_item()
     del platform.line_items[item.url]  # deleted in the LMS: every send fails
     for student in course.students:
-        grades.queue_score(
-            course_id=course.course.id,
-            line_item=item,
-            enrollment=student,
-            score_given=3.0,
-            score_maximum=4.0,
-            comment="",
-            activity_progress="Completed",
-            grading_progress="FullyGraded",
-            now=NOW,
-        )
+        queue_final_score(course.course.id, item, student, 3.0, now=NOW)
     db.session.commit()
     grades.push_pending(sender_for(app), now=NOW)
-    platform.line_items[item.url] = {
-        "id": item.url,
-        "label": "x",
-        "scoreMaximum": 100,
-        "_context": course.course.context_id,
-    }
+    platform.put_line_item(item.url, "x", context_id=course.course.context_id)
 
     assert client.post(f"/courses/{course.course.id}/teach/grades/retry-all").status_code == 303
     db.session.expire_all()

@@ -13,7 +13,7 @@ from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.grades import GradeOutboxEntry, LineItem, OutboxStatus
 from lti_pl.services import grades, outbox_claims, outbox_delivery
-from tests.support.grades import graded_course, sender_for
+from tests.support.grades import graded_course, queue_final_score, sender_for
 from tests.support.platform_emulator import Fault
 
 # The grade, deep-linking, roster and launch suites run against every platform profile.
@@ -154,12 +154,7 @@ def test_client_error_fails_with_reason_and_teacher_can_retry(app, client, platf
     assert "no longer exists" in text
     assert "Student 0000" in text
 
-    platform.line_items[item.url] = {
-        "id": item.url,
-        "label": "x",
-        "scoreMaximum": 100,
-        "_context": course.course.context_id,
-    }
+    platform.put_line_item(item.url, "x", context_id=course.course.context_id)
     answer = client.post(f"/courses/{course.course.id}/teach/grades/{entry.id}/retry")
     assert answer.status_code == 303
     db.session.expire_all()
@@ -296,15 +291,11 @@ def test_thousand_scores_through_a_faulty_platform_arrive_exactly_once(app, clie
                 if round_ == 1 and rng.random() < 0.7:
                     continue  # a second, newer score for about 30 % of them
                 value = float(rng.randint(0, 4))
-                grades.queue_score(
-                    course_id=course_id,
-                    line_item=db.session.get(LineItem, item_id),
-                    enrollment=db.session.get(Enrollment, enrollment_id),
-                    score_given=value,
-                    score_maximum=4.0,
-                    comment="",
-                    activity_progress="Completed",
-                    grading_progress="FullyGraded",
+                queue_final_score(
+                    course_id,
+                    db.session.get(LineItem, item_id),
+                    db.session.get(Enrollment, enrollment_id),
+                    value,
                     now=now,
                 )
                 expected[(url, subject)] = value

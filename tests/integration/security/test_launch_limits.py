@@ -32,9 +32,11 @@ def per_two_minutes(rate: str) -> float:
     return item.amount * 120 / item.get_expiry()
 
 
-def invalid_login(client: Any, platform: PlatformEmulator, **environ: Any) -> int:
+def invalid_login(
+    client: Any, platform: PlatformEmulator, headers: dict[str, str] | None = None, **environ: Any
+) -> int:
     params = platform.login_params(TOOL) | {"iss": "https://unknown.example"}
-    return client.post("/lti/login", data=params, environ_base=environ).status_code
+    return client.post("/lti/login", data=params, headers=headers, environ_base=environ).status_code
 
 
 def test_default_budgets_let_a_school_through_and_count_only_refusals_per_address():
@@ -117,20 +119,18 @@ def test_a_forged_forwarded_for_does_not_choose_the_limiter_key_by_default(
         LTI_PL_PROXY_HOPS=config["LTI_PL_PROXY_HOPS"],
     )
     client = app.test_client()
-    statuses = []
-    for n in range(5):
-        params = platform.login_params(TOOL) | {"iss": "https://unknown.example"}
-        headers = {"X-Forwarded-For": f"{forged}{n}"}
-        statuses.append(client.post("/lti/login", data=params, headers=headers).status_code)
+    statuses = [
+        invalid_login(client, platform, headers={"X-Forwarded-For": f"{forged}{n}"})
+        for n in range(5)
+    ]
     assert statuses == [400, 400, 400, 429, 429]
 
 
 def test_forwarded_for_is_trusted_when_a_proxy_is_configured(test_config, db_session, platform):
     app = limited_app(test_config, LTI_PL_RATE_LIMIT_FAILED="2/minute", LTI_PL_PROXY_HOPS=1)
     client = app.test_client()
-    statuses = []
-    for n in range(4):
-        params = platform.login_params(TOOL) | {"iss": "https://unknown.example"}
-        headers = {"X-Forwarded-For": f"10.0.0.{n}"}
-        statuses.append(client.post("/lti/login", data=params, headers=headers).status_code)
+    statuses = [
+        invalid_login(client, platform, headers={"X-Forwarded-For": f"10.0.0.{n}"})
+        for n in range(4)
+    ]
     assert statuses == [400] * 4  # each client behind the proxy has its own budget

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from lti_pl.extensions import db
 from lti_pl.services import standards, standards_import
-from tests.integration.data_wall.test_data_wall import count_queries
 from tests.support.builders import (
     T0,
     make_course,
@@ -20,6 +19,7 @@ from tests.support.builders import (
     sign_in,
 )
 from tests.support.case_provider import item_id, math_package
+from tests.support.queries import count_queries
 
 ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
 

@@ -3,7 +3,7 @@
 import random
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lti_pl.extensions import db
 from lti_pl.models.standards import ReadinessFit
@@ -22,6 +22,7 @@ from tests.support.builders import (
     sign_in,
 )
 from tests.support.case_provider import item_id
+from tests.support.queries import count_queries
 
 ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
 
@@ -125,13 +126,8 @@ def test_queue_readiness_uses_a_fixed_number_of_queries(client):
     sign_in(client, teacher)
 
     def count(_students):
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as statements:
             readiness.course_readiness(course)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
 
     small = count(15)
