@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from lti_pl.lti.service_connector import LtiServiceConnector, ServiceError
+from lti_pl.lti.service_connector import LtiServiceConnector, ServiceError, ServiceResponse
 from lti_pl.lti.tool_config import DatabaseToolConf, RegistrationRecord
 from lti_pl.stores import Store
 
@@ -106,6 +106,17 @@ class AgsClient:
         return sorted(granted) if needed in granted else [needed]
 
     # line items ------------------------------------------------------------------
+    def _send_line_item(self, method: str, url: str, body: dict[str, Any]) -> ServiceResponse:
+        """POST or PUT a line item's JSON (sent and answered as a line item)."""
+        return self.connector.request(
+            method,
+            url,
+            self._scopes(SCOPE_LINEITEM),
+            json_body=body,
+            content_type=LINEITEM_TYPE,
+            accept=LINEITEM_TYPE,
+        )
+
     def create_line_item(
         self,
         line_items_url: str,
@@ -124,14 +135,7 @@ class AgsClient:
             body["tag"] = tag
         if resource_link_id:
             body["resourceLinkId"] = resource_link_id
-        answer = self.connector.request(
-            "POST",
-            line_items_url,
-            self._scopes(SCOPE_LINEITEM),
-            json_body=body,
-            content_type=LINEITEM_TYPE,
-            accept=LINEITEM_TYPE,
-        )
+        answer = self._send_line_item("POST", line_items_url, body)
         if not isinstance(answer.body, dict) or not isinstance(answer.body.get("id"), str):
             raise ServiceError("The LMS did not return the new line item.", kind="transient")
         return answer.body
@@ -181,14 +185,7 @@ class AgsClient:
         """PUT the line item with `changes` merged into its current JSON."""
         current = self.get_line_item(url)
         body = {**current, **changes, "id": url}
-        answer = self.connector.request(
-            "PUT",
-            url,
-            self._scopes(SCOPE_LINEITEM),
-            json_body=body,
-            content_type=LINEITEM_TYPE,
-            accept=LINEITEM_TYPE,
-        )
+        answer = self._send_line_item("PUT", url, body)
         return answer.body if isinstance(answer.body, dict) else body
 
     def delete_line_item(self, url: str) -> None:

@@ -65,14 +65,20 @@ def private_pem(key: ToolKey, secret: str | None = None) -> str:
         ) from error
 
 
-def generate_key(now: datetime) -> ToolKey:
-    """A new 2048-bit RSA key with a random kid (not yet added to the session)."""
+def new_private_key() -> tuple[rsa.RSAPrivateKey, str]:
+    """A fresh 2048-bit RSA private key and its unencrypted PKCS #8 PEM."""
     private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     ).decode()
+    return private, pem
+
+
+def generate_key(now: datetime) -> ToolKey:
+    """A new 2048-bit RSA key with a random kid (not yet added to the session)."""
+    _, pem = new_private_key()
     kid = uuid.uuid4().hex
     public = RSAKey.import_key(pem).as_dict(private=False)
     jwk = {m: public[m] for m in PUBLIC_MEMBERS} | {"kid": kid, "alg": "RS256", "use": "sig"}

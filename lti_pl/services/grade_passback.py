@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Unpack
 
 from sqlalchemy import select
 
@@ -31,7 +32,13 @@ from lti_pl.services import aggregates
 from lti_pl.services import line_items as columns
 from lti_pl.services.courses import course_policy
 from lti_pl.services.grades import queue_score
-from lti_pl.services.line_items import PER_TARGET, Passback, save_line_item, tag_and_resource_id
+from lti_pl.services.line_items import (
+    PER_TARGET,
+    LineItemArgs,
+    Passback,
+    save_line_item,
+    tag_and_resource_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -206,32 +213,14 @@ def mark_pending(enrollment: Enrollment, target: LearningTarget, *, now: datetim
 
 
 def record_line_item(
-    *,
-    course_id: int,
-    url: str,
-    passback: Passback,
-    label: str = "",
-    resource_id: str = "",
-    tag: str = "",
-    resource_link_id: str = "",
-    from_launch: bool = True,
-    now: datetime | None = None,
+    *, now: datetime | None = None, **line_item: Unpack[LineItemArgs]
 ) -> LineItem | None:
     """Create or update the LineItem row of a URL; None when its target is not in the course.
 
     A new row gets the students' current grades queued (`send_current_grades`): grades given
     before the column was known reach it too.
     """
-    saved = save_line_item(
-        course_id=course_id,
-        url=url,
-        passback=passback,
-        label=label,
-        resource_id=resource_id,
-        tag=tag,
-        resource_link_id=resource_link_id,
-        from_launch=from_launch,
-    )
+    saved = save_line_item(**line_item)
     if saved is None:
         return None
     item, created = saved

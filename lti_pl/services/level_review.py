@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lti_pl.domain.errors import NotAllowedError, NotFoundError
+from lti_pl.domain.errors import NotAllowedError
 from lti_pl.domain.evidence_order import work_date
 from lti_pl.domain.targets import MasteryScale
-from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
 from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services import audit, descriptors, mastery, overrides, relearning
 from lti_pl.services.courses import course_scale
+from lti_pl.services.enrollments import student_in_course
 from lti_pl.services.reassessment import assessments_for, evidence_for
 from lti_pl.services.targets import target_in_course
 
@@ -58,9 +58,7 @@ def review(actor: Enrollment, student_id: int, target_id: int) -> LevelReview:
     """
     if actor.role != "teacher":
         raise NotAllowedError("Only teachers see this page.")
-    student = db.session.get(Enrollment, student_id)
-    if student is None or student.course_id != actor.course_id or student.role != "student":
-        raise NotFoundError("This student is not in this course.")
+    student = student_in_course(actor.course_id, student_id)
     target = target_in_course(actor.course_id, target_id)
     assessments = assessments_for(student.id, target.id)
     scale = course_scale(actor.course)

@@ -8,6 +8,7 @@ learning target's grade). Deep-linked links name them in custom parameters (`lti
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict
 
 from sqlalchemy import select
 
@@ -126,6 +127,19 @@ def valid_targets(course_id: int, ids: list[int]) -> list[int]:
             )
         )
     )
+
+
+class LineItemArgs(TypedDict):
+    """`save_line_item`'s arguments, for a caller that passes them on (`record_line_item`)."""
+
+    course_id: int
+    url: str
+    passback: Passback
+    label: NotRequired[str]
+    resource_id: NotRequired[str]
+    tag: NotRequired[str]
+    resource_link_id: NotRequired[str]
+    from_launch: NotRequired[bool]
 
 
 def save_line_item(

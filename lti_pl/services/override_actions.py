@@ -18,6 +18,7 @@ from lti_pl.models.courses import Enrollment
 from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services import audit, mastery, overrides
 from lti_pl.services.courses import course_scale
+from lti_pl.services.enrollments import student_in_course
 from lti_pl.services.targets import target_in_course
 
 logger = logging.getLogger(__name__)
@@ -29,10 +30,7 @@ def _teacher(actor: Enrollment) -> None:
 
 
 def _student(actor: Enrollment, student_id: int) -> Enrollment:
-    student = db.session.get(Enrollment, student_id)
-    if student is None or student.course_id != actor.course_id or student.role != "student":
-        raise NotFoundError("This student is not in this course.")
-    return student
+    return student_in_course(actor.course_id, student_id)
 
 
 def set_override(

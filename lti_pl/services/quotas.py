@@ -6,7 +6,7 @@ is removed again by the caller's error path, so the refusal leaves nothing behin
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.extensions import db
@@ -37,27 +37,26 @@ def check_evidence_quota(
         InvalidInputError: field "file", saying how much is used and what to do.
     """
     if student_quota > 0:
-        used = db.session.scalar(
-            select(func.coalesce(func.sum(Evidence.size), 0)).where(
-                Evidence.enrollment_id == actor.id
-            )
-        )
-        if int(used or 0) + new_bytes > student_quota:
+        used = _bytes_used(Evidence.enrollment_id == actor.id)
+        if used + new_bytes > student_quota:
             raise InvalidInputError(
                 f"Your files in this course would take more than your {_size(student_quota)} "
-                f"(you use {_size(int(used or 0))}). Submit a link or text instead, or ask your "
+                f"(you use {_size(used)}). Submit a link or text instead, or ask your "
                 "teacher.",
                 field="file",
             )
     if course_quota > 0:
-        used = db.session.scalar(
-            select(func.coalesce(func.sum(Evidence.size), 0)).where(
-                Evidence.course_id == actor.course_id
-            )
-        )
-        if int(used or 0) + new_bytes > course_quota:
+        used = _bytes_used(Evidence.course_id == actor.course_id)
+        if used + new_bytes > course_quota:
             raise InvalidInputError(
                 f"This course's files would take more than its {_size(course_quota)}. Submit a "
                 "link or text instead, and tell your teacher that the course is out of space.",
                 field="file",
             )
+
+
+def _bytes_used(whose: ColumnElement[bool]) -> int:
+    """Bytes of the evidence files `whose` selects (a student's, or a course's)."""
+    return int(
+        db.session.scalar(select(func.coalesce(func.sum(Evidence.size), 0)).where(whose)) or 0
+    )

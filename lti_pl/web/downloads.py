@@ -7,7 +7,7 @@ never SVG or anything that can run script; still nosniff and a sandboxing CSP.
 
 from __future__ import annotations
 
-from flask import send_file
+from flask import Response, send_file
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import NotFoundError
@@ -19,17 +19,7 @@ INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/w
 
 def send_attachment(found: DownloadFile) -> ResponseReturnValue:
     """Send a stored file as a download with its stored type (never rendered as a page)."""
-    response = send_file(
-        found.path,
-        mimetype=found.content_type or "application/octet-stream",
-        as_attachment=True,
-        download_name=found.download_name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return _send(found, found.content_type or "application/octet-stream", as_attachment=True)
 
 
 def send_inline_image(found: DownloadFile) -> ResponseReturnValue:
@@ -40,15 +30,21 @@ def send_inline_image(found: DownloadFile) -> ResponseReturnValue:
     """
     if found.content_type not in INLINE_IMAGE_TYPES:
         raise NotFoundError("This file is not an image that can be shown here; download it.")
+    response = _send(found, found.content_type, as_attachment=False)
+    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+def _send(found: DownloadFile, mimetype: str, *, as_attachment: bool) -> Response:
+    """The file, never cached, never sniffed, and sandboxed should a browser render it."""
     response = send_file(
         found.path,
-        mimetype=found.content_type,
-        as_attachment=False,
+        mimetype=mimetype,
+        as_attachment=as_attachment,
         download_name=found.download_name,
         max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

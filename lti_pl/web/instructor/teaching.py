@@ -31,6 +31,19 @@ from lti_pl.web.errors import form_page
 from lti_pl.web.instructor import bp
 
 
+def _to_level_page(course_id: int, student_id: int, target_id: int) -> ResponseReturnValue:
+    """After a change to a student's level: back to that level's page (303, a GET)."""
+    return redirect(
+        url_for(
+            "instructor.student_level",
+            course_id=course_id,
+            student_id=student_id,
+            target_id=target_id,
+        ),
+        303,
+    )
+
+
 def _level_page(
     student_id: int, target_id: int, error: InvalidInputError | None = None
 ) -> ResponseReturnValue:
@@ -66,15 +79,7 @@ def set_override(course_id: int, student_id: int, target_id: int) -> ResponseRet
     except InvalidInputError as error:
         return _level_page(student_id, target_id, error)
     flash("Level set; the gradebook gets it in a moment.")
-    return redirect(
-        url_for(
-            "instructor.student_level",
-            course_id=course_id,
-            student_id=student_id,
-            target_id=target_id,
-        ),
-        303,
-    )
+    return _to_level_page(course_id, student_id, target_id)
 
 
 @bp.post("/students/<int:student_id>/targets/<int:target_id>/override/release")
@@ -83,15 +88,7 @@ def release_override(course_id: int, student_id: int, target_id: int) -> Respons
     """Release the level set by hand: the calculated level holds again."""
     override_actions.release_override(current_enrollment(), student_id, target_id, now=utcnow())
     flash("Released; the calculated level holds again.")
-    return redirect(
-        url_for(
-            "instructor.student_level",
-            course_id=course_id,
-            student_id=student_id,
-            target_id=target_id,
-        ),
-        303,
-    )
+    return _to_level_page(course_id, student_id, target_id)
 
 
 @bp.post("/assessments/<int:assessment_id>/work-date")
@@ -110,15 +107,7 @@ def correct_work_date(course_id: int, assessment_id: int) -> ResponseReturnValue
             raise
         return _level_page(student_id, target_id, error)
     flash("Date corrected; the level was worked out again.")
-    return redirect(
-        url_for(
-            "instructor.student_level",
-            course_id=course_id,
-            student_id=assessment.enrollment_id,
-            target_id=assessment.target_id,
-        ),
-        303,
-    )
+    return _to_level_page(course_id, assessment.enrollment_id, assessment.target_id)
 
 
 @bp.get("/audit")
