@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from lti_pl.domain.audit import AuditAction
-from lti_pl.domain.errors import InvalidInputError, NotFoundError
+from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
 from lti_pl.domain.evidence import (
     EvidenceKind,
     validate_submission,
@@ -27,6 +27,7 @@ from lti_pl.models.evidence import (
 from lti_pl.models.targets import LearningTarget
 from lti_pl.services import (
     audit,
+    grade_passback,
     mastery,
     overrides,
     quotas,
@@ -41,6 +42,8 @@ from lti_pl.services.reassessment import (
     REFLECTION,
     STUDENT,
     TEACHER,
+    last_assessment,
+    request_decision,
     require_role,
 )
 from lti_pl.services.targets import target_in_course
@@ -123,6 +126,43 @@ def submit_evidence(
     db.session.flush()
     logger.info("evidence submitted evidence=%s target=%s", evidence.id, target.id)
     return evidence
+
+
+def request_reassessment(
+    actor: Enrollment, target_id: int, note: str, *, now: datetime
+) -> ReassessmentRequest:
+    """Record "I'm ready to be assessed" (a reassessment if already assessed).
+
+    The gradebook shows the target as Submitted / Pending until the teacher assesses.
+
+    Raises:
+        NotAllowedError: the policy refuses; the message says why.
+        NotFoundError: the target is not in the actor's course.
+    """
+    require_role(actor, STUDENT)
+    target = target_in_course(actor.course_id, target_id)
+    if target.is_archived:
+        raise NotFoundError("This learning target is archived.")
+    decision = request_decision(actor, target, now=now)
+    if not decision.is_allowed:
+        raise NotAllowedError(decision.reason)
+    note = note.strip()
+    if len(note) > 2000:
+        raise InvalidInputError("Keep your note to 2,000 characters.", field="note")
+    request = ReassessmentRequest(
+        course_id=actor.course_id,
+        enrollment_id=actor.id,
+        target_id=target.id,
+        note=note,
+        status=PENDING,
+        is_reassessment=last_assessment(actor.id, target.id) is not None,
+        requested_at=now,
+    )
+    db.session.add(request)
+    db.session.flush()
+    grade_passback.mark_pending(actor, target, now=now)
+    logger.info("assessment requested request=%s target=%s", request.id, target.id)
+    return request
 
 
 def log_reflection(actor: Enrollment, target_id: int, text: str, *, now: datetime) -> RelearningLog:

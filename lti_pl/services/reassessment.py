@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from lti_pl.domain.errors import InvalidInputError, NotAllowedError, NotFoundError
+from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.domain.evidence import (
     Decision,
     RequestStatus,
@@ -27,7 +27,6 @@ from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import MasteryOverride
 from lti_pl.services import (
     descriptors,
-    grade_passback,
     mastery,
     overrides,
     relearning,
@@ -53,7 +52,8 @@ def require_role(actor: Enrollment, role: str) -> None:
         raise NotAllowedError("This is not available for your role in this course.")
 
 
-def _last_assessment(enrollment_id: int, target_id: int) -> Assessment | None:
+def last_assessment(enrollment_id: int, target_id: int) -> Assessment | None:
+    """The student's latest assessment on the target, or None."""
     return db.session.scalars(
         select(Assessment)
         .where(Assessment.enrollment_id == enrollment_id, Assessment.target_id == target_id)
@@ -64,13 +64,13 @@ def _last_assessment(enrollment_id: int, target_id: int) -> Assessment | None:
 
 def last_assessed_at(enrollment_id: int, target_id: int) -> datetime | None:
     """When the student was last assessed on the target (None: never)."""
-    last = _last_assessment(enrollment_id, target_id)
+    last = last_assessment(enrollment_id, target_id)
     return last.assessed_at if last is not None else None
 
 
 def request_decision(student: Enrollment, target: LearningTarget, *, now: datetime) -> Decision:
     """Whether the student may say "I'm ready to be assessed" now, and why (not)."""
-    last = _last_assessment(student.id, target.id)
+    last = last_assessment(student.id, target.id)
     pending = db.session.scalar(
         select(func.count(ReassessmentRequest.id)).where(
             ReassessmentRequest.enrollment_id == student.id,
@@ -109,43 +109,6 @@ def request_decision(student: Enrollment, target: LearningTarget, *, now: dateti
         pending_request=bool(pending),
         now=now,
     )
-
-
-def request_assessment(
-    actor: Enrollment, target_id: int, note: str, *, now: datetime
-) -> ReassessmentRequest:
-    """Record "I'm ready to be assessed" (a reassessment if already assessed).
-
-    The gradebook shows the target as Submitted / Pending until the teacher assesses.
-
-    Raises:
-        NotAllowedError: the policy refuses; the message says why.
-        NotFoundError: the target is not in the actor's course.
-    """
-    require_role(actor, STUDENT)
-    target = target_in_course(actor.course_id, target_id)
-    if target.is_archived:
-        raise NotFoundError("This learning target is archived.")
-    decision = request_decision(actor, target, now=now)
-    if not decision.is_allowed:
-        raise NotAllowedError(decision.reason)
-    note = note.strip()
-    if len(note) > 2000:
-        raise InvalidInputError("Keep your note to 2,000 characters.", field="note")
-    request = ReassessmentRequest(
-        course_id=actor.course_id,
-        enrollment_id=actor.id,
-        target_id=target.id,
-        note=note,
-        status=PENDING,
-        is_reassessment=_last_assessment(actor.id, target.id) is not None,
-        requested_at=now,
-    )
-    db.session.add(request)
-    db.session.flush()
-    grade_passback.mark_pending(actor, target, now=now)
-    logger.info("assessment requested request=%s target=%s", request.id, target.id)
-    return request
 
 
 def assessment_queue(actor: Enrollment) -> list[ReassessmentRequest]:

@@ -82,9 +82,7 @@ def submit_evidence(course_id: int, target_id: int) -> ResponseReturnValue:
     message = "Evidence submitted."
     if request.form.get("ready") == "1":
         try:
-            reassessment.request_assessment(
-                student, target_id, request.form.get("note", ""), now=now
-            )
+            service.request_reassessment(student, target_id, request.form.get("note", ""), now=now)
             message += " Your teacher will see that you are ready to be assessed."
         except NotAllowedError as refusal:
             message += f" Not sent as ready: {refusal}"
@@ -94,10 +92,10 @@ def submit_evidence(course_id: int, target_id: int) -> ResponseReturnValue:
 
 @bp.post("/targets/<int:target_id>/ready")
 @requires_role(CourseRole.STUDENT)
-def request_assessment(course_id: int, target_id: int) -> ResponseReturnValue:
+def request_reassessment(course_id: int, target_id: int) -> ResponseReturnValue:
     """Say "I'm ready to be assessed" (or ask for a reassessment)."""
     try:
-        reassessment.request_assessment(
+        service.request_reassessment(
             current_enrollment(), target_id, request.form.get("note", ""), now=utcnow()
         )
     except NotAllowedError as refusal:

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from lti_pl.extensions import db
 from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord, ReassessmentRequest
 from lti_pl.services import evidence as service
-from lti_pl.services import reassessment
 from tests.support.builders import (
     T0,
     make_assessment,
@@ -116,7 +115,7 @@ def test_teacher_of_another_course_cannot_assess_or_download(app, client, db_ses
     student = make_student(course)
     target = make_target(course)
     evidence = make_evidence(student, target)
-    ready = reassessment.request_assessment(student, target.id, "", now=T0)
+    ready = service.request_reassessment(student, target.id, "", now=T0)
     db.session.commit()
     outsider = sign_in(client, make_teacher())
     base = f"/courses/{outsider_course(outsider)}/teach"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lti_pl.extensions import db
 from lti_pl.models.evidence import Assessment, MasteryRecord, ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry
-from lti_pl.services import course_recompute, mastery, reassessment
+from lti_pl.services import course_recompute, mastery
 from lti_pl.services import evidence as service
 from tests.support.builders import (
     T0,
@@ -103,7 +103,7 @@ def test_level_descriptors_show_to_the_student_and_beside_the_evidence(app, clie
     assert text in student_page
     assert student_page.index(text) < student_page.index("Ask for a reassessment")
     make_evidence(student, target, "my work")
-    ready = reassessment.request_assessment(student, target.id, "", now=T0 + timedelta(days=1))
+    ready = service.request_reassessment(student, target.id, "", now=T0 + timedelta(days=1))
     db.session.commit()
     assert text in page(staff, f"/courses/{course.id}/teach/assess/{ready.id}")
     bad = staff.post(
