@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.domain.evidence import (
     Decision,
+    ReassessmentPolicy,
     RequestStatus,
     can_request_reassessment,
 )
+from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.evidence import (
@@ -70,43 +74,85 @@ def last_assessed_at(enrollment_id: int, target_id: int) -> datetime | None:
 
 def request_decision(student: Enrollment, target: LearningTarget, *, now: datetime) -> Decision:
     """Whether the student may say "I'm ready to be assessed" now, and why (not)."""
-    last = last_assessment(student.id, target.id)
-    pending = db.session.scalar(
-        select(func.count(ReassessmentRequest.id)).where(
-            ReassessmentRequest.enrollment_id == student.id,
-            ReassessmentRequest.target_id == target.id,
-            ReassessmentRequest.status == PENDING,
-        )
-    )
-    attempts = db.session.scalar(
-        select(func.count(ReassessmentRequest.id)).where(
-            ReassessmentRequest.enrollment_id == student.id,
-            ReassessmentRequest.target_id == target.id,
-            ReassessmentRequest.is_reassessment.is_(True),
-            ReassessmentRequest.status == ASSESSED,
-        )
-    )
-    since = last.assessed_at if last is not None else None
-    kinds: set[str] = set()
-    if since is not None:
-        kinds = set(
-            db.session.scalars(
-                select(RelearningLog.kind).where(
-                    RelearningLog.enrollment_id == student.id,
-                    RelearningLog.target_id == target.id,
-                    RelearningLog.logged_at > since,
-                )
-            )
-        )
-    return can_request_reassessment(
+    history = _request_histories(student.id, target.id).get(target.id, _RequestHistory())
+    return _decide(
         reassessment_policy(student.course),
-        attempts_so_far=int(attempts or 0),
+        course_scale(student.course),
+        history,
+        assessments_for(student.id, target.id),
+        now=now,
+    )
+
+
+@dataclass
+class _RequestHistory:
+    """What the reassessment rules read of one student's requests and relearning on a target."""
+
+    pending: int = 0
+    attempts: int = 0  # reassessments made (assessed requests that were reassessments)
+    relearning: list[tuple[str, datetime]] = field(default_factory=list)  # (kind, logged_at)
+
+
+def _request_histories(student_id: int, target_id: int | None = None) -> dict[int, _RequestHistory]:
+    """The student's request history per target (of one target with `target_id`): 2 queries."""
+    counts = select(
+        ReassessmentRequest.target_id,
+        func.sum(case((ReassessmentRequest.status == PENDING, 1), else_=0)),
+        func.sum(
+            case(
+                (
+                    and_(
+                        ReassessmentRequest.is_reassessment.is_(True),
+                        ReassessmentRequest.status == ASSESSED,
+                    ),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+    ).where(ReassessmentRequest.enrollment_id == student_id)
+    logs = select(RelearningLog.target_id, RelearningLog.kind, RelearningLog.logged_at).where(
+        RelearningLog.enrollment_id == student_id
+    )
+    if target_id is not None:
+        counts = counts.where(ReassessmentRequest.target_id == target_id)
+        logs = logs.where(RelearningLog.target_id == target_id)
+    histories: dict[int, _RequestHistory] = defaultdict(_RequestHistory)
+    for target, pending, attempts in db.session.execute(
+        counts.group_by(ReassessmentRequest.target_id)
+    ):
+        histories[target].pending = int(pending or 0)
+        histories[target].attempts = int(attempts or 0)
+    for target, kind, logged_at in db.session.execute(logs):
+        histories[target].relearning.append((kind, logged_at))
+    return histories
+
+
+def _decide(
+    policy: ReassessmentPolicy,
+    scale: MasteryScale,
+    history: _RequestHistory,
+    assessments: list[Assessment],
+    *,
+    now: datetime,
+) -> Decision:
+    """`can_request_reassessment` on one target's history (assessments newest first)."""
+    last = assessments[0] if assessments else None
+    since = last.assessed_at if last is not None else None
+    kinds = (
+        {kind for kind, logged_at in history.relearning if logged_at > since}
+        if since is not None
+        else set()
+    )
+    return can_request_reassessment(
+        policy,
+        attempts_so_far=history.attempts,
         last_assessed_at=since,
         last_score=last.score if last is not None else None,
-        scale=course_scale(student.course),
+        scale=scale,
         relearning_logged_since_last=REFLECTION in kinds,
         has_practice_done_since_last=PRACTICE in kinds,
-        pending_request=bool(pending),
+        pending_request=bool(history.pending),
         now=now,
     )
 
@@ -141,24 +187,40 @@ def queue_count(course_id: int) -> int:
 
 def evidence_for(student_id: int, target_id: int) -> list[Evidence]:
     """A student's evidence on a target, newest first."""
-    return list(
-        db.session.scalars(
-            select(Evidence)
-            .where(Evidence.enrollment_id == student_id, Evidence.target_id == target_id)
-            .order_by(Evidence.submitted_at.desc(), Evidence.id.desc())
-        )
-    )
+    return _evidence_by_target(student_id, target_id).get(target_id, [])
 
 
 def assessments_for(student_id: int, target_id: int) -> list[Assessment]:
     """A student's assessments on a target, newest first."""
-    return list(
-        db.session.scalars(
-            select(Assessment)
-            .where(Assessment.enrollment_id == student_id, Assessment.target_id == target_id)
-            .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
-        )
+    return _assessments_by_target(student_id, target_id).get(target_id, [])
+
+
+def _evidence_by_target(student_id: int, target_id: int | None = None) -> dict[int, list[Evidence]]:
+    """A student's evidence per target (one target's with `target_id`), newest first: 1 query."""
+    return _by_target(
+        Evidence, (Evidence.submitted_at.desc(), Evidence.id.desc()), student_id, target_id
     )
+
+
+def _assessments_by_target(
+    student_id: int, target_id: int | None = None
+) -> dict[int, list[Assessment]]:
+    """A student's assessments per target (one target's with `target_id`), newest first."""
+    return _by_target(
+        Assessment, (Assessment.assessed_at.desc(), Assessment.id.desc()), student_id, target_id
+    )
+
+
+def _by_target(
+    model: Any, order_by: tuple[Any, ...], student_id: int, target_id: int | None
+) -> dict[int, list[Any]]:
+    query = select(model).where(model.enrollment_id == student_id)
+    if target_id is not None:
+        query = query.where(model.target_id == target_id)
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in db.session.scalars(query.order_by(*order_by)):
+        grouped[row.target_id].append(row)
+    return grouped
 
 
 def get_request(actor: Enrollment, request_id: int) -> ReassessmentRequest:
@@ -215,24 +277,48 @@ class TargetProgress:
 
 
 def student_progress(student: Enrollment, *, now: datetime) -> list[TargetProgress]:
-    """The student's view of every active target of their course."""
+    """The student's view of every active target of their course, in a fixed number of queries."""
     records = mastery.records_for(student.id)
+    evidence = _evidence_by_target(student.id)
+    assessments = _assessments_by_target(student.id)
+    histories = _request_histories(student.id)
+    policy, scale = reassessment_policy(student.course), course_scale(student.course)
     progress = []
-    for target in list_targets(student.course_id):
+    for target in list_targets(student.course_id, with_units=True):
         record = records.get(target.id)
         progress.append(
             TargetProgress(
                 target=target,
                 record=record,
-                evidence=evidence_for(student.id, target.id),
-                assessments=assessments_for(student.id, target.id),
-                decision=request_decision(student, target, now=now),
+                evidence=evidence.get(target.id, []),
+                assessments=assessments.get(target.id, []),
+                decision=_decide(
+                    policy,
+                    scale,
+                    histories.get(target.id, _RequestHistory()),
+                    assessments.get(target.id, []),
+                    now=now,
+                ),
                 needs_relearning=bool(
                     record and record.score is not None and not record.is_mastered
                 ),
             )
         )
     return progress
+
+
+@dataclass(frozen=True)
+class TargetLevel:
+    """A target and the student's mastery record on it (None before any assessment)."""
+
+    target: LearningTarget
+    record: MasteryRecord | None
+
+
+def student_levels(student: Enrollment) -> list[TargetLevel]:
+    """The student's level on every active target (the course home): 2 queries."""
+    records = mastery.records_for(student.id)
+    return [TargetLevel(t, records.get(t.id)) for t in list_targets(student.course_id)]
 
 
 def target_progress(student: Enrollment, target_id: int, *, now: datetime) -> TargetProgress:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.mastery import CALCULATION_METHODS, validate_params
@@ -112,9 +113,16 @@ def clean(fields: TargetFields) -> CleanTarget:
     )
 
 
-def list_targets(course_id: int, *, include_archived: bool = False) -> list[LearningTarget]:
-    """The course's targets in teaching order (archived last when included)."""
+def list_targets(
+    course_id: int, *, include_archived: bool = False, with_units: bool = False
+) -> list[LearningTarget]:
+    """The course's targets in teaching order (archived last when included).
+
+    With `with_units` each target's unit comes in the same query (a page that names them).
+    """
     query = select(LearningTarget).where(LearningTarget.course_id == course_id)
+    if with_units:
+        query = query.options(joinedload(LearningTarget.unit))
     if not include_archived:
         query = query.where(LearningTarget.archived_at.is_(None))
     query = query.order_by(

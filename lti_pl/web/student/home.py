@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import link_grades
-from lti_pl.services.reassessment import student_progress
+from lti_pl.services.reassessment import student_levels
 from lti_pl.services.rotations import STATION_LABELS, where_now
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.student import bp
@@ -21,7 +21,7 @@ def home(course_id: int) -> ResponseReturnValue:
     enrollment = current_enrollment()
     now = utcnow()
     is_student = enrollment.role == CourseRole.STUDENT.value
-    progress = student_progress(enrollment, now=now) if is_student else []
+    progress = student_levels(enrollment) if is_student else []
     areas = STUDENT_AREAS if is_student else OBSERVER_AREAS
     return render_template(
         "student/home.html",

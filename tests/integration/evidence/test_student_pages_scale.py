@@ -1,0 +1,109 @@
+"""The student's course home and target list: a constant number of statements however many
+targets the course has, and the same levels, evidence counts and "what next" as one target's
+own reckoning (services.reassessment.target_progress)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from lti_pl.extensions import db
+from lti_pl.models.base import utcnow
+from lti_pl.services import reassessment
+from tests.support.builders import (
+    make_assessment,
+    make_evidence,
+    make_mastery_record,
+    make_reassessment_request,
+    make_relearning_log,
+    make_student,
+    make_unit,
+)
+from tests.support.choice_builders import course, enrollment_of, launch, make_targets
+from tests.support.queries import count_queries
+
+ROW = re.compile(
+    r'<th scope="row"><a href="[^"]+/targets/(\d+)">[^<]+</a>.*?</th>\s*<td>(.*?)</td>\s*'
+    r"<td>(.*?)</td>\s*<td>(\d+)</td>",
+    re.S,
+)
+
+
+def fill(course_id: int, student_id: str, targets: int) -> None:
+    """Targets in two units with every kind of history on some of them, for one student."""
+    row = course(course_id)
+    student = enrollment_of(course_id, student_id)
+    units = [make_unit(row, "Unit A", 0), make_unit(row, "Unit B", 1)]
+    now = utcnow()
+    for n, target in enumerate(make_targets(row, targets)):
+        target.unit_id = units[n % 2].id if n % 3 else None
+        if n % 4 == 0:
+            continue  # nothing done yet
+        for days in range(n % 3 + 1):
+            make_evidence(student, target, f"work {days}", submitted_at=now - timedelta(days=days))
+        last = now - timedelta(days=n % 5 + 1)
+        make_assessment(student, target, float(n % 4), assessed_at=last - timedelta(days=3))
+        make_assessment(student, target, float((n + 1) % 4), assessed_at=last)
+        make_mastery_record(student, target, float((n + 1) % 4))
+        if n % 4 == 1:
+            make_relearning_log(student, target, "reflection", logged_at=last + timedelta(hours=1))
+        if n % 4 == 2:
+            make_relearning_log(student, target, "practice_activity", logged_at=last)
+            make_reassessment_request(
+                student, target, is_reassessment=True, status="assessed", requested_at=last
+            )
+        if n % 5 == 3:
+            make_reassessment_request(student, target, requested_at=now)
+    make_student(row)  # another student's rows are not this one's
+    db.session.commit()
+
+
+def test_home_and_target_list_cost_the_same_statements_for_3_or_24_targets(
+    platform, client, db_session
+):
+    small = launch(platform, client, "Learner", "student-1", context_id="small")
+    big = launch(platform, client, "Learner", "student-1", context_id="big")
+    fill(small, "student-1", 3)
+    fill(big, "student-1", 24)
+    counts: dict[str, dict[int, int]] = {"home": {}, "targets": {}}
+    for course_id in (small, big):
+        for page, url in (
+            ("home", f"/courses/{course_id}/learn/"),
+            ("targets", f"/courses/{course_id}/learn/targets"),
+        ):
+            assert client.get(url).status_code == 200  # warm-up (templates, scale)
+            with count_queries() as statements:
+                response = client.get(url)
+            assert response.status_code == 200
+            counts[page][course_id] = len(statements)
+    # Before: five to seven statements per target on both pages (evidence, assessments, the
+    # last assessment, two request counts, relearning since, each unit), 146 for 24 targets.
+    assert counts["home"][small] == counts["home"][big], counts
+    assert counts["targets"][small] == counts["targets"][big], counts
+    assert counts["home"][big] <= 8, counts
+    assert counts["targets"][big] <= 12, counts
+
+
+def test_every_targets_progress_is_what_its_own_page_reckons(platform, client, db_session):
+    course_id = launch(platform, client, "Learner", "student-1", context_id="c")
+    fill(course_id, "student-1", 12)
+    student = enrollment_of(course_id, "student-1")
+    now = utcnow()
+    progress = reassessment.student_progress(student, now=now)
+    assert len(progress) == 12
+    reasons = set()
+    for item in progress:
+        alone = reassessment.target_progress(student, item.target.id, now=now)
+        assert [e.id for e in item.evidence] == [e.id for e in alone.evidence]
+        assert [a.id for a in item.assessments] == [a.id for a in alone.assessments]
+        assert item.record is alone.record
+        assert item.decision == alone.decision
+        assert item.needs_relearning == alone.needs_relearning
+        reasons.add(item.decision.reason)
+    # The targets cover refusals and permissions alike (pending, relearning, never assessed).
+    assert len(reasons) >= 3, reasons
+    page = client.get(f"/courses/{course_id}/learn/targets").get_data(as_text=True)
+    rows = ROW.findall(page)
+    assert [int(r[0]) for r in rows] == [item.target.id for item in progress]
+    for (_, _, _, evidence_count), item in zip(rows, progress, strict=True):
+        assert int(evidence_count) == len(item.evidence)
