@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import joinedload
 
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError
 from lti_pl.domain.evidence import (
@@ -166,6 +167,10 @@ def assessment_queue(actor: Enrollment) -> list[ReassessmentRequest]:
             .where(
                 ReassessmentRequest.course_id == actor.course_id,
                 ReassessmentRequest.status == PENDING,
+            )
+            # The queue names each request's student and target: in this one query.
+            .options(
+                joinedload(ReassessmentRequest.enrollment), joinedload(ReassessmentRequest.target)
             )
             .order_by(ReassessmentRequest.requested_at, ReassessmentRequest.id)
         )

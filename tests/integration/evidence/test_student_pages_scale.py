@@ -58,28 +58,39 @@ def fill(course_id: int, student_id: str, targets: int) -> None:
     db.session.commit()
 
 
-def test_home_and_target_list_cost_the_same_statements_for_3_or_24_targets(
-    platform, client, db_session
+def test_home_target_list_and_queue_cost_the_same_statements_for_3_or_24_targets(
+    app, platform, client, db_session
 ):
+    teacher = app.test_client()
     small = launch(platform, client, "Learner", "student-1", context_id="small")
     big = launch(platform, client, "Learner", "student-1", context_id="big")
-    fill(small, "student-1", 3)
-    fill(big, "student-1", 24)
-    counts: dict[str, dict[int, int]] = {"home": {}, "targets": {}}
     for course_id in (small, big):
-        for page, url in (
-            ("home", f"/courses/{course_id}/learn/"),
-            ("targets", f"/courses/{course_id}/learn/targets"),
+        launch(
+            platform,
+            teacher,
+            "Instructor",
+            "teacher-1",
+            context_id=str(course(course_id).context_id),
+        )
+    fill(small, "student-1", 3)
+    fill(big, "student-1", 24)  # 5 requests wait in the big course's queue, none in the small
+    counts: dict[str, dict[int, int]] = {"home": {}, "targets": {}, "queue": {}}
+    for course_id in (small, big):
+        for page, browser, url in (
+            ("home", client, f"/courses/{course_id}/learn/"),
+            ("targets", client, f"/courses/{course_id}/learn/targets"),
+            ("queue", teacher, f"/courses/{course_id}/teach/assess"),
         ):
-            assert client.get(url).status_code == 200  # warm-up (templates, scale)
+            assert browser.get(url).status_code == 200  # warm-up (templates, scale)
             with count_queries() as statements:
-                response = client.get(url)
+                response = browser.get(url)
             assert response.status_code == 200
             counts[page][course_id] = len(statements)
     # Before: five to seven statements per target on both pages (evidence, assessments, the
     # last assessment, two request counts, relearning since, each unit), 146 for 24 targets.
     assert counts["home"][small] == counts["home"][big], counts
     assert counts["targets"][small] == counts["targets"][big], counts
+    assert counts["queue"][small] == counts["queue"][big], counts  # before: one per request
     assert counts["home"][big] <= 8, counts
     assert counts["targets"][big] <= 12, counts
 
