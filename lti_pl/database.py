@@ -228,7 +228,14 @@ def end_writes() -> None:
 
     from lti_pl.extensions import db
 
-    db.session.commit()
+    # The rows this request wrote or read stay loaded (not expired, as a commit does by default):
+    # the page rendered next shows them as committed a moment ago, without reading them again.
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     # Kept in this request's environ: a context variable or `g` would outlive the request.
     request.environ[READS_ONLY_KEY] = True
 

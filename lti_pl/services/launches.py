@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, bindparam, false, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotAllowedError
@@ -44,6 +45,9 @@ class LaunchOutcome:
     # A link placed by hand: a `lineitem` claim, but nothing says what its column holds yet
     # (`services.link_grades`): the teacher is asked, students see "not set up yet".
     needs_grade_setup: bool = False
+    # The enrollment row itself, its course and person loaded: for the page this request renders
+    # (not to be kept past it, nor handed to another thread).
+    enrollment: Enrollment | None = field(default=None, compare=False, repr=False)
 
 
 def get_or_create(
@@ -55,12 +59,19 @@ def get_or_create(
 
     The insert runs in a savepoint: when a concurrent request inserted the same unique key first,
     the savepoint rolls back and the row is read again instead of failing the launch with a 500.
-    With `known_absent` (this transaction's read just found no such row) the insert comes first.
+    With `known_absent` (this transaction's read just found no such row) the insert comes first,
+    and on SQLite it needs no savepoint: a transaction there is serializable, so no other writer
+    can have added the row since that read.
     """
     if not known_absent:
         row = db.session.scalars(query).first()
         if row is not None:
             return row, False
+    elif db.session.get_bind().dialect.name == "sqlite":
+        row = create()
+        db.session.add(row)
+        db.session.flush()
+        return row, True
     try:
         with db.session.begin_nested():
             row = create()
@@ -249,6 +260,9 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         db.session.flush()
     if role is CourseRole.OBSERVER and info.mentor_of:
         _link_observer(enrollment, course, info)
+    # The page after the launch shows the course and the person: no need to read them again.
+    set_committed_value(enrollment, "course", course)
+    set_committed_value(enrollment, "person", person)
     return LaunchOutcome(
         enrollment.id,
         course.id,
@@ -258,6 +272,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         needs_line_item,
         roster_offered=bool(course.memberships_url),
         needs_grade_setup=needs_setup,
+        enrollment=enrollment,
     )
 
 

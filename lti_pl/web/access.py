@@ -7,6 +7,7 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import request, session
+from sqlalchemy.orm import joinedload
 
 from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotAllowedError
@@ -15,11 +16,21 @@ from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Enrollment
 
 F = TypeVar("F", bound=Callable[..., Any])
+_WITH_COURSE = (joinedload(Enrollment.course),)
 MAX_COURSES_IN_SESSION = 20
+ENROLLMENT_KEY = "lti_pl.enrollment"  # this request's enrollment, once read
 
 
-def remember_launch(course_id: int, enrollment_id: int, role: CourseRole) -> None:
-    """Record in the session that this browser launched into this course as this enrollment."""
+def remember_launch(
+    course_id: int, enrollment_id: int, role: CourseRole, enrollment: Enrollment | None = None
+) -> None:
+    """Record in the session that this browser launched into this course as this enrollment.
+
+    With `enrollment` (the row the launch just wrote) the page this request renders uses it as
+    it is, instead of reading it again.
+    """
+    if enrollment is not None:
+        request.environ[ENROLLMENT_KEY] = enrollment
     launches = dict(session.get("launches", {}))
     launches.pop(str(course_id), None)
     launches[str(course_id)] = {"e": enrollment_id, "r": str(role)}
@@ -34,7 +45,7 @@ def current_enrollment() -> Enrollment:
     Raises:
         NotAllowedError: no launch into that course from this browser.
     """
-    cached = request.environ.get("lti_pl.enrollment")
+    cached = request.environ.get(ENROLLMENT_KEY)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
     course_id = (request.view_args or {}).get("course_id")
@@ -44,14 +55,15 @@ def current_enrollment() -> Enrollment:
             "You have not opened this course from your LMS in this browser. "
             "Open the tool from the course in your LMS."
         )
-    enrollment = db.session.get(Enrollment, int(entry["e"]))
+    # Every course page shows its course: read with the enrollment, in the same statement.
+    enrollment = db.session.get(Enrollment, int(entry["e"]), options=_WITH_COURSE)
     if (
         enrollment is None
         or enrollment.course_id != course_id
         or enrollment.status == EnrollmentStatus.DELETED
     ):
         raise NotAllowedError("Your enrollment in this course is no longer active.")
-    request.environ["lti_pl.enrollment"] = enrollment
+    request.environ[ENROLLMENT_KEY] = enrollment
     return enrollment
 
 

@@ -91,8 +91,10 @@ def test_home_target_list_and_queue_cost_the_same_statements_for_3_or_24_targets
     assert counts["home"][small] == counts["home"][big], counts
     assert counts["targets"][small] == counts["targets"][big], counts
     assert counts["queue"][small] == counts["queue"][big], counts  # before: one per request
-    assert counts["home"][big] <= 8, counts
-    assert counts["targets"][big] <= 12, counts
+    # The home: the enrollment with its course, the targets with my records, the running station
+    # rotation, the platforms' version (frame-ancestors), and the test's savepoint and release.
+    assert counts["home"][big] <= 6, counts
+    assert counts["targets"][big] <= 10, counts
 
 
 def test_every_targets_progress_is_what_its_own_page_reckons(platform, client, db_session):
