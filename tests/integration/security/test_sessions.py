@@ -125,3 +125,18 @@ def test_sign_out_refuses_copies_of_the_url_token(app, platform, db_session):
     assert browser.post(action, base_url=TOOL).status_code == 200
     copied = app.test_client(use_cookies=False)
     assert copied.get(location, base_url=TOOL).status_code == 403
+
+
+def test_a_page_that_changes_nothing_in_the_session_sends_no_cookie(client, platform, clock):
+    """The cookie is signed and sent again only when the session changed (the idle clock moves
+    in minutes): most pages answer without Set-Cookie, and the idle timeout still works."""
+    home = home_of(platform.launch(client, role="Learner", user_id="s-1"))
+    assert client.get(home).status_code == 200  # the first page may add the CSRF secret
+    clock.now += 5
+    page = client.get(home)
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers, page.headers.get("Set-Cookie")
+    clock.now += 61
+    moved = client.get(home)
+    assert moved.status_code == 200
+    assert "session=" in moved.headers.get("Set-Cookie", ""), moved.headers
