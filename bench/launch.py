@@ -38,6 +38,7 @@ from bench.common import (
     percentile,
     running_tool,
     serve,
+    sqlite_app,
     tool_jwks_from,
 )
 from tests.support.keys import private_key_pem
@@ -171,20 +172,46 @@ def baseline_server(
 
 @contextmanager
 def tool_server(
-    folder: Path, platform: PlatformEmulator
+    folder: Path, platform: PlatformEmulator, targets: int = 0
 ) -> Iterator[tuple[Server, Callable[[int], float]]]:
     """Serve the tool (`lti-pl serve`, shipped rate limits) on a temp SQLite; yields it and a cycle.
 
     A cycle ends on the student's course home: the launch's own page, or the redirect followed.
+    With `targets` the course has that many learning targets (the home lists them).
     """
     with running_tool(folder, platform, rate_limits=True) as server:
         platform.tool_jwks = tool_jwks_from(server.url + "/lti/jwks.json")
+        if targets:
+            launch_once(platform, server.url, "bench-teacher", role="Instructor")
+            add_targets(folder, targets)
         yield (
             server,
             lambda i: launch_once(
                 platform, server.url, f"user-{i}", follow=True, expect_text="Student view"
             ),
         )
+
+
+def add_targets(folder: Path, count: int) -> None:
+    """`count` learning targets in the bench course, written to the tool's SQLite file."""
+    from lti_pl.extensions import db
+    from lti_pl.models.courses import Course
+    from lti_pl.models.targets import LearningTarget
+
+    app = sqlite_app(str(folder))
+    with app.app_context():
+        course = db.session.scalars(db.select(Course).filter_by(context_id="bench-course")).one()
+        for n in range(count):
+            db.session.add(
+                LearningTarget(
+                    course_id=course.id,
+                    statement=f"I can explain idea {n + 1} in my own words",
+                    position=n,
+                    method_params={},
+                )
+            )
+        db.session.commit()
+        db.engine.dispose()
 
 
 def server_times(name: str, times: dict[str, list[float]]) -> list[str]:
@@ -208,6 +235,12 @@ def main() -> None:
     parser.add_argument("--launches", type=int, default=300)
     parser.add_argument("--concurrency", default="1,4", help="comma-separated browser counts")
     parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument(
+        "--targets",
+        type=int,
+        default=12,
+        help="learning targets in the course (its home lists them)",
+    )
     args = parser.parse_args()
     rounds = max(1, min(args.rounds, args.launches))
     platform = PlatformEmulator().start()
@@ -218,7 +251,7 @@ def main() -> None:
             tempfile.TemporaryDirectory() as tmp,
             baseline_server(Path(tmp), platform) as (baseline, baseline_job),
             baseline_server(Path(tmp), platform, "bench.launch:make_floor_app()") as (_, floor_job),
-            tool_server(Path(tmp), platform) as (tool, tool_job),
+            tool_server(Path(tmp), platform, args.targets) as (tool, tool_job),
         ):
             for step, concurrency in enumerate(int(c) for c in args.concurrency.split(",")):
                 first_user = 1_000_000 * (step + 1)  # every cycle a distinct LMS user

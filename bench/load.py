@@ -9,7 +9,8 @@ Each configuration runs `lti-pl serve` on 127.0.0.1 (SQLite: the embedded defaul
 PostgreSQL + Redis: 2 processes), then: all launches at once (one browser each, OIDC login ->
 launch through the platform emulator), then all page views at once (each browser opens its course
 home). Printed: throughput, p50/p95, errors (must be 0), and PostgreSQL+Redis as a ratio to the
-SQLite run measured just before it.
+SQLite run measured just before it; last, the same page views of a server that does no work at
+all (the floor: what this driver and machine allow).
 """
 
 from __future__ import annotations
@@ -27,7 +28,16 @@ import requests
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bench.common import Figures, launch_once, measure, running_tool, tool_jwks_from
+from bench.common import (
+    VENV_BIN,
+    Figures,
+    free_port,
+    launch_once,
+    measure,
+    running_tool,
+    serve,
+    tool_jwks_from,
+)
 from tests.support.platform_emulator import PlatformEmulator
 
 
@@ -95,6 +105,41 @@ def run(
     return launched, viewed
 
 
+def floor_views(views: int, workers: int = 2) -> Figures:
+    """`views` page views at once of a server that does no work (bench.launch's floor app) in the
+    same gunicorn shape: the p95 no tool can beat with this driver on this machine."""
+    port = free_port()
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "8",
+        "--worker-class",
+        "gthread",
+        "--log-level",
+        "warning",
+        "bench.launch:make_floor_app()",
+    ]
+    with serve(command, {}, "/health", port) as server:
+        browsers = [requests.Session() for _ in range(50)]
+        for browser in browsers:
+            browser.get(server.url + "/health", timeout=30)  # connected, as the tool's browsers
+
+        def view(i: int) -> float:
+            started = time.perf_counter()
+            if (
+                browsers[i % len(browsers)].get(server.url + "/health", timeout=30).status_code
+                != 200
+            ):
+                raise RuntimeError("floor view failed")
+            return time.perf_counter() - started
+
+        return measure(view, views, views)
+
+
 def main() -> None:
     """Run both configurations and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -118,6 +163,7 @@ def main() -> None:
                 redis_url=redis_url,
                 workers=2,
             )
+        floor = floor_views(args.views)
     finally:
         platform.stop()
     print(f"{args.launches} concurrent launches, then {args.views} concurrent page views")
@@ -125,6 +171,7 @@ def main() -> None:
     print(postgres[0].line("launches  PostgreSQL+Redis (2 procs)"))
     print(sqlite[1].line("views     SQLite (embedded, 1 proc)"))
     print(postgres[1].line("views     PostgreSQL+Redis (2 procs)"))
+    print(floor.line("views     floor (no work, 2 procs)"))
     for label, index in (("launches", 0), ("views", 1)):
         base, other = sqlite[index], postgres[index]
         ratio = other.per_second / base.per_second if base.per_second else 0.0
