@@ -5,6 +5,7 @@ Shared by the screen tests (helpers "ui" and "wall"): pass a Playwright Page or 
 - `broken_words(target, scope)`: every word of two letters or more inside a table (under `scope`)
   whose DOM Range has more than one line box ("Stu / de / nt").
 - `page_scroll_width(target)`: the document's scroll width, to compare with the viewport's.
+- `split_pills(target, scope)`: level pills and badges inside a table that take two lines or more.
 - `assert_readable_tables` / `assert_no_sideways_scroll`: the same as assertions with a message.
 """
 
@@ -63,10 +64,38 @@ def viewport_width(target: Any) -> int:
     return int(target.evaluate("() => document.documentElement.clientWidth"))
 
 
+#: Each level pill or badge inside a table whose words take more than one line box
+#: ("Near / Mastery" stacked in a narrow column): a label is read as one thing, on one line.
+SPLIT_PILLS_JS = r"""(scope) => {
+  const out = [];
+  for (const pill of document.querySelectorAll(`${scope} span.level, ${scope} .badge`)) {
+    if (pill.closest(".visually-hidden, [hidden]")) { continue; }
+    const range = document.createRange();
+    range.selectNodeContents(pill);
+    const middles = [];
+    for (const rect of range.getClientRects()) {
+      if (rect.width === 0 || rect.height === 0) { continue; }
+      const middle = rect.top + rect.height / 2;
+      if (!middles.some(m => Math.abs(m - middle) <= 2)) { middles.push(middle); }
+    }
+    if (middles.length > 1) { out.push({label: pill.textContent.trim(), lines: middles.length}); }
+  }
+  return out;
+}"""
+
+
+def split_pills(target: Any, scope: str = "table") -> list[dict[str, Any]]:
+    """Level pills and badges inside the tables matched by `scope` that take more than one line."""
+    return list(target.evaluate(SPLIT_PILLS_JS, scope))
+
+
 def assert_readable_tables(target: Any, where: str, scope: str = "table") -> None:
-    """No word of two letters or more is broken across lines inside a table."""
+    """No word of two letters or more is broken across lines inside a table, and no level pill
+    or badge there is split over lines."""
     broken = broken_words(target, scope)
     assert broken == [], f"{where}: words broken across lines in a table: {broken[:8]}"
+    split = split_pills(target, scope)
+    assert split == [], f"{where}: labels split over lines in a table: {split[:8]}"
 
 
 #: The outermost elements that stick out past the right edge of the viewport (for the message).
