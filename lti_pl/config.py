@@ -126,6 +126,9 @@ def config_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
         "LTI_PL_CASE_ALLOW_PRIVATE": _flag(get("CASE_ALLOW_PRIVATE"), default=False),
         # Strict-Transport-Security max-age on answers served over https (0: never sent).
         "LTI_PL_HSTS_SECONDS": int(get("HSTS_SECONDS", "31536000")),
+        # A course page reads the platforms' version (its frame-ancestors) at most this often per
+        # process; pages outside a course read it every time (web.PlatformOrigins).
+        "LTI_PL_ORIGINS_RECHECK_SECONDS": float(get("ORIGINS_RECHECK_SECONDS", "1")),
         # Sessions (cookie or cookieless URL token) end after SESSION_HOURS at most, after
         # SESSION_IDLE_MINUTES without a request, and a URL token URL_TOKEN_MINUTES after its page
         # was rendered; a launch from the LMS starts a new session; POST /sign-out ends one.

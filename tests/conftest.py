@@ -151,6 +151,9 @@ def test_config(instance_dir: Path) -> Iterator[dict[str, Any]]:
         "SESSION_COOKIE_SECURE": True,
         "WTF_CSRF_ENABLED": False,
         "LTI_PL_COLUMN_BACKFILL": False,  # background polling threads only where tested
+        # Every page reads the platforms' version: statement counts do not depend on timing
+        # (tests/integration/security/test_page_policy.py checks the shipped once a second).
+        "LTI_PL_ORIGINS_RECHECK_SECONDS": 0.0,
     }
     if drop is not None:
         drop()

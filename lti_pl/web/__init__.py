@@ -351,7 +351,10 @@ def frame_ancestors(app: Flask) -> list[str]:
     origins = app.extensions.get("lti_pl_frame_ancestors")
     if origins is None:
         # A change seen here also drops the launch's registration cache (30 s otherwise).
-        origins = PlatformOrigins(on_change=app.extensions["lti_pl"].registrations.clear)
+        origins = PlatformOrigins(
+            on_change=app.extensions["lti_pl"].registrations.clear,
+            course_recheck_seconds=float(app.config.get("LTI_PL_ORIGINS_RECHECK_SECONDS", 1.0)),
+        )
         app.extensions["lti_pl_frame_ancestors"] = origins
     course_id = (flask_request.view_args or {}).get("course_id")
     if isinstance(course_id, int):
@@ -362,23 +365,39 @@ def frame_ancestors(app: Flask) -> list[str]:
 class PlatformOrigins:
     """The registered platforms' origins, per platform, reloaded when the registrations change.
 
-    The registrations' version (how many platforms, the latest change) is one cheap query per
-    page, so a `lti-pl platforms import` in another process is seen by the next page of every
-    process at once, with no cache to expire.
+    The registrations' version (how many platforms, the latest change) is one cheap query, so a
+    `lti-pl platforms import` in another process is seen without a cache to expire: by the next
+    page outside a course at once (where an admin looks for a new platform), and by a course's
+    page within `course_recheck_seconds` (a course's own platform moving its URLs is rare, and
+    under a class's load the query would run on every page).
     """
 
-    def __init__(self, on_change: Any = None) -> None:
+    def __init__(
+        self,
+        on_change: Any = None,
+        course_recheck_seconds: float = 0.0,
+        clock: Any = time.monotonic,
+    ) -> None:
         self._lock = threading.Lock()
         self._on_change = on_change
+        self._recheck = course_recheck_seconds
+        self._clock = clock
+        self._checked_at = 0.0
         self._version: tuple[Any, ...] | None = None
         self._by_platform: dict[int, list[str]] = {}
         self._platform_of_course: dict[int, int | None] = {}
 
-    def _current(self) -> dict[int, list[str]]:
+    def _current(self, *, recheck: float = 0.0) -> dict[int, list[str]]:
+        """The origins, with the version read again unless it was read less than `recheck` s ago."""
         from lti_pl.services import platforms
 
+        now = self._clock()
+        with self._lock:
+            if self._version is not None and recheck > 0 and now - self._checked_at < recheck:
+                return self._by_platform
         version = platforms.registrations_version()
         with self._lock:
+            self._checked_at = now
             if version == self._version:
                 return self._by_platform
         by_platform: dict[int, list[str]] = {}
@@ -400,7 +419,7 @@ class PlatformOrigins:
         """The origins of the course's platform (none for an unknown course)."""
         from lti_pl.services import platforms
 
-        by_platform = self._current()
+        by_platform = self._current(recheck=self._recheck)
         with self._lock:
             known = course_id in self._platform_of_course
             platform_id = self._platform_of_course.get(course_id)

@@ -218,9 +218,7 @@ def test_claimed_entry_of_a_dead_worker_is_sent_after_the_lease(app, client, pla
     )
     newer = queue(course, item, course.students[0], 2.0, now=NOW + timedelta(seconds=31))
 
-    report = grades.push_pending(
-        sender_for(app), now=NOW + timedelta(seconds=61), policy=POLICY
-    )
+    report = grades.push_pending(sender_for(app), now=NOW + timedelta(seconds=61), policy=POLICY)
 
     assert (report.superseded, report.sent) == (1, 1)
     assert [s["scoreGiven"] for s in platform.scores_for(item.url)] == [2.0]
@@ -302,9 +300,7 @@ def test_thousand_scores_through_a_faulty_platform_arrive_exactly_once(app, clie
         db.session.commit()
         db.session.expunge_all()
         for _ in range(200):
-            grades.push_pending(
-                sender, now=now, limit=2000, policy=policy, rand=rng.random
-            )
+            grades.push_pending(sender, now=now, limit=2000, policy=policy, rand=rng.random)
             remaining = db.session.scalar(
                 select(db.func.count(GradeOutboxEntry.id)).where(
                     GradeOutboxEntry.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING))

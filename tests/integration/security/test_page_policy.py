@@ -74,3 +74,40 @@ def test_the_deep_link_return_page_may_post_to_the_platforms_return_url_only(cli
     assert page.status_code == 200, page.get_data(as_text=True)
     assert "deep-link-return" in page.get_data(as_text=True)
     assert directives(page)["form-action"].split() == ["'self'", platform.url]
+
+
+def test_a_course_page_reads_the_platforms_version_at_most_once_a_second(app, client, platform):
+    """Under a class's load the version is not read on every page: a course's pages read it at
+    most once a second per process (the shipped LTI_PL_ORIGINS_RECHECK_SECONDS), pages outside a
+    course every time, and the origins stay the course platform's in between."""
+    from lti_pl.web import PlatformOrigins
+    from tests.support.queries import count_queries
+
+    class Clock:
+        now = 1000.0
+
+        def __call__(self) -> float:
+            return self.now
+
+    clock = Clock()
+    assert create_app({"TESTING": True}).config["LTI_PL_ORIGINS_RECHECK_SECONDS"] == 1.0
+    app.extensions["lti_pl_frame_ancestors"] = PlatformOrigins(
+        on_change=app.extensions["lti_pl"].registrations.clear,
+        course_recheck_seconds=1.0,
+        clock=clock,
+    )
+    home = platform.launch(client, role="Learner", user_id="s-1").headers["Location"]
+
+    def version_reads(url: str) -> tuple[int, list[str]]:
+        with count_queries() as statements:
+            page = client.get(url)
+        assert page.status_code == 200
+        reads = sum("platform.updated_at" in s for s in statements)
+        return reads, directives(page)["frame-ancestors"].split()
+
+    assert version_reads(home) == (1, ["'self'", platform.url])
+    clock.now += 0.5
+    assert version_reads(home) == (0, ["'self'", platform.url])  # read 0.5 s ago
+    assert version_reads("/")[0] == 1  # outside a course: every time
+    clock.now += 1.1
+    assert version_reads(home)[0] == 1
