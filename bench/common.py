@@ -142,6 +142,29 @@ def serve(command: list[str], env: dict[str, str], health: str, port: int) -> It
         log.close()
 
 
+def gunicorn_command(
+    app: str, port: int, *, workers: int = 1, access_log: bool = False
+) -> list[str]:
+    """gunicorn serving `app` (module:callable) on 127.0.0.1:port in `lti-pl serve`'s shape
+    (gthread, 8 threads); with `access_log`, lines in its format on stdout."""
+    command = [
+        str(VENV_BIN / "gunicorn"),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--threads",
+        "8",
+        "--worker-class",
+        "gthread",
+        "--log-level",
+        "warning",
+    ]
+    if access_log:
+        command += ["--access-logfile", "-", "--access-logformat", ACCESS_LOG_FORMAT]
+    return [*command, app]
+
+
 def tool_env(
     folder: Path,
     port: int,

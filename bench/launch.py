@@ -28,11 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import (
-    ACCESS_LOG_FORMAT,
-    VENV_BIN,
     Figures,
     Server,
     free_port,
+    gunicorn_command,
     launch_once,
     measure,
     percentile,
@@ -138,24 +137,7 @@ def baseline_server(
     config = folder / "baseline.json"
     config.write_text(json.dumps(platform.registration()))
     port = free_port()
-    command = [
-        str(VENV_BIN / "gunicorn"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        "8",
-        "--worker-class",
-        "gthread",
-        "--log-level",
-        "warning",
-        "--access-logfile",
-        "-",
-        "--access-logformat",
-        ACCESS_LOG_FORMAT,
-        app,
-    ]
+    command = gunicorn_command(app, port, access_log=True)
     with serve(command, {BASELINE_CONFIG: str(config)}, "/health", port) as server:
         yield (
             server,

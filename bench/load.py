@@ -29,9 +29,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.common import (
-    VENV_BIN,
     Figures,
     free_port,
+    gunicorn_command,
     launch_once,
     measure,
     running_tool,
@@ -109,20 +109,7 @@ def floor_views(views: int, workers: int = 2) -> Figures:
     """`views` page views at once of a server that does no work (bench.launch's floor app) in the
     same gunicorn shape: the p95 no tool can beat with this driver on this machine."""
     port = free_port()
-    command = [
-        str(VENV_BIN / "gunicorn"),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--threads",
-        "8",
-        "--worker-class",
-        "gthread",
-        "--log-level",
-        "warning",
-        "bench.launch:make_floor_app()",
-    ]
+    command = gunicorn_command("bench.launch:make_floor_app()", port, workers=workers)
     with serve(command, {}, "/health", port) as server:
         browsers = [requests.Session() for _ in range(50)]
         for browser in browsers:
