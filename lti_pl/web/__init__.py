@@ -369,7 +369,8 @@ class PlatformOrigins:
     `lti-pl platforms import` in another process is seen without a cache to expire: by the next
     page outside a course at once (where an admin looks for a new platform), and by a course's
     page within `course_recheck_seconds` (a course's own platform moving its URLs is rare, and
-    under a class's load the query would run on every page).
+    under a class's load the query would run on every page); a course of a platform not seen yet
+    reads it at once.
     """
 
     def __init__(
@@ -430,4 +431,10 @@ class PlatformOrigins:
                     self._platform_of_course.clear()
                 if platform_id is not None:  # a course never moves to another platform
                     self._platform_of_course[course_id] = platform_id
-        return list(by_platform.get(platform_id, [])) if platform_id is not None else []
+        if platform_id is None:
+            return []
+        if platform_id not in by_platform:
+            # A platform registered since the last read: read now, or its LMS could not frame
+            # the first page of its course for up to a second (the browser shows nothing).
+            by_platform = self._current()
+        return list(by_platform.get(platform_id, []))

@@ -76,26 +76,35 @@ def test_the_deep_link_return_page_may_post_to_the_platforms_return_url_only(cli
     assert directives(page)["form-action"].split() == ["'self'", platform.url]
 
 
-def test_a_course_page_reads_the_platforms_version_at_most_once_a_second(app, client, platform):
-    """Under a class's load the version is not read on every page: a course's pages read it at
-    most once a second per process (the shipped LTI_PL_ORIGINS_RECHECK_SECONDS), pages outside a
-    course every time, and the origins stay the course platform's in between."""
+class Clock:
+    """A monotonic clock the test moves."""
+
+    now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def frozen_origins(app, clock):
+    """The app's frame-ancestors cache as shipped (once a second on course pages), on `clock`."""
     from lti_pl.web import PlatformOrigins
-    from tests.support.queries import count_queries
 
-    class Clock:
-        now = 1000.0
-
-        def __call__(self) -> float:
-            return self.now
-
-    clock = Clock()
-    assert create_app({"TESTING": True}).config["LTI_PL_ORIGINS_RECHECK_SECONDS"] == 1.0
     app.extensions["lti_pl_frame_ancestors"] = PlatformOrigins(
         on_change=app.extensions["lti_pl"].registrations.clear,
         course_recheck_seconds=1.0,
         clock=clock,
     )
+
+
+def test_a_course_page_reads_the_platforms_version_at_most_once_a_second(app, client, platform):
+    """Under a class's load the version is not read on every page: a course's pages read it at
+    most once a second per process (the shipped LTI_PL_ORIGINS_RECHECK_SECONDS), pages outside a
+    course every time, and the origins stay the course platform's in between."""
+    from tests.support.queries import count_queries
+
+    clock = Clock()
+    assert create_app({"TESTING": True}).config["LTI_PL_ORIGINS_RECHECK_SECONDS"] == 1.0
+    frozen_origins(app, clock)
     home = platform.launch(client, role="Learner", user_id="s-1").headers["Location"]
 
     def version_reads(url: str) -> tuple[int, list[str]]:
@@ -111,3 +120,29 @@ def test_a_course_page_reads_the_platforms_version_at_most_once_a_second(app, cl
     assert version_reads("/")[0] == 1  # outside a course: every time
     clock.now += 1.1
     assert version_reads(home)[0] == 1
+
+
+def test_the_first_page_of_a_platform_registered_a_moment_ago_may_be_framed_by_it(
+    app, client, platform, tool_jwks, db_session
+):
+    """A course of a platform the cache has not seen yet reads the registrations at once: its
+    first page must not refuse its LMS's frame for a second (the browser would show nothing)."""
+    from lti_pl.services.platforms import import_registrations
+
+    clock = Clock()
+    frozen_origins(app, clock)
+    home = platform.launch(client, role="Learner", user_id="s-1").headers["Location"]
+    assert platform.url in directives(client.get(home))["frame-ancestors"].split()
+    late = PlatformEmulator(tool_jwks=lambda: tool_jwks, client_id="late-client").start()
+    try:
+        with app.app_context():
+            import_registrations(late.registration())
+            db_session.commit()
+        app.extensions["lti_pl"].registrations.clear()
+        clock.now += 0.2  # within the second: the version was read a moment ago
+        other = app.test_client()
+        page = other.get(late.launch(other, role="Learner", user_id="s-2").headers["Location"])
+        assert page.status_code == 200
+        assert late.url in directives(page)["frame-ancestors"].split()
+    finally:
+        late.stop()
