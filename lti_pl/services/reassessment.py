@@ -38,7 +38,7 @@ from lti_pl.services import (
 )
 from lti_pl.services.courses import course_scale, reassessment_policy
 from lti_pl.services.lookups import in_course
-from lti_pl.services.targets import list_targets, target_in_course
+from lti_pl.services.targets import list_targets, target_in_course, targets_query
 from lti_pl.services.uploads import UploadLimits as UploadLimits
 
 logger = logging.getLogger(__name__)
@@ -75,12 +75,19 @@ def last_assessed_at(enrollment_id: int, target_id: int) -> datetime | None:
 
 def request_decision(student: Enrollment, target: LearningTarget, *, now: datetime) -> Decision:
     """Whether the student may say "I'm ready to be assessed" now, and why (not)."""
-    history = _request_histories(student.id, target.id).get(target.id, _RequestHistory())
+    return _decision_on(student, target.id, assessments_for(student.id, target.id), now=now)
+
+
+def _decision_on(
+    student: Enrollment, target_id: int, assessments: list[Assessment], *, now: datetime
+) -> Decision:
+    """The decision on one target, given the student's assessments there (newest first)."""
+    history = _request_histories(student.id, target_id).get(target_id, _RequestHistory())
     return _decide(
         reassessment_policy(student.course),
         course_scale(student.course),
         history,
-        assessments_for(student.id, target.id),
+        assessments,
         now=now,
     )
 
@@ -323,7 +330,8 @@ class TargetLevel:
 def student_levels(student: Enrollment) -> list[TargetLevel]:
     """The student's level on every active target, in teaching order (the course home): 1 query."""
     rows = db.session.execute(
-        select(LearningTarget, MasteryRecord)
+        targets_query(student.course_id)
+        .add_columns(MasteryRecord)
         .outerjoin(
             MasteryRecord,
             and_(
@@ -331,8 +339,6 @@ def student_levels(student: Enrollment) -> list[TargetLevel]:
                 MasteryRecord.enrollment_id == student.id,
             ),
         )
-        .where(LearningTarget.course_id == student.course_id, LearningTarget.archived_at.is_(None))
-        .order_by(LearningTarget.position, LearningTarget.id)
     )
     return [TargetLevel(target, record) for target, record in rows]
 
@@ -351,7 +357,7 @@ def target_progress(student: Enrollment, target_id: int, *, now: datetime) -> Ta
         record=record,
         evidence=evidence_for(student.id, target.id),
         assessments=assessments,
-        decision=request_decision(student, target, now=now),
+        decision=_decision_on(student, target.id, assessments, now=now),
         needs_relearning=bool(record and record.score is not None and not record.is_mastered),
         relearning=relearning.for_target(
             student.id, target.id, assessments[0].assessed_at if assessments else None

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import joinedload
 
 from lti_pl.domain.errors import InvalidInputError
@@ -120,15 +120,22 @@ def list_targets(
 
     With `with_units` each target's unit comes in the same query (a page that names them).
     """
-    query = select(LearningTarget).where(LearningTarget.course_id == course_id)
+    query = targets_query(course_id, include_archived=include_archived)
     if with_units:
         query = query.options(joinedload(LearningTarget.unit))
+    return list(db.session.scalars(query))
+
+
+def targets_query(
+    course_id: int, *, include_archived: bool = False
+) -> Select[tuple[LearningTarget]]:
+    """The select of `list_targets`, for a read that adds columns to it (a student's levels)."""
+    query = select(LearningTarget).where(LearningTarget.course_id == course_id)
     if not include_archived:
         query = query.where(LearningTarget.archived_at.is_(None))
-    query = query.order_by(
+    return query.order_by(
         LearningTarget.archived_at.is_not(None), LearningTarget.position, LearningTarget.id
     )
-    return list(db.session.scalars(query))
 
 
 def target_in_course(course_id: int, target_id: int) -> LearningTarget:
