@@ -35,7 +35,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     """The database (with its engine tuning), migrations, CSRF, proxy headers, the LTI runtime."""
-    from lti_pl.database import engine_options, guard_reading_requests, tune_sqlite
+    from lti_pl.database import (
+        engine_options,
+        guard_reading_requests,
+        read_without_transactions,
+        tune_sqlite,
+    )
     from lti_pl.extensions import csrf, db, migrate
 
     app.config.setdefault(
@@ -47,6 +52,8 @@ def _init_extensions(app: Flask) -> None:
     _trust_proxy_headers(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         tune_sqlite(app)
+    else:
+        read_without_transactions(app)
     guard_reading_requests(app)
     _init_lti_runtime(app)
 

@@ -2,7 +2,8 @@
 
 SQLite gets WAL, NORMAL sync, a busy timeout and SQLAlchemy-emitted BEGIN (so SAVEPOINTs work);
 a request that only reads begins DEFERRED, everything else IMMEDIATE. Under test (or with
-LTI_PL_REFUSE_GET_WRITES) a reading request that writes raises.
+LTI_PL_REFUSE_GET_WRITES) a reading request that writes raises. On PostgreSQL a reading request
+runs without a transaction (`read_without_transactions`).
 """
 
 from __future__ import annotations
@@ -138,6 +139,43 @@ def tune_sqlite(app: Flask) -> None:
                 if serialized:
                     raw.release_write_lock()
                 raise
+
+
+def read_without_transactions(app: Flask) -> None:
+    """PostgreSQL: a reading request's statements run in autocommit, with no BEGIN or COMMIT.
+
+    Under READ COMMITTED (PostgreSQL's default, and ours) every statement reads its own snapshot
+    even inside a transaction, so a reading request's transaction bought nothing but two round
+    trips: BEGIN before its first statement and COMMIT after its last (of 7 per course page,
+    the session's Redis read included). A connection checked out during a reading request is put
+    in autocommit, and any other checkout puts it back in transactions: requests that write (POST,
+    and the GETs in WRITING_GET_ENDPOINTS) and work outside requests keep their transactions.
+    """
+    from flask import has_request_context, request
+
+    from lti_pl.extensions import db
+
+    def _reading() -> bool:
+        return (
+            has_request_context()
+            and request.method in READING_METHODS
+            and request.endpoint not in WRITING_GET_ENDPOINTS
+            and not request.environ.get(READS_ONLY_KEY, False)
+        )
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "checkout")
+    def _autocommit_when_reading(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # Set on every checkout, both ways: a connection a reading request left in autocommit is
+        # back in transactions for the next writer. (The pool has just pinged it: it is alive and
+        # idle, so the switch sends nothing to the server.)
+        reading = _reading()
+        if dbapi_connection.autocommit != reading:
+            dbapi_connection.autocommit = reading
+
+    del _autocommit_when_reading
 
 
 def _reads_only() -> bool:

@@ -7,13 +7,20 @@ every GET the suite requests prove it does not write.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from flask import has_request_context, request
+from sqlalchemy import event
 
 from lti_pl import WRITING_GET_ENDPOINTS, WriteInReadingRequestError
 from lti_pl.extensions import db
 from lti_pl.models.platforms import UsedNonce
+from tests.conftest import HttpsClient
+from tests.support.grades import emulator_for, scratch_app, scratch_database, tool_environment
 
 
 def _add_writing_route(app, rule: str, endpoint: str) -> None:
@@ -41,3 +48,55 @@ def test_declared_writing_gets_may_write(app, client):
     response = client.get("/lti/jwks.json")  # the first request creates the signing key
     assert response.status_code == 200
     assert response.get_json()["keys"]
+
+
+def on_postgresql() -> bool:
+    return os.environ.get("LTI_PL_TEST_DATABASE_URL", "").startswith("postgresql")
+
+
+@pytest.mark.skipif(
+    not on_postgresql(),
+    reason="PostgreSQL's autocommit reads; runs in the PostgreSQL pass of .ci/run (on SQLite a "
+    "reading request begins DEFERRED instead: test_sqlite_writers)",
+)
+def test_on_postgresql_a_course_page_reads_without_a_transaction(tmp_path):
+    """A student's course home: no BEGIN/COMMIT round trips; the launch that wrote kept its
+    transaction, and the pooled connection is back in transactions for the next writer."""
+    with scratch_database(tmp_path) as url:
+        app = scratch_app(tool_environment(url, tmp_path / "instance"))
+        app.test_client_class = HttpsClient
+        emulator = emulator_for(app)
+        seen: list[tuple[str, bool]] = []
+
+        def record(conn: Any, _cursor: Any, _statement: str, *_args: Any) -> None:
+            if has_request_context():
+                seen.append((request.method, conn.connection.dbapi_connection.autocommit))
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            client = app.test_client()
+            launch = emulator.launch(client, role="Learner", user_id="student-1")
+            home = launch.headers.get("Content-Location") or launch.headers["Location"]
+            in_launch = [autocommit for method, autocommit in seen if method == "POST"]
+            seen.clear()
+            assert client.get(home).status_code == 200
+            in_page = [autocommit for method, autocommit in seen if method == "GET"]
+
+            assert in_launch
+            assert not any(in_launch), in_launch
+            assert in_page
+            assert all(in_page), in_page
+            # Every pooled connection (the page's among them) is back in transactions when a
+            # writer takes it.
+            idle = engine.pool.checkedin()
+            assert idle >= 1
+            with contextlib.ExitStack() as stack:
+                taken = [stack.enter_context(engine.connect()) for _ in range(idle)]
+                assert [c.connection.dbapi_connection.autocommit for c in taken] == [False] * idle
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+            emulator.stop()
+            with app.app_context():
+                db.engine.dispose()
