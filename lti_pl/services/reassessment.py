@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import joinedload
 
 from lti_pl.domain.errors import InvalidInputError, NotAllowedError
@@ -327,18 +327,24 @@ class TargetLevel:
     record: MasteryRecord | None
 
 
+# Built once (the course home reads it on every view): its cache key stays on the statement.
+_STUDENT_LEVELS = (
+    targets_query(bindparam("course_id"))
+    .add_columns(MasteryRecord)
+    .outerjoin(
+        MasteryRecord,
+        and_(
+            MasteryRecord.target_id == LearningTarget.id,
+            MasteryRecord.enrollment_id == bindparam("enrollment_id"),
+        ),
+    )
+)
+
+
 def student_levels(student: Enrollment) -> list[TargetLevel]:
     """The student's level on every active target, in teaching order (the course home): 1 query."""
     rows = db.session.execute(
-        targets_query(student.course_id)
-        .add_columns(MasteryRecord)
-        .outerjoin(
-            MasteryRecord,
-            and_(
-                MasteryRecord.target_id == LearningTarget.id,
-                MasteryRecord.enrollment_id == student.id,
-            ),
-        )
+        _STUDENT_LEVELS, {"course_id": student.course_id, "enrollment_id": student.id}
     )
     return [TargetLevel(target, record) for target, record in rows]
 

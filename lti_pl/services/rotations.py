@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lti_pl.domain import stations as domain
 from lti_pl.domain.choice_boards import StationType
@@ -334,19 +334,25 @@ class WhereNow:
         return self.rotation.activities[self.station]
 
 
+# Built once (the student's course home reads it on every view): its cache key stays on it.
+_MAYBE_RUNNING = (
+    select(StationRotation)
+    .where(
+        StationRotation.course_id == bindparam("course_id"),
+        StationRotation.starts_at <= bindparam("now"),
+        StationRotation.starts_at > bindparam("since"),
+    )
+    .order_by(StationRotation.starts_at.desc(), StationRotation.id.desc())
+)
+
+
 def where_now(student: Enrollment, *, now: datetime) -> WhereNow | None:
     """The student's station now, in the course's running rotation they are in (latest start).
 
     None when no rotation is running or the student is in none.
     """
     candidates = db.session.scalars(
-        select(StationRotation)
-        .where(
-            StationRotation.course_id == student.course_id,
-            StationRotation.starts_at <= now,
-            StationRotation.starts_at > now - _LONGEST,
-        )
-        .order_by(StationRotation.starts_at.desc(), StationRotation.id.desc())
+        _MAYBE_RUNNING, {"course_id": student.course_id, "now": now, "since": now - _LONGEST}
     )
     for record in candidates:
         stations = stations_of(record)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, func, select
 from sqlalchemy.orm import joinedload
 
 from lti_pl.domain.errors import InvalidInputError
@@ -127,9 +127,12 @@ def list_targets(
 
 
 def targets_query(
-    course_id: int, *, include_archived: bool = False
+    course_id: int | BindParameter[int], *, include_archived: bool = False
 ) -> Select[tuple[LearningTarget]]:
-    """The select of `list_targets`, for a read that adds columns to it (a student's levels)."""
+    """The select of `list_targets`, for a read that adds columns to it (a student's levels).
+
+    `course_id` may be a bound parameter, for a statement built once and run for any course.
+    """
     query = select(LearningTarget).where(LearningTarget.course_id == course_id)
     if not include_archived:
         query = query.where(LearningTarget.archived_at.is_(None))

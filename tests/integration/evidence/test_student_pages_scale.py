@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
 from lti_pl.extensions import db
 from lti_pl.models.base import utcnow
 from lti_pl.services import reassessment
@@ -120,3 +123,30 @@ def test_every_targets_progress_is_what_its_own_page_reckons(platform, client, d
     assert [int(r[0]) for r in rows] == [item.target.id for item in progress]
     for (_, _, _, evidence_count), item in zip(rows, progress, strict=True):
         assert int(evidence_count) == len(item.evidence)
+
+
+def test_the_course_home_runs_the_same_statement_objects_on_every_view(
+    app, platform, client, db_session
+):
+    """Its reads are built once, not per view: SQLAlchemy keeps a statement's cache key on the
+    statement object, so rebuilding the selects (and re-keying them) was most of the ORM's CPU
+    in a course home view."""
+    course_id = launch(platform, client, "Learner", "student-1")
+    fill(course_id, "student-1", 3)
+    views: list[dict[str, int]] = []
+
+    def record(state: ORMExecuteState) -> None:
+        views[-1][str(state.statement)] = id(state.statement)
+
+    event.listen(Session, "do_orm_execute", record)
+    try:
+        for _ in range(2):
+            views.append({})
+            assert client.get(f"/courses/{course_id}/learn/").status_code == 200
+    finally:
+        event.remove(Session, "do_orm_execute", record)
+    both = views[0].keys() & views[1].keys()
+    read = {re.search(r"\bFROM (\w+)", sql).group(1) for sql in both}  # type: ignore[union-attr]
+    # The enrollment (with its course), the levels, the rotations; and the page's frame-ancestors.
+    assert {"enrollment", "learning_target", "station_rotation", "platform"} <= read, read
+    assert {sql: views[1][sql] for sql in both} == {sql: views[0][sql] for sql in both}
