@@ -13,6 +13,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from lti_pl import create_app
 from lti_pl.commands import demo, grades, mastery, people, retention, roster, standards, worker
+from lti_pl.database import SERVE_THREADS
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.extensions import db
 from lti_pl.models.base import utcnow
@@ -45,7 +46,7 @@ def register_cli(app: Flask) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="Processes (default: 1 without Redis).")
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=SERVE_THREADS, show_default=True, type=int)
 @with_appcontext
 def serve(host: str, port: int, workers: int | None, threads: int) -> None:
     """Run the tool with gunicorn (a production WSGI server)."""

@@ -64,6 +64,7 @@ def _port_free(host: str, port: int) -> bool:
 def command(host: str, port: int, sandbox_port: int, empty: bool, reset: bool) -> None:
     """Run the tool with a sandbox LMS and a demo course; open the printed URL. Ctrl-C stops."""
     from lti_pl import create_app
+    from lti_pl.database import SERVE_THREADS
     from lti_pl.models.base import utcnow
     from lti_pl.sandbox import SandboxServer
     from lti_pl.sandbox.setup import prepare_tool, register_sandbox, seed_demo_course
@@ -107,7 +108,7 @@ def command(host: str, port: int, sandbox_port: int, empty: bool, reset: bool) -
         _announce(sandbox.url, tool_url, folder, seeded)
         # The tool runs on the production server path (gunicorn); the sandbox stays in this
         # process on its own thread and port.
-        run_gunicorn(app, host=host, port=port, workers=1, threads=8)
+        run_gunicorn(app, host=host, port=port, workers=1, threads=SERVE_THREADS)
     finally:
         # gunicorn's worker is a fork of this process: its exit unwinds through here too, and
         # only the process that started the sandbox stops it and says so.
