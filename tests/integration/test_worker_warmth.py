@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from sqlalchemy import event
@@ -53,7 +53,7 @@ def test_a_worker_busy_on_all_its_threads_keeps_its_connections(tmp_path: Path):
 class _NotServing:
     """Stands in for gunicorn: records what the app had compiled when serving would start."""
 
-    seen: dict[str, Any] = {}
+    seen: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, app: Any, options: dict[str, Any]) -> None:
         self.app = app
