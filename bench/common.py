@@ -82,6 +82,24 @@ class Server:
         self.log.flush()
         return os.fstat(self.log.fileno()).st_size
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server's processes have used so far: the gunicorn master
+        and its workers (the process group `serve` started). Far steadier than latency on a noisy
+        machine: it does not count the time the server waited for a core."""
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # exited meanwhile
+            if int(fields[2]) == self.process.pid:  # fields[2]: the process group
+                total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / ticks
+
     def access_times(self, since: int = 0) -> dict[str, list[float]]:
         """Server time in ms per request kind ("POST /lti/launch 303") from its access log.
 
@@ -325,6 +343,7 @@ class Figures:
     p50: float
     p95: float
     durations: tuple[float, ...] = ()
+    cpu_ms: float = 0.0  # the server's CPU per operation, where the bench measured it
 
     @classmethod
     def combined(cls, parts: list[Figures]) -> Figures:

@@ -8,9 +8,10 @@ LTI_PL_BENCH_REDIS_URL, default redis://127.0.0.1:6379/14).
 Each configuration runs `lti-pl serve` on 127.0.0.1 (SQLite: the embedded default, 1 process;
 PostgreSQL + Redis: 2 processes), then: all launches at once (one browser each, OIDC login ->
 launch through the platform emulator), then all page views at once (each browser opens its course
-home). Printed: throughput, p50/p95, errors (must be 0), and PostgreSQL+Redis as a ratio to the
-SQLite run measured just before it; last, the same page views of a server that does no work at
-all (the floor: what this driver and machine allow).
+home). Printed: throughput, p50/p95, errors (must be 0), the tool's CPU per launch and per view
+(its processes, read from /proc: steadier than latency on a noisy machine), and PostgreSQL+Redis
+as a ratio to the SQLite run measured just before it; last, the same page views of a server that
+does no work at all (the floor: what this driver and machine allow).
 """
 
 from __future__ import annotations
@@ -91,7 +92,9 @@ def run(
 
         # No warm-up: the 50 launches are all *first* launches into a course nobody opened yet, so
         # they race to create the course row (services/launches.get_or_create must absorb that).
+        cpu = server.cpu_seconds()
         launched = measure(launch, launches, launches)
+        launched.cpu_ms = (server.cpu_seconds() - cpu) * 1000 / max(launched.count, 1)
 
         def view(i: int) -> float:
             session, home = browsers[i % len(browsers)]
@@ -101,7 +104,9 @@ def run(
                 raise RuntimeError(f"page view answered {page.status_code}")
             return time.perf_counter() - started
 
+        cpu = server.cpu_seconds()
         viewed = measure(view, views, views) if browsers else Figures(0, views, 1.0, 0.0, 0.0)
+        viewed.cpu_ms = (server.cpu_seconds() - cpu) * 1000 / max(viewed.count, 1)
     return launched, viewed
 
 
@@ -159,6 +164,12 @@ def main() -> None:
     print(sqlite[1].line("views     SQLite (embedded, 1 proc)"))
     print(postgres[1].line("views     PostgreSQL+Redis (2 procs)"))
     print(floor.line("views     floor (no work, 2 procs)"))
+    print("tool CPU (its processes, user + system) per operation, steadier than latency:")
+    for label, index in (("launches", 0), ("views", 1)):
+        print(
+            f"  {label:<9} SQLite {sqlite[index].cpu_ms:5.1f} ms   "
+            f"PostgreSQL+Redis {postgres[index].cpu_ms:5.1f} ms"
+        )
     for label, index in (("launches", 0), ("views", 1)):
         base, other = sqlite[index], postgres[index]
         ratio = other.per_second / base.per_second if base.per_second else 0.0
