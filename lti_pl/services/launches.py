@@ -51,7 +51,11 @@ class LaunchOutcome:
 
 
 def get_or_create(
-    query: Select[tuple[T]], create: Callable[[], T], *, known_absent: bool = False
+    query: Select[tuple[T]],
+    create: Callable[[], T],
+    *,
+    known_absent: bool = False,
+    cannot_exist: bool = False,
 ) -> tuple[T, bool]:
     """The row the query finds, or a new one, and whether this call created it.
 
@@ -61,8 +65,15 @@ def get_or_create(
     the savepoint rolls back and the row is read again instead of failing the launch with a 500.
     With `known_absent` (this transaction's read just found no such row) the insert comes first,
     and on SQLite it needs no savepoint: a transaction there is serializable, so no other writer
-    can have added the row since that read.
+    can have added the row since that read. With `cannot_exist` no other transaction can write
+    the row at all, on any database: its unique key holds a row this transaction created and has
+    not committed (an enrollment of a person created a moment ago), so it is inserted at once.
     """
+    if cannot_exist:
+        row = create()
+        db.session.add(row)
+        db.session.flush()
+        return row, True
     if not known_absent:
         row = db.session.scalars(query).first()
         if row is not None:
@@ -164,9 +175,9 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             )
         ).one()
     course, person, enrollment, link = _known_rows(info)
-    course_known = course is not None
+    course_known, course_created = course is not None, False
     if course is None:
-        course, _ = get_or_create(
+        course, course_created = get_or_create(
             select(Course).where(
                 Course.platform_id == info.platform_id, Course.context_id == info.context_id
             ),
@@ -224,6 +235,8 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             ),
             # The course rows' read found none, or the person is new: no enrollment can exist.
             known_absent=course_known or person_created,
+            # Of a person or a course this launch created: no one else can enroll them yet.
+            cannot_exist=person_created or course_created,
         )
     _set_if_changed(
         enrollment, role=str(role), lti_roles=list(info.roles), status=EnrollmentStatus.ACTIVE.value
@@ -244,6 +257,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
                 ),
                 lambda: ResourceLink(course_id=course.id, resource_link_id=info.resource_link_id),
                 known_absent=course_known,  # the course rows' read looked for the link too
+                cannot_exist=course_created,  # a link of a course this launch created
             )
         _set_if_changed(
             link, title=info.resource_link_title or link.title, custom=dict(info.custom)
