@@ -161,17 +161,9 @@ def read_without_transactions(app: Flask) -> None:
     in autocommit, and any other checkout puts it back in transactions: requests that write (POST,
     and the GETs in WRITING_GET_ENDPOINTS) and work outside requests keep their transactions.
     """
-    from flask import has_request_context, request
+    from flask import has_request_context
 
     from lti_pl.extensions import db
-
-    def _reading() -> bool:
-        return (
-            has_request_context()
-            and request.method in READING_METHODS
-            and request.endpoint not in WRITING_GET_ENDPOINTS
-            and not request.environ.get(READS_ONLY_KEY, False)
-        )
 
     with app.app_context():
         engine = db.engine
@@ -181,7 +173,7 @@ def read_without_transactions(app: Flask) -> None:
         # Set on every checkout, both ways: a connection a reading request left in autocommit is
         # back in transactions for the next writer. (The pool has just pinged it: it is alive and
         # idle, so the switch sends nothing to the server.)
-        reading = _reading()
+        reading = has_request_context() and is_reading_request()
         if dbapi_connection.autocommit != reading:
             dbapi_connection.autocommit = reading
 
@@ -215,15 +207,17 @@ WRITING_GET_ENDPOINTS = frozenset({"lti.jwks", "lti.register"})
 READS_ONLY_KEY = "lti_pl.reads_only"
 
 
-def _begin_deferred_for_reading_requests(app: Flask) -> None:
+def is_reading_request() -> bool:
+    """Whether this request reads only: a GET, HEAD or OPTIONS not in WRITING_GET_ENDPOINTS."""
     from flask import request
 
+    return request.method in READING_METHODS and request.endpoint not in WRITING_GET_ENDPOINTS
+
+
+def _begin_deferred_for_reading_requests(app: Flask) -> None:
     @app.before_request
     def _choose_sqlite_begin() -> None:
-        reading = (
-            request.method in READING_METHODS and request.endpoint not in WRITING_GET_ENDPOINTS
-        )
-        _sqlite_begin.set("BEGIN" if reading else "BEGIN IMMEDIATE")
+        _sqlite_begin.set("BEGIN" if is_reading_request() else "BEGIN IMMEDIATE")
 
     @app.teardown_request
     def _reset_sqlite_begin(_error: BaseException | None) -> None:
@@ -251,13 +245,7 @@ def _refuse_writes_in_reading_requests(engine: Any) -> None:
     ) -> None:
         if (
             has_request_context()
-            and (
-                (
-                    request.method in READING_METHODS
-                    and request.endpoint not in WRITING_GET_ENDPOINTS
-                )
-                or request.environ.get(READS_ONLY_KEY, False)
-            )
+            and (is_reading_request() or request.environ.get(READS_ONLY_KEY, False))
             and statement.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}
         ):
             raise WriteInReadingRequestError(

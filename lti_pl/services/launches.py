@@ -69,7 +69,7 @@ def get_or_create(
     the row at all, on any database: its unique key holds a row this transaction created and has
     not committed (an enrollment of a person created a moment ago), so it is inserted at once.
     """
-    if cannot_exist:
+    if cannot_exist or (known_absent and db.session.get_bind().dialect.name == "sqlite"):
         row = create()
         db.session.add(row)
         db.session.flush()
@@ -78,11 +78,6 @@ def get_or_create(
         row = db.session.scalars(query).first()
         if row is not None:
             return row, False
-    elif db.session.get_bind().dialect.name == "sqlite":
-        row = create()
-        db.session.add(row)
-        db.session.flush()
-        return row, True
     try:
         with db.session.begin_nested():
             row = create()
