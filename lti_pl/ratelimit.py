@@ -14,15 +14,16 @@ launches together. Three budgets instead, each a moving window:
   rest of the class is not.
 
 The counters live in Redis when LTI_PL_REDIS_URL is set (shared by every worker process), else in
-memory. A Redis outage never refuses a launch: limiter errors are swallowed and counting falls back
-to memory until Redis answers again. Limits are off under TESTING unless the test turns them on
-with LTI_PL_RATE_LIMIT_ENABLED=True. The client IP is the socket's peer unless
-LTI_PL_PROXY_HOPS says how many proxies in front may set X-Forwarded-For.
+memory (`SlowExpiryMemoryStorage`). A Redis outage never refuses a launch: limiter errors are
+swallowed and counting falls back to memory until Redis answers again. Limits are off under
+TESTING unless the test turns them on with LTI_PL_RATE_LIMIT_ENABLED=True. The client IP is the
+socket's peer unless LTI_PL_PROXY_HOPS says how many proxies in front may set X-Forwarded-For.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -32,6 +33,7 @@ from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
+from limits.storage import MemoryStorage
 
 from lti_pl.lti.launch_errors import LaunchError
 
@@ -49,6 +51,29 @@ RATE_LIMITED_MESSAGE = (
     "Too many launches from your network in a short time. "
     "Wait a minute, then open the tool again from your course."
 )
+
+
+#: Seconds between two passes that drop expired counts from memory (limits' own storage: 0.01).
+MEMORY_EXPIRY_SECONDS = 1.0
+
+
+class SlowExpiryMemoryStorage(MemoryStorage):
+    """limits' memory storage, dropping expired counts once a second instead of every 10 ms.
+
+    Each pass walks every key (one per student launched in the last minute) and copies its moving
+    window; at limits' 10 ms clock that took 15 % of a worker's GIL time in a py-spy profile of
+    2,000 launches. Counting is unchanged: a moving window compares each entry's time itself, and
+    the pass only frees memory, now at most a second later.
+    """
+
+    STORAGE_SCHEME = ["lti-pl-memory"]  # noqa: RUF012 - typed as a list by limits
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # noqa: N802 - overrides the private hook
+        if not self.timer.is_alive():
+            expire = self._MemoryStorage__expire_events  # type: ignore[attr-defined]
+            self.timer = threading.Timer(MEMORY_EXPIRY_SECONDS, expire)
+            self.timer.daemon = True
+            self.timer.start()
 
 
 class TooManyLaunchesError(Exception):
@@ -157,7 +182,7 @@ def init_rate_limits(app: Flask) -> Limiter:
     redis_url = app.config.get("LTI_PL_REDIS_URL")
     limiter = Limiter(
         get_remote_address,
-        storage_uri=redis_url or "memory://",
+        storage_uri=redis_url or "lti-pl-memory://",
         storage_options={"socket_connect_timeout": 1, "socket_timeout": 1} if redis_url else {},
         strategy="moving-window",
         swallow_errors=True,

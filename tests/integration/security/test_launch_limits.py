@@ -134,3 +134,25 @@ def test_forwarded_for_is_trusted_when_a_proxy_is_configured(test_config, db_ses
         for n in range(4)
     ]
     assert statuses == [400] * 4  # each client behind the proxy has its own budget
+
+
+def test_counts_in_memory_expire_once_a_second_not_every_10_ms(test_config, db_session, platform):
+    """limits' memory storage walks every key (one per launched student) on each expiry pass; at
+    its own 10 ms clock that was 15 % of a worker's GIL time. The tool's storage passes once a
+    second, and still counts: the moving window compares each entry's own time."""
+    app = limited_app(test_config, LTI_PL_RATE_LIMIT_USER="3/minute")
+    client = app.test_client()
+    statuses = [
+        platform.launch(client, role="Learner", user_id="looping").status_code for _ in range(4)
+    ]
+    storage = app.extensions["lti_pl_limiter"].limiter.storage
+    assert storage.timer.interval >= 1
+    assert statuses == [303, 303, 303, 429]
+    # Counts past their window are still dropped by the pass.
+    pass_ = storage._MemoryStorage__expire_events
+    assert any(storage.events.values())
+    for events in storage.events.values():
+        for entry in events:
+            entry.expiry = 0  # as if the window had passed
+    pass_()
+    assert not any(storage.events.values())
