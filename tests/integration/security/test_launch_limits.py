@@ -100,7 +100,8 @@ def test_a_flood_of_invalid_launches_is_cut_with_429(test_config, db_session, pl
 def test_one_user_relaunching_in_a_loop_is_cut_and_the_class_is_not(
     test_config, db_session, platform
 ):
-    app = limited_app(test_config, LTI_PL_RATE_LIMIT_USER="3/minute")
+    # Without Redis (the embedded default), whatever this pass of the suite runs on.
+    app = limited_app(test_config, LTI_PL_REDIS_URL=None, LTI_PL_RATE_LIMIT_USER="3/minute")
     client = app.test_client()
     same = [platform.launch(client, role="Learner", user_id="looper").status_code for _ in range(5)]
     assert same == [303, 303, 303, 429, 429]
@@ -140,7 +141,8 @@ def test_counts_in_memory_expire_once_a_second_not_every_10_ms(test_config, db_s
     """limits' memory storage walks every key (one per launched student) on each expiry pass; at
     its own 10 ms clock that was 15 % of a worker's GIL time. The tool's storage passes once a
     second, and still counts: the moving window compares each entry's own time."""
-    app = limited_app(test_config, LTI_PL_RATE_LIMIT_USER="3/minute")
+    # Without Redis (the embedded default), whatever this pass of the suite runs on.
+    app = limited_app(test_config, LTI_PL_REDIS_URL=None, LTI_PL_RATE_LIMIT_USER="3/minute")
     client = app.test_client()
     statuses = [
         platform.launch(client, role="Learner", user_id="looping").status_code for _ in range(4)
