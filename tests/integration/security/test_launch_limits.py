@@ -100,8 +100,7 @@ def test_a_flood_of_invalid_launches_is_cut_with_429(test_config, db_session, pl
 def test_one_user_relaunching_in_a_loop_is_cut_and_the_class_is_not(
     test_config, db_session, platform
 ):
-    # Without Redis (the embedded default), whatever this pass of the suite runs on.
-    app = limited_app(test_config, LTI_PL_REDIS_URL=None, LTI_PL_RATE_LIMIT_USER="3/minute")
+    app = limited_app(test_config, LTI_PL_RATE_LIMIT_USER="3/minute")
     client = app.test_client()
     same = [platform.launch(client, role="Learner", user_id="looper").status_code for _ in range(5)]
     assert same == [303, 303, 303, 429, 429]
