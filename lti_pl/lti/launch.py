@@ -10,12 +10,11 @@ from lti/jwks_cache.py), consumes the nonce, and maps the claims.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from lti_pl.lti.claims import LaunchInfo, check_target_link_uri, launch_info
@@ -25,6 +24,9 @@ from lti_pl.lti.launch_errors import LaunchError
 from lti_pl.lti.pylti1p3_adapter import validate_message
 from lti_pl.lti.tool_config import DatabaseToolConf
 from lti_pl.stores import Store
+
+if TYPE_CHECKING:
+    from lti_pl.lti.launch_storage import NonceStore
 
 logger = logging.getLogger(__name__)
 
@@ -55,11 +57,6 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def nonce_key(issuer: str, nonce: str) -> str:
-    """The replay-store key of a nonce (hashed: nonces are not logged or stored in clear)."""
-    return "nonce:" + hashlib.sha256(f"{issuer}\n{nonce}".encode()).hexdigest()
-
-
 class Launcher:
     """Login and launch for one app: the tool conf, the state store and the key cache."""
 
@@ -68,7 +65,7 @@ class Launcher:
         tool_conf: DatabaseToolConf,
         store: Store,
         keys: KeySetCache,
-        nonce_seen: Any,
+        nonces: NonceStore,
     ) -> None:
         """Create a launcher.
 
@@ -76,12 +73,12 @@ class Launcher:
             tool_conf: registrations.
             store: where login state waits for the launch.
             keys: platform public keys.
-            nonce_seen: callable(issuer, nonce, ttl) -> bool, True when the nonce was new.
+            nonces: the replay store (each id_token's nonce is accepted once).
         """
         self.tool_conf = tool_conf
         self.store = store
         self.keys = keys
-        self._nonce_seen = nonce_seen
+        self.nonces = nonces
 
     def begin_login(
         self, params: Mapping[str, str], launch_url: str, base_url: str
@@ -188,7 +185,7 @@ class Launcher:
             if (
                 isinstance(issuer, str)
                 and isinstance(nonce, str)
-                and self.store.get(nonce_key(issuer, nonce))
+                and self.nonces.was_used(issuer, nonce)
             ):
                 raise LaunchError("replayed")
             raise LaunchError("unknown_state")
@@ -214,9 +211,8 @@ class Launcher:
         reg, body = validate_message(params, self.tool_conf, self.keys)
         if not _same(str(body.get("nonce")), record["nonce"]):
             raise LaunchError("nonce_mismatch")
-        if not self._nonce_seen(reg.issuer, record["nonce"], NONCE_TTL):
+        if not self.nonces.first_use(reg.issuer, record["nonce"], NONCE_TTL):
             raise LaunchError("replayed")
-        self.store.set(nonce_key(reg.issuer, record["nonce"]), 1, NONCE_TTL)
         info = launch_info(reg, body)
         check_target_link_uri(info, launch_url)
         return info

@@ -6,9 +6,9 @@ import functools
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias
 
-from sqlalchemy import bindparam, delete, text
+from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from lti_pl.extensions import db
@@ -35,17 +35,24 @@ def _upsert_statement() -> Any:
     )
 
 
-def database_nonce_store(clock: Callable[[], datetime]) -> Callable[[str, str, int], bool]:
-    """A nonce store that inserts into `used_nonce`; the unique key refuses a second use.
+class DatabaseNonces:
+    """Nonces in `used_nonce`; the unique key refuses a second use, in the request's transaction.
 
     On SQLite and PostgreSQL one `INSERT ... ON CONFLICT DO NOTHING RETURNING id` per launch (a
-    returned row says the nonce was new); elsewhere an ORM insert in a savepoint.
+    returned row says the nonce was new); elsewhere an ORM insert in a savepoint. Kept hashed.
     """
 
-    def seen_first_time(issuer: str, nonce: str, ttl: int) -> bool:
-        now = clock()
-        digest = hashlib.sha256(nonce.encode()).hexdigest()
-        values = {"issuer": issuer, "nonce": digest, "expires_at": now + timedelta(seconds=ttl)}
+    def __init__(self, clock: Callable[[], datetime]) -> None:
+        self.clock = clock
+
+    def first_use(self, issuer: str, nonce: str, ttl: int) -> bool:
+        """Record the nonce; True when it was new (the launch's one replay-store write)."""
+        now = self.clock()
+        values = {
+            "issuer": issuer,
+            "nonce": _digest(nonce),
+            "expires_at": now + timedelta(seconds=ttl),
+        }
         if db.session.get_bind().dialect.name in _UPSERT_DIALECTS:
             return db.session.execute(_upsert_statement(), values).first() is not None
         try:
@@ -55,17 +62,42 @@ def database_nonce_store(clock: Callable[[], datetime]) -> Callable[[str, str, i
             return False
         return True
 
-    return seen_first_time
+    def was_used(self, issuer: str, nonce: str) -> bool:
+        """Whether the nonce was accepted before (a refused launch's reason: "replayed")."""
+        found = db.session.scalar(
+            select(UsedNonce.id).where(
+                UsedNonce.issuer == issuer, UsedNonce.nonce == _digest(nonce)
+            )
+        )
+        return found is not None
 
 
-def store_nonce_store(store: Store) -> Callable[[str, str, int], bool]:
-    """A nonce store on the shared key-value store (Redis SET NX)."""
+class StoreNonces:
+    """Nonces on the shared key-value store: one SET NX per launch (Redis), kept hashed."""
 
-    def seen_first_time(issuer: str, nonce: str, ttl: int) -> bool:
-        digest = hashlib.sha256(f"{issuer}\n{nonce}".encode()).hexdigest()
-        return store.add("used-nonce:" + digest, 1, ttl)
+    def __init__(self, store: Store) -> None:
+        self.store = store
 
-    return seen_first_time
+    def first_use(self, issuer: str, nonce: str, ttl: int) -> bool:
+        """Record the nonce; True when it was new (the launch's one replay-store write)."""
+        return self.store.add(_key(issuer, nonce), 1, ttl)
+
+    def was_used(self, issuer: str, nonce: str) -> bool:
+        """Whether the nonce was accepted before (a refused launch's reason: "replayed")."""
+        return self.store.get(_key(issuer, nonce)) is not None
+
+
+def _digest(nonce: str) -> str:
+    return hashlib.sha256(nonce.encode()).hexdigest()
+
+
+def _key(issuer: str, nonce: str) -> str:
+    # The key earlier versions also wrote for every accepted nonce: a nonce accepted just before
+    # an upgrade is still refused after it.
+    return "nonce:" + hashlib.sha256(f"{issuer}\n{nonce}".encode()).hexdigest()
+
+
+NonceStore: TypeAlias = DatabaseNonces | StoreNonces
 
 
 def purge_expired_nonces(now: datetime) -> int:
@@ -74,8 +106,8 @@ def purge_expired_nonces(now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def nonce_store_for(store: Store, clock: Callable[[], datetime]) -> Callable[[str, str, int], bool]:
+def nonce_store_for(store: Store, clock: Callable[[], datetime]) -> NonceStore:
     """Redis's SET NX when the store is shared, the database otherwise."""
     if isinstance(store, MemoryStore):
-        return database_nonce_store(clock)
-    return store_nonce_store(store)
+        return DatabaseNonces(clock)
+    return StoreNonces(store)

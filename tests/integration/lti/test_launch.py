@@ -212,6 +212,44 @@ def test_replayed_id_token_is_refused(client, platform):
     assert_refused(post_launch(client, token, query["state"]), "replayed")
 
 
+def test_a_launch_writes_its_nonce_to_the_replay_store_once(app, client, platform, monkeypatch):
+    """One replay-store write per launch: Redis's SET NX, or without Redis the database's insert.
+
+    (It was two: the same nonce went to the key-value store again, for the "replayed" reason a
+    later replay gets; that reason now reads the replay store itself.)
+    """
+    from sqlalchemy import event
+
+    from lti_pl.extensions import db
+
+    store = app.extensions["lti_pl"].store
+    writes: list[str] = []
+    for name in ("set", "add"):
+        original = getattr(store, name)
+
+        def recording(key: str, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            writes.append(key)
+            return _original(key, *args, **kwargs)
+
+        monkeypatch.setattr(store, name, recording)
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT") and "used_nonce" in statement:
+            writes.append("used_nonce row")
+
+    query = start_login(client, platform)
+    token = platform.sign(platform.claims(nonce=query["nonce"]))
+    del writes[:]  # the login's state
+    event.listen(db.engine, "before_cursor_execute", before)
+    try:
+        assert post_launch(client, token, query["state"]).status_code == 303
+    finally:
+        event.remove(db.engine, "before_cursor_execute", before)
+    # (A first launch also caches the platform's JWKS.)
+    assert len([w for w in writes if "nonce" in w]) == 1, writes
+    assert_refused(post_launch(client, token, query["state"]), "replayed")
+
+
 def test_id_token_replayed_into_a_new_login_is_refused(client, platform):
     first = start_login(client, platform)
     token = platform.sign(platform.claims(nonce=first["nonce"]))

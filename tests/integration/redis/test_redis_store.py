@@ -196,7 +196,7 @@ def test_launches_survive_a_redis_restart(test_config, db_session, platform, own
     app = app_on(test_config, url)
     connection = redis.Redis.from_url(url)
     assert full_launch(app, platform) == 303
-    assert connection.keys("lti_pl:used-nonce:*"), "the nonce went to Redis while it was up"
+    assert connection.keys("lti_pl:nonce:*"), "the nonce went to Redis while it was up"
     stop()
     assert full_launch(app, platform) == 303  # in-process fallback
     start()
