@@ -56,6 +56,7 @@ def get_or_create(
     *,
     known_absent: bool = False,
     cannot_exist: bool = False,
+    flush: bool = True,
 ) -> tuple[T, bool]:
     """The row the query finds, or a new one, and whether this call created it.
 
@@ -67,12 +68,15 @@ def get_or_create(
     and on SQLite it needs no savepoint: a transaction there is serializable, so no other writer
     can have added the row since that read. With `cannot_exist` no other transaction can write
     the row at all, on any database: its unique key holds a row this transaction created and has
-    not committed (an enrollment of a person created a moment ago), so it is inserted at once.
+    not committed (an enrollment of a person created a moment ago), so it is inserted at once;
+    with `flush=False` it is only added, and the caller's next flush inserts it together with
+    the rows that refer to it (one unit of work, not one per row).
     """
     if cannot_exist or (known_absent and db.session.get_bind().dialect.name == "sqlite"):
         row = create()
         db.session.add(row)
-        db.session.flush()
+        if flush:
+            db.session.flush()
         return row, True
     if not known_absent:
         row = db.session.scalars(query).first()
@@ -210,10 +214,9 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
             lambda: Person(issuer=info.issuer, subject=info.subject, **names),
             known_absent=course_known,  # the course rows' read looked for this person too
+            flush=False,  # inserted with the enrollment below, in one flush
         )
     _set_if_changed(person, **names)
-    if course.id is None or person.id is None:
-        db.session.flush()
 
     role = info.course_role
     if enrollment is None:
@@ -222,8 +225,8 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
                 Enrollment.course_id == course.id, Enrollment.person_id == person.id
             ),
             lambda: Enrollment(
-                course_id=course.id,
-                person_id=person.id,
+                course=course,
+                person=person,
                 role=role,
                 lti_roles=list(info.roles),
                 last_launch_at=now,
@@ -232,6 +235,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
             known_absent=course_known or person_created,
             # Of a person or a course this launch created: no one else can enroll them yet.
             cannot_exist=person_created or course_created,
+            flush=False,  # the flush below inserts it (and a new person first)
         )
     _set_if_changed(
         enrollment, role=str(role), lti_roles=list(info.roles), status=EnrollmentStatus.ACTIVE.value

@@ -397,6 +397,33 @@ def test_new_student_in_a_known_course_reads_once_and_inserts_person_and_enrollm
     assert guarded == [db.engine.dialect.name != "sqlite", False], seen
 
 
+def test_new_student_in_a_known_course_is_inserted_in_one_flush(client, platform, db_session):
+    """On SQLite the person and the enrollment go in one unit of work (it was a flush each)."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    assert platform.launch(client, role="Learner", user_id="student-1").status_code == 303
+    flushed: list[list[str]] = []
+
+    def after_flush(session, context):
+        flushed.append(sorted(type(row).__name__ for row in session.new))
+
+    event.listen(Session, "after_flush", after_flush)
+    try:
+        assert platform.launch(client, role="Learner", user_id="student-2").status_code == 303
+    finally:
+        event.remove(Session, "after_flush", after_flush)
+    from lti_pl.extensions import db
+
+    # Elsewhere the person's insert has its savepoint (a concurrent first launch of the same
+    # person), which flushes it on its own.
+    one_flush = db.engine.dialect.name == "sqlite"
+    expected = [["Enrollment", "Person"]] if one_flush else [["Person"], ["Enrollment"]]
+    assert flushed == expected, flushed
+    enrollment = db_session.query(Enrollment).join(Person).filter_by(subject="student-2").one()
+    assert (enrollment.course.context_id, enrollment.role) == ("course-1", "student")
+
+
 TARGET = "https://purl.imsglobal.org/spec/lti/claim/target_link_uri"
 
 
