@@ -11,6 +11,7 @@ from typing import IO, Any
 from flask import Flask, Request, Response
 from flask import request as flask_request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter, Map
@@ -31,6 +32,24 @@ class CookieOrUrlSessionInterface(SecureCookieSessionInterface):
     the browser to URL sessions: every link and form action the tool renders carries the signed
     session, and `Referrer-Policy: no-referrer` keeps it from leaking to other sites.
     """
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer, built once per set of keys.
+
+        Flask builds a new one on every open and every save of a session (and checks its JSON
+        serializer each time), for an object that only holds the keys.
+        """
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = super().get_signing_serializer(app)
+            self._serializers = {keys: serializer}  # a new key replaces the old one
+        return serializer
 
     def open_session(self, app: Flask, request: Any) -> SessionMixin | None:  # noqa: D102
         serializer = self.get_signing_serializer(app)

@@ -140,3 +140,36 @@ def test_a_page_that_changes_nothing_in_the_session_sends_no_cookie(client, plat
     moved = client.get(home)
     assert moved.status_code == 200
     assert "session=" in moved.headers.get("Set-Cookie", ""), moved.headers
+
+
+def test_the_signing_serializer_is_built_once_not_on_every_request(
+    app, client, platform, monkeypatch
+):
+    """Flask builds its session serializer on every open and save; ours keeps one per key set."""
+    import flask.sessions
+
+    built: list[object] = []
+    real = flask.sessions.URLSafeTimedSerializer
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        built.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(flask.sessions, "URLSafeTimedSerializer", counting)
+    home = home_of(platform.launch(client, role="Learner", user_id="s-1"))
+    for _ in range(3):
+        assert client.get(home).status_code == 200
+    assert len(built) <= 1, len(built)
+
+
+def test_a_new_secret_key_takes_effect_at_once(app, client, platform):
+    """The kept serializer follows the key: a session signed with a key no longer configured (nor
+    among SECRET_KEY_FALLBACKS) does not open; with the old key as a fallback it does."""
+    home = home_of(platform.launch(client, role="Learner", user_id="s-1"))
+    assert client.get(home).status_code == 200
+    old = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-new-key-" + "x" * 32
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert client.get(home).status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get(home).status_code == 403
