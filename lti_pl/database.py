@@ -8,13 +8,14 @@ runs without a transaction (`read_without_transactions`).
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from contextvars import ContextVar
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event, text
+from sqlalchemy import Table, bindparam, event, text
 
 
 def engine_options(uri: str) -> dict[str, Any]:
@@ -281,3 +282,29 @@ def ping() -> None:
     from lti_pl.extensions import db
 
     db.session.execute(text("SELECT 1"))
+
+
+#: Where `insert_unless_exists` works: both say "insert unless the unique key exists" alike.
+UPSERT_DIALECTS = frozenset({"sqlite", "postgresql"})
+
+
+@functools.cache
+def insert_unless_exists(table: Table, columns: tuple[str, ...], returning: tuple[str, ...]) -> Any:
+    """`INSERT INTO table (columns) ... ON CONFLICT DO NOTHING RETURNING returning`, built once.
+
+    One statement instead of a savepoint, an insert and a release: a returned row is the new row,
+    none says the unique key exists already (a concurrent insert; PostgreSQL waits for it to
+    commit or roll back first). A typed text() rather than the dialects'
+    insert().on_conflict_do_nothing(): those carry no cache key, so SQLAlchemy would compile the
+    statement again on every call. Only on UPSERT_DIALECTS.
+    """
+    names = ", ".join(columns)
+    values = ", ".join(f":{c}" for c in columns)
+    return (
+        text(
+            f"INSERT INTO {table.name} ({names}) VALUES ({values}) "  # noqa: S608 - our names
+            f"ON CONFLICT DO NOTHING RETURNING {', '.join(returning)}"
+        )
+        .bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
+        .columns(*(table.c[c] for c in returning))
+    )

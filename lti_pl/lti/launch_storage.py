@@ -2,37 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
-from sqlalchemy import bindparam, delete, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from lti_pl.database import UPSERT_DIALECTS, insert_unless_exists
 from lti_pl.extensions import db
 from lti_pl.models.platforms import UsedNonce
 from lti_pl.stores import MemoryStore, Store
-
-# Both dialects say "insert unless the unique key exists" the same way. A typed text() rather
-# than the dialects' insert().on_conflict_do_nothing(): those carry no cache key, so SQLAlchemy
-# would compile the statement again on every launch.
-_UPSERT_DIALECTS = frozenset({"sqlite", "postgresql"})
-
-
-@functools.cache
-def _upsert_statement() -> Any:
-    """INSERT INTO used_nonce ... ON CONFLICT DO NOTHING RETURNING id, built once."""
-    table = UsedNonce.__table__
-    return text(
-        f"INSERT INTO {table.name} (issuer, nonce, expires_at) "  # noqa: S608 - our table name
-        "VALUES (:issuer, :nonce, :expires_at) ON CONFLICT DO NOTHING RETURNING id"
-    ).bindparams(
-        bindparam("issuer", type_=table.c.issuer.type),
-        bindparam("nonce", type_=table.c.nonce.type),
-        bindparam("expires_at", type_=table.c.expires_at.type),
-    )
 
 
 class DatabaseNonces:
@@ -53,8 +34,9 @@ class DatabaseNonces:
             "nonce": _digest(nonce),
             "expires_at": now + timedelta(seconds=ttl),
         }
-        if db.session.get_bind().dialect.name in _UPSERT_DIALECTS:
-            return db.session.execute(_upsert_statement(), values).first() is not None
+        if db.session.get_bind().dialect.name in UPSERT_DIALECTS:
+            statement = insert_unless_exists(UsedNonce.__table__, tuple(values), ("id",))
+            return db.session.execute(statement, values).first() is not None
         try:
             with db.session.begin_nested():
                 db.session.add(UsedNonce(**values))

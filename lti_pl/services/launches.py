@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, bindparam, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lti_pl.database import UPSERT_DIALECTS, insert_unless_exists
 from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.extensions import db
@@ -157,6 +158,46 @@ def _known_rows(
     return row[0], row[1], row[2], row[3]
 
 
+_PERSON_VALUES = ("issuer", "subject", "name", "given_name", "family_name", "email")
+# A person inserted unless the issuer's subject exists, loaded as the ORM row (built once).
+_INSERT_PERSON = select(Person).from_statement(
+    insert_unless_exists(
+        Person.__table__, _PERSON_VALUES, tuple(c.name for c in Person.__table__.columns)
+    )
+)
+
+
+def _new_person(
+    info: LaunchInfo, names: dict[str, str], *, known_absent: bool
+) -> tuple[Person, bool]:
+    """The launch's person: inserted (True), or read when a concurrent first launch came first.
+
+    One INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL (on PostgreSQL it replaces a
+    savepoint, the insert and its release: three round trips).
+    """
+    if db.session.get_bind().dialect.name not in UPSERT_DIALECTS:
+        return get_or_create(
+            select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
+            lambda: Person(issuer=info.issuer, subject=info.subject, **names),
+            known_absent=known_absent,  # the course rows' read looked for this person too
+        )
+    values = {
+        "issuer": info.issuer,
+        "subject": info.subject,
+        "name": "",
+        "given_name": "",
+        "family_name": "",
+        "email": None,
+        **names,
+    }
+    person = db.session.scalars(_INSERT_PERSON, values).first()
+    if person is not None:
+        return person, True
+    return db.session.scalars(
+        select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject)
+    ).one(), False
+
+
 def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     """Create or update everything the launch tells us, and return the session's identity.
 
@@ -210,12 +251,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     }
     person_created = False
     if person is None:
-        person, person_created = get_or_create(
-            select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
-            lambda: Person(issuer=info.issuer, subject=info.subject, **names),
-            known_absent=course_known,  # the course rows' read looked for this person too
-            flush=False,  # inserted with the enrollment below, in one flush
-        )
+        person, person_created = _new_person(info, names, known_absent=course_known)
     _set_if_changed(person, **names)
 
     role = info.course_role

@@ -1,7 +1,7 @@
 """First launches that race: many students into a course nobody opened yet, and one student into
 several new courses at once. Every launch lands, with one course row and one person row each
-(services.launches.get_or_create: a savepoint where another transaction may insert the same row,
-none where it cannot)."""
+(services.launches: the person's INSERT ... ON CONFLICT DO NOTHING, and get_or_create's savepoint
+where another transaction may insert the same row, none where it cannot)."""
 
 from __future__ import annotations
 

@@ -385,20 +385,21 @@ def test_new_student_in_a_known_course_reads_once_and_inserts_person_and_enrollm
     inserts = [s for s in work if s.startswith("INSERT") and "used_nonce" not in s]
     assert sorted(s.split()[3] for s in inserts) == ["enrollment", "person"], work
     assert [s for s in work if s.startswith(("UPDATE", "DELETE"))] == [], work
-    # SQLite transactions are serializable: an insert after "none found" needs no savepoint.
-    # Elsewhere the person's insert has one, to absorb a concurrent first launch of the same
-    # person; the enrollment of a person this launch created cannot be anyone else's insert.
-    # (The test's own transaction makes savepoints too: look at what precedes each insert.)
+    # No savepoint on either database: the person's INSERT ... ON CONFLICT DO NOTHING absorbs a
+    # concurrent first launch of the same person, and the enrollment of a person this launch
+    # created cannot be anyone else's insert. (The test's own transaction makes savepoints too:
+    # look at what precedes each insert.)
     guarded = [
         seen[i - 1].startswith("SAVEPOINT")
         for i, s in enumerate(seen)
         if s.startswith(("INSERT INSERT INTO person", "INSERT INSERT INTO enrollment"))
     ]
-    assert guarded == [db.engine.dialect.name != "sqlite", False], seen
+    assert guarded == [False, False], seen
 
 
-def test_new_student_in_a_known_course_is_inserted_in_one_flush(client, platform, db_session):
-    """On SQLite the person and the enrollment go in one unit of work (it was a flush each)."""
+def test_new_student_in_a_known_course_takes_one_flush(client, platform, db_session):
+    """The person is one statement (no unit of work), the enrollment one flush (it was a flush
+    each, and on PostgreSQL a savepoint's flush for the person)."""
     from sqlalchemy import event
     from sqlalchemy.orm import Session
 
@@ -413,13 +414,7 @@ def test_new_student_in_a_known_course_is_inserted_in_one_flush(client, platform
         assert platform.launch(client, role="Learner", user_id="student-2").status_code == 303
     finally:
         event.remove(Session, "after_flush", after_flush)
-    from lti_pl.extensions import db
-
-    # Elsewhere the person's insert has its savepoint (a concurrent first launch of the same
-    # person), which flushes it on its own.
-    one_flush = db.engine.dialect.name == "sqlite"
-    expected = [["Enrollment", "Person"]] if one_flush else [["Person"], ["Enrollment"]]
-    assert flushed == expected, flushed
+    assert flushed == [["Enrollment"]], flushed
     enrollment = db_session.query(Enrollment).join(Person).filter_by(subject="student-2").one()
     assert (enrollment.course.context_id, enrollment.role) == ("course-1", "student")
 
