@@ -57,7 +57,6 @@ def get_or_create(
     *,
     known_absent: bool = False,
     cannot_exist: bool = False,
-    flush: bool = True,
 ) -> tuple[T, bool]:
     """The row the query finds, or a new one, and whether this call created it.
 
@@ -69,15 +68,12 @@ def get_or_create(
     and on SQLite it needs no savepoint: a transaction there is serializable, so no other writer
     can have added the row since that read. With `cannot_exist` no other transaction can write
     the row at all, on any database: its unique key holds a row this transaction created and has
-    not committed (an enrollment of a person created a moment ago), so it is inserted at once;
-    with `flush=False` it is only added, and the caller's next flush inserts it together with
-    the rows that refer to it (one unit of work, not one per row).
+    not committed (an enrollment of a person created a moment ago), so it is inserted at once.
     """
     if cannot_exist or (known_absent and db.session.get_bind().dialect.name == "sqlite"):
         row = create()
         db.session.add(row)
-        if flush:
-            db.session.flush()
+        db.session.flush()
         return row, True
     if not known_absent:
         row = db.session.scalars(query).first()
@@ -198,6 +194,73 @@ def _new_person(
     ).one(), False
 
 
+_ENROLLMENT_VALUES = (
+    "course_id",
+    "person_id",
+    "role",
+    "lti_roles",
+    "status",
+    "section",
+    "structure",
+    "last_launch_at",
+    "created_at",
+)
+# An enrollment inserted unless the person has one in the course, as the ORM row (built once).
+_INSERT_ENROLLMENT = select(Enrollment).from_statement(
+    insert_unless_exists(
+        Enrollment.__table__,
+        _ENROLLMENT_VALUES,
+        tuple(c.name for c in Enrollment.__table__.columns),
+    )
+)
+
+
+def _new_enrollment(
+    course: Course, person: Person, info: LaunchInfo, now: datetime, *, known_absent: bool
+) -> Enrollment:
+    """The launch's enrollment: inserted with its launch time, or read if a concurrent launch won.
+
+    (A concurrent first launch of the same person into the same course.) One INSERT ... ON
+    CONFLICT DO NOTHING on SQLite and PostgreSQL: no unit of work (the flush of one new row cost
+    twice this statement) and no savepoint.
+    """
+    role, roles = str(info.course_role), list(info.roles)
+    if db.session.get_bind().dialect.name not in UPSERT_DIALECTS:
+        row, _ = get_or_create(
+            select(Enrollment).where(
+                Enrollment.course_id == course.id, Enrollment.person_id == person.id
+            ),
+            lambda: Enrollment(
+                course_id=course.id,
+                person_id=person.id,
+                role=role,
+                lti_roles=roles,
+                last_launch_at=now,
+            ),
+            known_absent=known_absent,
+        )
+        return row
+    values = {
+        "course_id": course.id,
+        "person_id": person.id,
+        "role": role,
+        "lti_roles": roles,
+        "status": EnrollmentStatus.ACTIVE.value,
+        "section": "",
+        "structure": None,
+        "last_launch_at": now,
+        "created_at": now,
+    }
+    enrollment = db.session.scalars(_INSERT_ENROLLMENT, values).first()
+    if enrollment is not None:
+        return enrollment
+    return db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.course_id == course.id, Enrollment.person_id == person.id
+        )
+    ).one()
+
+
 def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
     """Create or update everything the launch tells us, and return the session's identity.
 
@@ -256,22 +319,9 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
 
     role = info.course_role
     if enrollment is None:
-        enrollment, _ = get_or_create(
-            select(Enrollment).where(
-                Enrollment.course_id == course.id, Enrollment.person_id == person.id
-            ),
-            lambda: Enrollment(
-                course=course,
-                person=person,
-                role=role,
-                lti_roles=list(info.roles),
-                last_launch_at=now,
-            ),
-            # The course rows' read found none, or the person is new: no enrollment can exist.
-            known_absent=course_known or person_created,
-            # Of a person or a course this launch created: no one else can enroll them yet.
-            cannot_exist=person_created or course_created,
-            flush=False,  # the flush below inserts it (and a new person first)
+        # The course rows' read found none, or the person is new: no enrollment can exist.
+        enrollment = _new_enrollment(
+            course, person, info, now, known_absent=course_known or person_created
         )
     _set_if_changed(
         enrollment, role=str(role), lti_roles=list(info.roles), status=EnrollmentStatus.ACTIVE.value
