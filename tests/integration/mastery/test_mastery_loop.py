@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from lti_pl.extensions import db
@@ -54,6 +56,7 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
     # The student submits evidence and says they are ready to be assessed.
     page = student.get(f"/courses/{course_id}/learn/targets")
     assert "I can balance chemical equations" in page.get_data(as_text=True)
+    assert '<span class="badge">Not assessed yet</span>' in page.get_data(as_text=True)
     sent = student.post(
         f"/courses/{course_id}/learn/targets/{target.id}/evidence",
         data={
@@ -88,6 +91,14 @@ def test_evidence_to_assessment_to_score_at_the_lms_and_reassessment_raises_it(
     assert assessed.status_code == 303, assessed.get_data(as_text=True)
     record = db.session.scalars(select(MasteryRecord)).one()
     assert (record.score, record.label, record.grade) == (2.0, "Near Mastery", 70.0)
+    # The student's home, targets and target pages show that level, its colour and score.
+    shown = re.compile(
+        r'<span class="level" style="--level-color: #[0-9a-fA-F]{3,6}">Near Mastery</span>'
+        r' <span class="muted">\(2\)</span>'
+    )
+    for url in ("", "targets", f"targets/{target.id}"):
+        html = student.get(f"/courses/{course_id}/learn/{url}").get_data(as_text=True)
+        assert shown.search(html), (url, html[-3000:])
 
     push_now(app)
     score = platform.final_scores(line_item_url)["student-1"]
