@@ -79,11 +79,11 @@ def compile_templates(app: Flask) -> int:
     return len(names)
 
 
-def run_gunicorn(app: Flask, *, host: str, port: int, workers: int | None, threads: int) -> None:
-    """Serve the app until interrupted.
+def prepare_to_serve(app: Flask) -> None:
+    """What `lti-pl serve` does before the workers fork.
 
-    Without Redis the OIDC state store lives in memory, so one process (with threads) serves;
-    with Redis several processes share it.
+    The schema, the tool's first key, and every template compiled (bench.launch_phases prepares
+    its app the same way).
     """
     from lti_pl.extensions import db
     from lti_pl.lti import keys
@@ -96,6 +96,15 @@ def run_gunicorn(app: Flask, *, host: str, port: int, workers: int | None, threa
         db.session.commit()
         db.engine.dispose()  # no connection shared across the fork
     compile_templates(app)
+
+
+def run_gunicorn(app: Flask, *, host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the app until interrupted.
+
+    Without Redis the OIDC state store lives in memory, so one process (with threads) serves;
+    with Redis several processes share it.
+    """
+    prepare_to_serve(app)
     options = gunicorn_options(app, host=host, port=port, workers=workers, threads=threads)
     if not _is_loopback(host):
         logger.warning(
