@@ -163,35 +163,41 @@ _INSERT_PERSON = select(Person).from_statement(
 )
 
 
+def _insert_or_read(
+    insert: Any,
+    values: dict[str, Any],
+    existing: Callable[[], Select[tuple[T]]],
+    create: Callable[[], T],
+    *,
+    known_absent: bool,
+) -> tuple[T, bool]:
+    """The row `insert` adds (True), or the one `existing()` reads if another launch came first.
+
+    `insert` is an INSERT ... ON CONFLICT DO NOTHING RETURNING the row: when a concurrent launch
+    inserted the same unique key first it returns nothing. One statement on SQLite and
+    PostgreSQL, no unit of work and no savepoint (on PostgreSQL a savepoint, the insert and its
+    release were three round trips). Elsewhere get_or_create with `create`.
+    """
+    if db.session.get_bind().dialect.name not in UPSERT_DIALECTS:
+        return get_or_create(existing(), create, known_absent=known_absent)
+    row = db.session.scalars(insert, values).first()
+    if row is not None:
+        return row, True
+    return db.session.scalars(existing()).one(), False
+
+
 def _new_person(
     info: LaunchInfo, names: dict[str, str], *, known_absent: bool
 ) -> tuple[Person, bool]:
-    """The launch's person: inserted (True), or read when a concurrent first launch came first.
-
-    One INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL (on PostgreSQL it replaces a
-    savepoint, the insert and its release: three round trips).
-    """
-    if db.session.get_bind().dialect.name not in UPSERT_DIALECTS:
-        return get_or_create(
-            select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
-            lambda: Person(issuer=info.issuer, subject=info.subject, **names),
-            known_absent=known_absent,  # the course rows' read looked for this person too
-        )
-    values = {
-        "issuer": info.issuer,
-        "subject": info.subject,
-        "name": "",
-        "given_name": "",
-        "family_name": "",
-        "email": None,
-        **names,
-    }
-    person = db.session.scalars(_INSERT_PERSON, values).first()
-    if person is not None:
-        return person, True
-    return db.session.scalars(
-        select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject)
-    ).one(), False
+    """The launch's person: inserted (True), or read if a concurrent first launch came first."""
+    values = {"name": "", "given_name": "", "family_name": "", "email": None, **names}
+    return _insert_or_read(
+        _INSERT_PERSON,
+        {"issuer": info.issuer, "subject": info.subject, **values},
+        lambda: select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
+        lambda: Person(issuer=info.issuer, subject=info.subject, **names),
+        known_absent=known_absent,  # the course rows' read looked for this person too
+    )
 
 
 _ENROLLMENT_VALUES = (
@@ -218,47 +224,30 @@ _INSERT_ENROLLMENT = select(Enrollment).from_statement(
 def _new_enrollment(
     course: Course, person: Person, info: LaunchInfo, now: datetime, *, known_absent: bool
 ) -> Enrollment:
-    """The launch's enrollment: inserted with its launch time, or read if a concurrent launch won.
-
-    (A concurrent first launch of the same person into the same course.) One INSERT ... ON
-    CONFLICT DO NOTHING on SQLite and PostgreSQL: no unit of work (the flush of one new row cost
-    twice this statement) and no savepoint.
-    """
+    """The launch's enrollment, born with its launch time (or a concurrent launch's)."""
     role, roles = str(info.course_role), list(info.roles)
-    if db.session.get_bind().dialect.name not in UPSERT_DIALECTS:
-        row, _ = get_or_create(
-            select(Enrollment).where(
-                Enrollment.course_id == course.id, Enrollment.person_id == person.id
-            ),
-            lambda: Enrollment(
-                course_id=course.id,
-                person_id=person.id,
-                role=role,
-                lti_roles=roles,
-                last_launch_at=now,
-            ),
-            known_absent=known_absent,
-        )
-        return row
-    values = {
-        "course_id": course.id,
-        "person_id": person.id,
-        "role": role,
-        "lti_roles": roles,
-        "status": EnrollmentStatus.ACTIVE.value,
-        "section": "",
-        "structure": None,
-        "last_launch_at": now,
-        "created_at": now,
-    }
-    enrollment = db.session.scalars(_INSERT_ENROLLMENT, values).first()
-    if enrollment is not None:
-        return enrollment
-    return db.session.scalars(
-        select(Enrollment).where(
+    enrollment, _ = _insert_or_read(
+        _INSERT_ENROLLMENT,
+        {
+            "course_id": course.id,
+            "person_id": person.id,
+            "role": role,
+            "lti_roles": roles,
+            "status": EnrollmentStatus.ACTIVE.value,
+            "section": "",
+            "structure": None,
+            "last_launch_at": now,
+            "created_at": now,
+        },
+        lambda: select(Enrollment).where(
             Enrollment.course_id == course.id, Enrollment.person_id == person.id
-        )
-    ).one()
+        ),
+        lambda: Enrollment(
+            course_id=course.id, person_id=person.id, role=role, lti_roles=roles, last_launch_at=now
+        ),
+        known_absent=known_absent,
+    )
+    return enrollment
 
 
 def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
