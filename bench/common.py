@@ -270,6 +270,29 @@ def tool_jwks_from(url: str) -> Callable[[], dict[str, Any]]:
     return jwks
 
 
+def launch_form(
+    platform: PlatformEmulator,
+    login_redirect: str,
+    launch_url: str,
+    user_id: str,
+    role: str,
+    context_id: str,
+) -> tuple[str, dict[str, str]]:
+    """What the platform posts back after the login's redirect: (redirect_uri, the form with
+    the id_token it signs for that state and nonce). No name or email: a privacy-minded LMS."""
+    query = {k: v[0] for k, v in parse_qs(urlsplit(login_redirect).query).items()}
+    body = platform.claims(
+        nonce=query["nonce"],
+        target_link_uri=launch_url,
+        user_id=user_id,
+        role=role,
+        context_id=context_id,
+        name=None,
+        email=None,
+    )
+    return query["redirect_uri"], {"id_token": platform.sign(body), "state": query["state"]}
+
+
 def launch_once(
     platform: PlatformEmulator,
     tool_url: str,
@@ -295,22 +318,10 @@ def launch_once(
     login = browser.post(tool_url + login_path, data=params, allow_redirects=False, timeout=30)
     if login.status_code != 302:
         raise RuntimeError(f"login answered {login.status_code}: {login.text[:300]}")
-    query = {k: v[0] for k, v in parse_qs(urlsplit(login.headers["Location"]).query).items()}
-    body = platform.claims(
-        nonce=query["nonce"],
-        target_link_uri=tool_url + launch_path,
-        user_id=user_id,
-        role=role,
-        context_id=context_id,
-        name=None,
-        email=None,
+    redirect_uri, form = launch_form(
+        platform, login.headers["Location"], tool_url + launch_path, user_id, role, context_id
     )
-    launch = browser.post(
-        query["redirect_uri"],
-        data={"id_token": platform.sign(body), "state": query["state"]},
-        allow_redirects=False,
-        timeout=30,
-    )
+    launch = browser.post(redirect_uri, data=form, allow_redirects=False, timeout=30)
     if launch.status_code not in (200, 302, 303):
         raise RuntimeError(f"launch answered {launch.status_code}: {page_words(launch.text)}")
     if expect_text and launch.status_code == 200 and expect_text not in launch.text:

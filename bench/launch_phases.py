@@ -33,9 +33,8 @@ from contextlib import contextmanager
 from importlib import import_module
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-from bench.common import lti_pl, tool_env
+from bench.common import launch_form, lti_pl, tool_env
 from bench.launch import BASELINE_CONFIG, add_targets, make_minimal_app
 from tests.support.platform_emulator import PlatformEmulator
 
@@ -139,19 +138,10 @@ def cycle(
     login = browser.post(login_path, data=params)
     if login.status_code != 302:
         raise RuntimeError(f"login answered {login.status_code}")
-    query = {k: v[0] for k, v in parse_qs(urlsplit(login.headers["Location"]).query).items()}
-    claims = platform.claims(
-        nonce=query["nonce"],
-        target_link_uri=TOOL + launch_path,
-        user_id=user,
-        role=role,
-        context_id="bench-course",
-        name=None,
-        email=None,
+    _, form = launch_form(
+        platform, login.headers["Location"], TOOL + launch_path, user, role, "bench-course"
     )
-    launch = browser.post(
-        launch_path, data={"id_token": platform.sign(claims), "state": query["state"]}
-    )
+    launch = browser.post(launch_path, data=form)
     if expect and (launch.status_code != 200 or expect not in launch.get_data(as_text=True)):
         raise RuntimeError(f"launch answered {launch.status_code} without {expect!r}")
 
