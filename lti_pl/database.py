@@ -289,22 +289,45 @@ UPSERT_DIALECTS = frozenset({"sqlite", "postgresql"})
 
 
 @functools.cache
-def insert_unless_exists(table: Table, columns: tuple[str, ...], returning: tuple[str, ...]) -> Any:
-    """`INSERT INTO table (columns) ... ON CONFLICT DO NOTHING RETURNING returning`, built once.
+def insert_unless_exists(table: Table) -> Any:
+    """`INSERT INTO table (every column but the key) ... ON CONFLICT DO NOTHING RETURNING *`.
 
-    One statement instead of a savepoint, an insert and a release: a returned row is the new row,
-    none says the unique key exists already (a concurrent insert; PostgreSQL waits for it to
-    commit or roll back first). A typed text() rather than the dialects'
-    insert().on_conflict_do_nothing(): those carry no cache key, so SQLAlchemy would compile the
-    statement again on every call. Only on UPSERT_DIALECTS.
+    Built once per table. One statement instead of a savepoint, an insert and a release: a
+    returned row is the new row, none says the unique key exists already (a concurrent insert;
+    PostgreSQL waits for it to commit or roll back first). A typed text() rather than the
+    dialects' insert().on_conflict_do_nothing(): those carry no cache key, so SQLAlchemy would
+    compile the statement again on every call. Only on UPSERT_DIALECTS; run it with
+    `insert_values(table, ...)`.
     """
-    names = ", ".join(columns)
-    values = ", ".join(f":{c}" for c in columns)
+    columns = [c for c in table.columns if not c.primary_key]
+    names = ", ".join(c.name for c in columns)
+    values = ", ".join(f":{c.name}" for c in columns)
+    returning = ", ".join(c.name for c in table.columns)
     return (
         text(
             f"INSERT INTO {table.name} ({names}) VALUES ({values}) "  # noqa: S608 - our names
-            f"ON CONFLICT DO NOTHING RETURNING {', '.join(returning)}"
+            f"ON CONFLICT DO NOTHING RETURNING {returning}"
         )
-        .bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
-        .columns(*(table.c[c] for c in returning))
+        .bindparams(*(bindparam(c.name, type_=c.type) for c in columns))
+        .columns(*table.columns)
     )
+
+
+def insert_values(table: Table, values: dict[str, Any]) -> dict[str, Any]:
+    """`values` for `insert_unless_exists(table)`, every other column as an ORM insert has it.
+
+    That is the model's default (a value, or a function called now), else NULL.
+    """
+    row = {}
+    for column in table.columns:
+        if column.primary_key:
+            continue
+        if column.name in values:
+            row[column.name] = values[column.name]
+        elif column.default is not None and column.default.is_callable:
+            row[column.name] = column.default.arg(None)  # type: ignore[attr-defined]
+        elif column.default is not None and column.default.is_scalar:
+            row[column.name] = column.default.arg  # type: ignore[attr-defined]
+        else:
+            row[column.name] = None
+    return row

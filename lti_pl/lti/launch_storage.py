@@ -10,7 +10,7 @@ from typing import TypeAlias
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from lti_pl.database import UPSERT_DIALECTS, insert_unless_exists
+from lti_pl.database import UPSERT_DIALECTS, insert_unless_exists, insert_values
 from lti_pl.extensions import db
 from lti_pl.models.platforms import UsedNonce
 from lti_pl.stores import MemoryStore, Store
@@ -35,8 +35,9 @@ class DatabaseNonces:
             "expires_at": now + timedelta(seconds=ttl),
         }
         if db.session.get_bind().dialect.name in UPSERT_DIALECTS:
-            statement = insert_unless_exists(UsedNonce.__table__, tuple(values), ("id",))
-            return db.session.execute(statement, values).first() is not None
+            table = UsedNonce.__table__
+            statement = insert_unless_exists(table)
+            return db.session.execute(statement, insert_values(table, values)).first() is not None
         try:
             with db.session.begin_nested():
                 db.session.add(UsedNonce(**values))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from sqlalchemy import Select, and_, bindparam, false, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lti_pl.database import UPSERT_DIALECTS, insert_unless_exists
+from lti_pl.database import UPSERT_DIALECTS, insert_unless_exists, insert_values
 from lti_pl.domain.enrollments import EnrollmentStatus
 from lti_pl.domain.errors import NotAllowedError
 from lti_pl.extensions import db
@@ -154,33 +155,31 @@ def _known_rows(
     return row[0], row[1], row[2], row[3]
 
 
-_PERSON_VALUES = ("issuer", "subject", "name", "given_name", "family_name", "email")
-# A person inserted unless the issuer's subject exists, loaded as the ORM row (built once).
-_INSERT_PERSON = select(Person).from_statement(
-    insert_unless_exists(
-        Person.__table__, _PERSON_VALUES, tuple(c.name for c in Person.__table__.columns)
-    )
-)
+@functools.cache
+def _insert_returning_row(model: type[Any]) -> Any:
+    """insert_unless_exists for the model's table, its row loaded as the ORM object (built once)."""
+    return select(model).from_statement(insert_unless_exists(model.__table__))
 
 
 def _insert_or_read(
-    insert: Any,
+    model: type[T],
     values: dict[str, Any],
     existing: Callable[[], Select[tuple[T]]],
-    create: Callable[[], T],
     *,
     known_absent: bool,
 ) -> tuple[T, bool]:
-    """The row `insert` adds (True), or the one `existing()` reads if another launch came first.
+    """The new `model` row with `values` (True), or the one `existing()` reads (False).
 
-    `insert` is an INSERT ... ON CONFLICT DO NOTHING RETURNING the row: when a concurrent launch
-    inserted the same unique key first it returns nothing. One statement on SQLite and
-    PostgreSQL, no unit of work and no savepoint (on PostgreSQL a savepoint, the insert and its
-    release were three round trips). Elsewhere get_or_create with `create`.
+    An INSERT ... ON CONFLICT DO NOTHING RETURNING the row, its other columns at the model's
+    defaults (`insert_values`); a concurrent launch that inserted the same unique key first
+    makes it return nothing. One statement on SQLite and PostgreSQL, no unit of work and no
+    savepoint (on PostgreSQL a savepoint, the insert and its release were three round trips).
+    Elsewhere get_or_create.
     """
     if db.session.get_bind().dialect.name not in UPSERT_DIALECTS:
-        return get_or_create(existing(), create, known_absent=known_absent)
-    row = db.session.scalars(insert, values).first()
+        return get_or_create(existing(), lambda: model(**values), known_absent=known_absent)
+    statement = _insert_returning_row(model)
+    row = db.session.scalars(statement, insert_values(model.__table__, values)).first()
     if row is not None:
         return row, True
     return db.session.scalars(existing()).one(), False
@@ -190,60 +189,29 @@ def _new_person(
     info: LaunchInfo, names: dict[str, str], *, known_absent: bool
 ) -> tuple[Person, bool]:
     """The launch's person: inserted (True), or read if a concurrent first launch came first."""
-    values = {"name": "", "given_name": "", "family_name": "", "email": None, **names}
     return _insert_or_read(
-        _INSERT_PERSON,
-        {"issuer": info.issuer, "subject": info.subject, **values},
+        Person,
+        {"issuer": info.issuer, "subject": info.subject, **names},
         lambda: select(Person).where(Person.issuer == info.issuer, Person.subject == info.subject),
-        lambda: Person(issuer=info.issuer, subject=info.subject, **names),
         known_absent=known_absent,  # the course rows' read looked for this person too
     )
-
-
-_ENROLLMENT_VALUES = (
-    "course_id",
-    "person_id",
-    "role",
-    "lti_roles",
-    "status",
-    "section",
-    "structure",
-    "last_launch_at",
-    "created_at",
-)
-# An enrollment inserted unless the person has one in the course, as the ORM row (built once).
-_INSERT_ENROLLMENT = select(Enrollment).from_statement(
-    insert_unless_exists(
-        Enrollment.__table__,
-        _ENROLLMENT_VALUES,
-        tuple(c.name for c in Enrollment.__table__.columns),
-    )
-)
 
 
 def _new_enrollment(
     course: Course, person: Person, info: LaunchInfo, now: datetime, *, known_absent: bool
 ) -> Enrollment:
     """The launch's enrollment, born with its launch time (or a concurrent launch's)."""
-    role, roles = str(info.course_role), list(info.roles)
     enrollment, _ = _insert_or_read(
-        _INSERT_ENROLLMENT,
+        Enrollment,
         {
             "course_id": course.id,
             "person_id": person.id,
-            "role": role,
-            "lti_roles": roles,
-            "status": EnrollmentStatus.ACTIVE.value,
-            "section": "",
-            "structure": None,
+            "role": str(info.course_role),
+            "lti_roles": list(info.roles),
             "last_launch_at": now,
-            "created_at": now,
         },
         lambda: select(Enrollment).where(
             Enrollment.course_id == course.id, Enrollment.person_id == person.id
-        ),
-        lambda: Enrollment(
-            course_id=course.id, person_id=person.id, role=role, lti_roles=roles, last_launch_at=now
         ),
         known_absent=known_absent,
     )
