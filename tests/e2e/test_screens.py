@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course
 from lti_pl.services import job_progress
-from tests.e2e.geometry import assert_no_sideways_scroll, assert_readable_tables
+from tests.e2e.geometry import assert_no_sideways_scroll, assert_readable_tables, split_pills
 from tests.e2e.support import assert_accessible, launch, screenshot, tool_frame
 
 pytestmark = pytest.mark.e2e
@@ -156,6 +156,68 @@ def test_screens_for_people_to_look_at(browser: Any, live: Any) -> None:
                     card = chart.locator("xpath=ancestor::section[1]")
                     card.screenshot(path=str(shot.with_name(f"binder-chart-{width}.png")))
         page.context.close()
+
+
+#: Each level pill in main: its label, the colour of its bar against the colour it was given, and
+#: whether its score "(n)" stands next to it (after it on its line, or just under it).
+LEVELS_JS = r"""() => Array.from(document.querySelectorAll("main span.level")).map(pill => {
+  const score = pill.nextElementSibling;
+  const box = pill.getBoundingClientRect();
+  const scoreBox = score ? score.getBoundingClientRect() : null;
+  const probe = document.createElement("span");
+  probe.style.color = pill.style.getPropertyValue("--level-color");
+  document.body.appendChild(probe);
+  const given = getComputedStyle(probe).color;
+  probe.remove();
+  return {
+    label: pill.textContent.trim(),
+    bar: getComputedStyle(pill).borderLeftColor,
+    given,
+    score: score && score.matches("span.muted") ? score.textContent.trim() : null,
+    // Right after it on its line, or (a narrow table cell) on the next line under its left edge.
+    scoreNextToIt: !!scoreBox && (
+      (Math.abs((scoreBox.top + scoreBox.bottom) / 2 - (box.top + box.bottom) / 2) <= box.height / 2
+        && scoreBox.left >= box.right && scoreBox.left - box.right < 20)
+      || (scoreBox.top >= box.bottom - 1 && scoreBox.top - box.bottom < box.height
+        && Math.abs(scoreBox.left - box.left) <= 2)),
+  };
+})"""
+
+
+def test_a_students_levels_are_drawn_whole_with_their_colour_and_score(
+    browser: Any, live: Any
+) -> None:
+    """On the student's home, targets and target page, at every width: each level pill on one
+    line, its bar in the level's colour, its score "(n)" next to it (after it on its line, or in
+    a narrow table cell just under it)."""
+    page, urls = pages_of(browser, live, "Ben Okafor")
+    for path, name in (
+        ("/learn/", "home"),
+        ("/learn/targets", "targets"),
+        ("/learn/targets/N", "target"),
+    ):
+        url = next(u for u in urls if route(u).endswith(path))
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            page.goto(url)
+            where = f"{name} at {width}px"
+            screenshot(page, f"student-levels-{name}-{width}", full_page=True)
+            assert split_pills(page, "main") == [], where
+            levels = page.evaluate(LEVELS_JS)
+            # The student/targets/_level.html macro draws a pill and its score; feedback pills
+            # (an assessment's own level) come without one.
+            scored = [level for level in levels if level["score"] is not None]
+            assert scored, f"{where}: no level with its score shown"
+            for level in levels:
+                assert level["label"], (where, level)
+                assert level["bar"] == level["given"], (where, level)
+            for level in scored:
+                assert re.fullmatch(r"\((\d+(\.\d+)?|\d+% likely)\)", level["score"]), (
+                    where,
+                    level,
+                )
+                assert level["scoreNextToIt"], (where, level)
+    page.context.close()
 
 
 SYNCED_AT = datetime(2026, 7, 4, 15, 30, tzinfo=UTC)  # 10:30 in Chicago (CDT, UTC-5)
