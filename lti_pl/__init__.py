@@ -19,8 +19,9 @@ STATIC_DIR = str(Path(__file__).resolve().parent / "static")
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build a configured app; nothing else in the code creates one."""
     from lti_pl.config import config_from_env
+    from lti_pl.web.urls import ToolFlask
 
-    app = Flask(__name__, template_folder=TEMPLATES_DIR, static_folder=STATIC_DIR)
+    app = ToolFlask(__name__, template_folder=TEMPLATES_DIR, static_folder=STATIC_DIR)
     config = config_from_env()
     if test_config is not None:
         config.update(test_config)

@@ -150,3 +150,32 @@ def test_the_course_home_runs_the_same_statement_objects_on_every_view(
     # The enrollment (with its course), the levels, the rotations; and the page's frame-ancestors.
     assert {"enrollment", "learning_target", "station_rotation", "platform"} <= read, read
     assert {sql: views[1][sql] for sql in both} == {sql: views[0][sql] for sql in both}
+
+
+def test_the_course_home_builds_its_urls_through_the_router_once(app, platform, client, db_session):
+    """A view's ~30 links (menu, targets, stylesheets) were built by werkzeug's router on every
+    view, about a tenth of its server time; they are the same strings each time. A URL session's
+    links carry the session and are built on every render (test_url_building.py)."""
+    from werkzeug.routing import MapAdapter
+
+    course_id = launch(platform, client, "Learner", "student-1")
+    fill(course_id, "student-1", 3)
+    built: list[str] = []
+    original = MapAdapter.build
+
+    def counted(self: MapAdapter, endpoint: str, *args: object, **kwargs: object) -> str:
+        built.append(endpoint)
+        return original(self, endpoint, *args, **kwargs)  # type: ignore[arg-type]
+
+    pages = []
+    MapAdapter.build = counted  # type: ignore[method-assign]
+    try:
+        for _ in range(2):
+            built.clear()
+            pages.append(client.get(f"/courses/{course_id}/learn/").get_data(as_text=True))
+    finally:
+        MapAdapter.build = original  # type: ignore[method-assign]
+    assert pages[0] == pages[1]
+    assert f'href="/courses/{course_id}/learn/targets"' in pages[1]
+    # Before: 20 on the second view as on the first (3 targets, 7 menu links, the areas, ...).
+    assert built == [], built
