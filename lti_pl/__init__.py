@@ -40,6 +40,7 @@ def _init_extensions(app: Flask) -> None:
         engine_options,
         guard_reading_requests,
         read_without_transactions,
+        track_writes,
         tune_sqlite,
     )
     from lti_pl.extensions import csrf, db, migrate
@@ -56,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
     else:
         read_without_transactions(app)
     guard_reading_requests(app)
+    track_writes(app)
     _init_lti_runtime(app)
 
 

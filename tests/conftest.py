@@ -216,6 +216,10 @@ def db_session(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Iterator[scoped_s
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
         monkeypatch.setattr(db, "session", _AppRoutedSession(app, session, db.session))
+        # A request's session is removed at its end in production (a fresh one per request).
+        # The test's session outlives requests: what a request read is expired, so the next one
+        # reads it again as a fresh session would (a request that wrote expired it committing).
+        app.teardown_request(lambda _error: session.expire_all())
         yield session
         session.remove()
         outer.rollback()

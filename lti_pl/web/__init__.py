@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter, Map
 
-from lti_pl.database import ping
+from lti_pl.database import has_writes_to_commit, ping
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import MAX_ID
 from lti_pl.extensions import db
@@ -285,11 +285,15 @@ def register_web(app: Flask) -> None:
 
     @app.after_request
     def _commit_unless_error(response: Response) -> Response:
-        """Services flush; the request commits. On errors the teardown discards the session."""
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        """Services flush; the request commits what it wrote. On errors nothing is kept.
+
+        A request that only read has nothing to commit: the teardown removes its session, which
+        ends its read transaction without a COMMIT or expiring every row it read first.
+        """
+        if response.status_code >= 400:
             db.session.rollback()
+        elif has_writes_to_commit():
+            db.session.commit()
         return response
 
     @app.after_request

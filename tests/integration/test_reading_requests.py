@@ -50,6 +50,58 @@ def test_declared_writing_gets_may_write(app, client):
     assert response.get_json()["keys"]
 
 
+def test_a_request_that_only_read_commits_nothing(app, platform, client):
+    """A course page's commit cost a tenth of its server time for nothing (it wrote nothing)."""
+    from sqlalchemy.orm import Session
+
+    from tests.support.choice_builders import launch
+
+    course_id = launch(platform, client, "Learner", "student-1")
+    commits: list[str] = []
+
+    def note(_session: Any) -> None:
+        commits.append(request.path if has_request_context() else "-")
+
+    event.listen(Session, "after_commit", note)
+    try:
+        assert client.get(f"/courses/{course_id}/learn/").status_code == 200
+        assert client.get(f"/courses/{course_id}/learn/targets").status_code == 200
+        # A POST that writes still commits (its goal: saved, then read back on the next page).
+        assert client.post(
+            f"/courses/{course_id}/learn/profile", data={"interests": "chess"}
+        ).status_code in (200, 303)
+    finally:
+        event.remove(Session, "after_commit", note)
+    assert commits == [f"/courses/{course_id}/learn/profile"], commits  # before: three
+
+
+def test_a_write_sent_as_a_statement_alone_is_committed(app, client):
+    """No ORM row is pending after a statement like the launch's upserts: the request's own
+    record of what it sent decides, so the row is kept (here: still there after the request)."""
+    from sqlalchemy import select
+
+    from lti_pl.database import UPSERT_DIALECTS, insert_unless_exists, insert_values
+
+    table = UsedNonce.__table__
+
+    def writes() -> str:
+        if db.session.get_bind().dialect.name in UPSERT_DIALECTS:
+            values = {"issuer": "x", "nonce": "statement", "expires_at": datetime.now(UTC)}
+            db.session.execute(insert_unless_exists(table), insert_values(table, values))
+        else:
+            db.session.execute(
+                table.insert().values(issuer="x", nonce="statement", expires_at=datetime.now(UTC))
+            )
+        assert not db.session.new
+        assert not db.session.dirty
+        return "wrote"
+
+    app.add_url_rule("/__statement", "writes_a_statement", writes, methods=["POST"])
+    assert client.post("/__statement").get_data(as_text=True) == "wrote"
+    kept = db.session.scalars(select(UsedNonce.nonce).where(UsedNonce.issuer == "x")).all()
+    assert kept == ["statement"]
+
+
 def on_postgresql() -> bool:
     return os.environ.get("LTI_PL_TEST_DATABASE_URL", "").startswith("postgresql")
 

@@ -95,7 +95,7 @@ def test_home_target_list_and_queue_cost_the_same_statements_for_3_or_24_targets
     assert counts["targets"][small] == counts["targets"][big], counts
     assert counts["queue"][small] == counts["queue"][big], counts  # before: one per request
     # The home: the enrollment with its course, the targets with my records, the running station
-    # rotation, the platforms' version (frame-ancestors), and the test's savepoint and release.
+    # rotation, the platforms' version (frame-ancestors), and the test's own savepoint statements.
     assert counts["home"][big] <= 6, counts
     assert counts["targets"][big] <= 10, counts
 

@@ -72,6 +72,10 @@ def test_prior_level_and_date_on_the_wall_only_when_shared(client):
     assert "my private reflection" not in page
 
 
+def _sql(statements: list[str]) -> list[str]:
+    return [s for s in statements if not s.startswith(("SAVEPOINT", "RELEASE"))]
+
+
 def test_prior_levels_cost_one_query_for_the_whole_page(client):
     counts = {}
     for students in (1, 4):
@@ -85,7 +89,9 @@ def test_prior_levels_cost_one_query_for_the_whole_page(client):
         with count_queries() as on:
             page = client.get(url).get_data(True)
         assert len(_prior_lines(page)) == students
-        counts[students] = (len(off), len(on))
+        # Without the test transaction's own savepoints: a page that only reads leaves the open
+        # one as it is, the first page after _share's commit opens a new one.
+        counts[students] = (len(_sql(off)), len(_sql(on)))
     assert counts[1] == counts[4], counts
     off, on = counts[1]
     assert on == off + 1, counts
