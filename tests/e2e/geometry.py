@@ -123,3 +123,29 @@ def assert_no_sideways_scroll(target: Any, where: str) -> None:
         f"{where}: the page is {width}px wide in a {viewport}px viewport; "
         f"sticking out: {target.evaluate(OVERFLOWING_JS)}"
     )
+
+
+#: Each table box in main that a person must scroll sideways to read: its caption, how wide the
+#: table is against its box, and the cells that start or end outside the box (by column name).
+HIDDEN_SIDEWAYS_JS = r"""() => Array.from(document.querySelectorAll("main .table-wrap"))
+.map(box => {
+  const edge = box.getBoundingClientRect();
+  const table = box.querySelector("table");
+  const heads = Array.from(table.querySelectorAll("thead th")).map(th => th.textContent.trim());
+  const outside = [];
+  for (const row of table.querySelectorAll("tbody tr")) {
+    Array.from(row.children).forEach((cell, i) => {
+      const r = cell.getBoundingClientRect();
+      if (r.width && (r.right > edge.right + 1 || r.left < edge.left - 1)) {
+        outside.push(heads[i] || String(i));
+      }
+    });
+  }
+  return {caption: (table.caption || {}).textContent || "", table: table.scrollWidth,
+          box: box.clientWidth, outside: Array.from(new Set(outside))};
+}).filter(t => t.table > t.box + 1 || t.outside.length)"""
+
+
+def tables_read_sideways(target: Any) -> list[dict[str, Any]]:
+    """The tables in main wider than their box: part of each row is out of sight."""
+    return target.evaluate(HIDDEN_SIDEWAYS_JS)  # type: ignore[no-any-return]

@@ -19,7 +19,12 @@ from playwright.sync_api import expect
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course
 from lti_pl.services import job_progress
-from tests.e2e.geometry import assert_no_sideways_scroll, assert_readable_tables, split_pills
+from tests.e2e.geometry import (
+    assert_no_sideways_scroll,
+    assert_readable_tables,
+    split_pills,
+    tables_read_sideways,
+)
 from tests.e2e.support import assert_accessible, launch, screenshot, tool_frame
 
 pytestmark = pytest.mark.e2e
@@ -217,6 +222,65 @@ def test_a_students_levels_are_drawn_whole_with_their_colour_and_score(
                     level,
                 )
                 assert level["scoreNextToIt"], (where, level)
+    page.context.close()
+
+
+#: Each row of the student's targets table: where its cells are, and the labels a person sees.
+TARGET_ROWS_JS = r"""() => Array.from(document.querySelectorAll("main table tbody tr")).map(row => {
+  const cells = Array.from(row.children);
+  const boxes = cells.map(c => c.getBoundingClientRect());
+  return {
+    tops: boxes.map(b => Math.round(b.top)),
+    lefts: boxes.map(b => Math.round(b.left)),
+    rights: boxes.map(b => Math.round(b.right)),
+    labels: Array.from(row.querySelectorAll(".cell-label"))
+      .filter(l => l.getBoundingClientRect().width > 0).map(l => l.textContent.trim()),
+    next: cells[2].innerText.replace(/^What next\s*/, "").trim(),
+    // The level's score "(n)" on the pill's line (it wrapped under "Near Mastery" at 800 px).
+    scoreOnItsLine: Array.from(cells[1].querySelectorAll("span.level + span.muted")).every(s => {
+      const pill = s.previousElementSibling.getBoundingClientRect();
+      const box = s.getBoundingClientRect();
+      return Math.abs((box.top + box.bottom) / 2 - (pill.top + pill.bottom) / 2) <= pill.height / 2;
+    }),
+  };
+})"""
+
+
+def test_a_students_targets_read_whole_on_a_phone(browser: Any, live: Any) -> None:
+    """The targets table, at 360 px, was wider than the phone: "What next" (the reason and the
+    next step) ran out of its box, a few letters a line. On a phone each target is a block, its
+    level, what next and evidence under it with their names; from 800 px it is a table, a row's
+    cells side by side. Screen readers read a table either way (its roles are set)."""
+    page, urls = pages_of(browser, live, "Ben Okafor")
+    url = next(u for u in urls if route(u).endswith("/learn/targets"))
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url)
+        where = f"targets at {width}px"
+        screenshot(page, f"student-targets-{width}", full_page=True)
+        assert tables_read_sideways(page) == [], where
+        assert_readable_tables(page, where)
+        assert_no_sideways_scroll(page, where)
+        rows = page.evaluate(TARGET_ROWS_JS)
+        assert len(rows) >= 3, where
+        for row in rows:
+            assert row["next"], (where, row)  # the reason or the next step, always said
+            assert row["scoreOnItsLine"], (where, row)
+            if width == 360:
+                # One block: target, level, what next, evidence, one under the other, full width.
+                assert row["tops"] == sorted(row["tops"]), (where, row)
+                assert len(set(row["tops"])) == 4, (where, row)
+                assert max(row["rights"]) - min(row["lefts"]) >= 300, (where, row)
+                assert row["labels"] == ["My level", "What next", "Evidence"], (where, row)
+            else:
+                assert len(set(row["lefts"])) == 4, (where, row)  # four columns
+                assert max(row["tops"]) - min(row["tops"]) <= 2, (where, row)
+                assert row["labels"] == [], (where, row)  # the column heads say it
+        table = page.get_by_role("table", name="Where I am on each target")
+        expect(table).to_have_count(1)
+        expect(table.get_by_role("columnheader", name="What next")).to_have_count(1)
+        expect(table.get_by_role("rowheader")).to_have_count(len(rows))
+        expect(table.get_by_role("row")).to_have_count(len(rows) + 1)
     page.context.close()
 
 

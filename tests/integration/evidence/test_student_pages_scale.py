@@ -25,9 +25,10 @@ from tests.support.builders import (
 from tests.support.choice_builders import course, enrollment_of, launch, make_targets
 from tests.support.queries import count_queries
 
+CELL = r'<td[^>]*>(?:<span class="cell-label"[^>]*>[^<]*</span>)?'  # its name, shown on phones
 ROW = re.compile(
-    r'<th scope="row"><a href="[^"]+/targets/(\d+)">[^<]+</a>.*?</th>\s*<td>(.*?)</td>\s*'
-    r"<td>(.*?)</td>\s*<td>(\d+)</td>",
+    r'<th scope="row"[^>]*><a href="[^"]+/targets/(\d+)">[^<]+</a>.*?</th>\s*'
+    rf"{CELL}(.*?)</td>\s*{CELL}(.*?)</td>\s*{CELL}(\d+)</td>",
     re.S,
 )
 
