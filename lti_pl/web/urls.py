@@ -20,9 +20,13 @@ class ToolFlask(Flask):
     router: a tenth of the page's server time, the same strings on every view. A relative URL
     depends only on the endpoint, the values, the script root (a proxy's prefix) and the
     `url_defaults` functions; the tool's only one (`_carry_url_session`) adds the session to a
-    URL session's links, so those are never kept. External, anchored, per-method and
-    outside-a-request URLs are built as Flask builds them.
+    URL session's links, so those are never kept. Any other `url_defaults` function (it could
+    add anything) turns keeping off. External, anchored, per-method and outside-a-request URLs
+    are built as Flask builds them.
     """
+
+    #: The url_defaults functions whose effect the kept URLs allow for (by name).
+    KNOWN_URL_DEFAULTS = frozenset({"_carry_url_session"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -48,6 +52,7 @@ class ToolFlask(Flask):
             or _scheme is not None
             or _external
             or req_ctx.request.environ.get(URL_SESSION_FLAG)
+            or not self._keeps_urls()
         ):
             return super().url_for(
                 endpoint,
@@ -72,3 +77,11 @@ class ToolFlask(Flask):
             self._built_urls.clear()
         self._built_urls[key] = url
         return url
+
+    def _keeps_urls(self) -> bool:
+        """Whether every url_defaults function is one the kept URLs allow for."""
+        return all(
+            function.__name__ in self.KNOWN_URL_DEFAULTS
+            for functions in self.url_default_functions.values()
+            for function in functions
+        )

@@ -49,3 +49,18 @@ def test_a_url_session_link_is_built_every_time(app):
         second = url_for("student.home", course_id=3)
     assert "lti_pl_s=" in first
     assert second == "/courses/3/learn/"
+
+
+def test_an_unknown_url_defaults_function_turns_keeping_off(app):
+    """It may add anything to a URL (here: a value that changes between requests)."""
+    term = {"now": "fall"}
+
+    @app.url_defaults
+    def add_term(endpoint: str, values: dict[str, object]) -> None:
+        if endpoint == "student.home":
+            values.setdefault("term", term["now"])
+
+    base = "http://tool.test/"
+    assert built(app, "/", base, "student.home", course_id=3) == "/courses/3/learn/?term=fall"
+    term["now"] = "spring"
+    assert built(app, "/", base, "student.home", course_id=3) == "/courses/3/learn/?term=spring"
