@@ -287,6 +287,34 @@ def test_a_students_targets_read_whole_on_a_phone(browser: Any, live: Any) -> No
     page.context.close()
 
 
+#: A grid's box scrolled right: its first row head and a cell further right, before and after.
+GRID_SCROLL_JS = r"""() => {
+  const box = document.querySelector("main .table-wrap:has(table.matrix)");
+  const head = box.querySelector("tbody th[scope=row]");
+  const cell = head.parentElement.querySelector("td:last-child");
+  const before = {head: head.getBoundingClientRect().left, cell: cell.getBoundingClientRect().left};
+  box.scrollLeft = box.scrollWidth;
+  return {box: box.getBoundingClientRect().left, scrolled: box.scrollLeft, before,
+          head: head.getBoundingClientRect().left, cell: cell.getBoundingClientRect().left};
+}"""
+
+
+def test_a_grids_row_heads_stay_in_view_when_it_scrolls(browser: Any, live: Any) -> None:
+    """The quick grid is wider than a phone or an LMS frame and scrolls in its own box: the
+    student's name, which says whose row it is, stays at the box's left edge while the scores
+    scroll under it (it scrolled away with them before)."""
+    page, urls = pages_of(browser, live, "Ms Rivera")
+    url = next(u for u in urls if route(u).endswith("/teach/quick-grid"))
+    page.set_viewport_size({"width": 360, "height": 900})  # 5 targets fit at 800 px
+    page.goto(url)
+    grid = page.evaluate(GRID_SCROLL_JS)
+    assert grid["scrolled"] > 0, grid  # wider than its box
+    assert grid["cell"] < grid["before"]["cell"], grid  # the scores moved
+    assert abs(grid["head"] - grid["box"]) <= 1, grid  # the name did not
+    screenshot(page, "quick-grid-scrolled-360")
+    page.context.close()
+
+
 SYNCED_AT = datetime(2026, 7, 4, 15, 30, tzinfo=UTC)  # 10:30 in Chicago (CDT, UTC-5)
 
 
