@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from lti_pl.domain.errors import InvalidInputError
+from lti_pl.domain.search import matches_words, query_words
 
 MAX_ITEMS = 20_000
 MAX_CODE_CHARS = 255
@@ -296,8 +297,7 @@ def matches(item: CaseItem, query: str = "", grade: str = "") -> bool:
     """Whether an item matches a search (code or statement, any word order) and a grade level."""
     if grade and grade.strip().upper() not in item.education_levels:
         return False
-    haystack = f"{item.code} {item.statement}".casefold()
-    return all(word in haystack for word in query.casefold().split())
+    return matches_words(query_words(query), item.code, item.statement)
 
 
 def select_with_ancestors(items: Sequence[CaseItem], query: str, grade: str) -> list[CaseItem]:

@@ -10,10 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 
 from lti_pl.domain.enrollments import EnrollmentStatus
-from lti_pl.domain.errors import NotFoundError
+from lti_pl.domain.errors import InvalidInputError, NotFoundError
+from lti_pl.domain.search import matches_words, query_words
 from lti_pl.extensions import db
 from lti_pl.lti.nrps import NrpsClient, Roster, RosterMember
-from lti_pl.lti.roles import course_role
+from lti_pl.lti.roles import CourseRole, course_role
 from lti_pl.models.courses import Course, Enrollment, Person
 
 logger = logging.getLogger(__name__)
@@ -171,9 +172,49 @@ def record_failure(course_id: int, reason: str, *, now: datetime) -> None:
 
 
 def course_roster(course_id: int) -> list[Enrollment]:
-    """Every enrollment of the course: active first, then by name."""
+    """Every enrollment of the course: active first, then teachers, students, observers, by name."""
     rows = list(db.session.scalars(select(Enrollment).where(Enrollment.course_id == course_id)))
-    order = {status.value: rank for rank, status in enumerate(EnrollmentStatus)}
+    statuses = {status.value: rank for rank, status in enumerate(EnrollmentStatus)}
+    roles = {role.value: rank for rank, role in enumerate(CourseRole)}
     return sorted(
-        rows, key=lambda e: (order.get(e.status, 3), e.role, e.person.display_name.lower())
+        rows,
+        key=lambda e: (
+            statuses.get(e.status, len(statuses)),
+            roles.get(e.role, len(roles)),
+            e.person.display_name.casefold(),
+        ),
     )
+
+
+@dataclass(frozen=True)
+class RosterPage:
+    """The roster as the teacher filtered it: who is shown, out of how many, and per role."""
+
+    people: list[Enrollment]
+    total: int
+    # Everyone in the course per role (the filter's choices say how many each would show).
+    per_role: dict[CourseRole, int]
+
+
+def find_on_roster(course_id: int, query: str = "", role: str = "") -> RosterPage:
+    """The course's people whose name or email holds every word of `query`, of `role` if given.
+
+    Raises:
+        InvalidInputError: `role` is not a course role (a hand-edited link).
+    """
+    try:
+        wanted = CourseRole(role) if role else None
+    except ValueError:
+        raise InvalidInputError(
+            "Show: choose everyone, students, teachers or observers.", field="role"
+        ) from None
+    everyone = course_roster(course_id)
+    words = query_words(query)
+    people = [
+        e
+        for e in everyone
+        if (wanted is None or e.role == wanted)
+        and matches_words(words, e.person.display_name, e.person.email)
+    ]
+    per_role = {r: sum(1 for e in everyone if e.role == r) for r in CourseRole}
+    return RosterPage(people=people, total=len(everyone), per_role=per_role)

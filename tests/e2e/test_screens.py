@@ -287,6 +287,52 @@ def test_a_students_targets_read_whole_on_a_phone(browser: Any, live: Any) -> No
     page.context.close()
 
 
+#: Each roster row: the name, and the tops of its name, email, role and status boxes.
+ROSTER_ROWS_JS = r"""() => Array.from(document.querySelectorAll("table.roster tbody tr"))
+.map(tr => {
+  const boxes = Array.from(tr.children).map(c => c.getBoundingClientRect());
+  return {name: tr.querySelector("th").textContent.trim(), tops: boxes.map(b => Math.round(b.top)),
+          lefts: boxes.map(b => Math.round(b.left)), height: tr.getBoundingClientRect().height};
+})"""
+
+
+def test_a_teacher_finds_a_student_on_the_roster_from_a_phone(browser: Any, live: Any) -> None:
+    """27 people stacked on a phone made a page of 3,900 px to scroll through for one name. The
+    roster has a search (name or email, any words, accents aside) and a role filter; on a phone a
+    person takes three lines (name; email; role and status side by side)."""
+    page, urls = pages_of(browser, live, "Ms Rivera")
+    url = next(u for u in urls if route(u).endswith("/teach/roster"))
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(url)
+        everyone = page.evaluate(ROSTER_ROWS_JS)
+        total = len(everyone)
+        assert total >= 20, everyone
+        expect(page.locator("#roster-count")).to_have_text(f"{total} people")
+        for row in everyone:
+            name, email, role, status = row["tops"]
+            if width == 360:  # name, then email, then role and status on one line
+                assert name < email < role, (width, row)
+                assert abs(role - status) <= 2, (width, row)
+                assert row["height"] <= 110, (width, row)  # three lines, not four
+            else:  # a table row: four cells side by side
+                assert max(row["tops"]) - min(row["tops"]) <= 2, (width, row)
+                assert row["lefts"] == sorted(set(row["lefts"])), (width, row)
+        page.get_by_label("Name or email").fill("okafor")
+        page.get_by_role("button", name="Find").click()
+        expect(page.locator("#roster-count")).to_contain_text(f"of {total} people")
+        found = page.evaluate(ROSTER_ROWS_JS)
+        assert found, width
+        assert all("Okafor" in row["name"] for row in found), found
+        assert len(found) < total
+        if width == 360:
+            screenshot(page, "roster-found-360", full_page=True)
+        page.get_by_role("link", name="Show everyone").click()
+        expect(page.locator("#roster-count")).to_have_text(f"{total} people")
+        expect(page.get_by_label("Name or email")).to_have_value("")
+    page.context.close()
+
+
 #: A grid's box scrolled right: its first row head and a cell further right, before and after.
 GRID_SCROLL_JS = r"""() => {
   const box = document.querySelector("main .table-wrap:has(table.matrix)");

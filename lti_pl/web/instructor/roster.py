@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from lti_pl.domain.search import MAX_QUERY_LENGTH
 from lti_pl.jobs.hooks import after_commit
 from lti_pl.jobs.roster_sync import sync_roster
 from lti_pl.lti.roles import CourseRole
@@ -17,12 +18,15 @@ from lti_pl.web.instructor import bp
 @bp.get("/roster")
 @requires_role(CourseRole.TEACHER)
 def roster(course_id: int) -> ResponseReturnValue:
-    """Everyone in the course, with their status, and when the roster was last synced."""
+    """Everyone in the course (or those a search finds), their status, and the last sync."""
     course = current_enrollment().course
+    query, role = request.args.get("q", ""), request.args.get("role", "")
     return render_template(
         "instructor/roster.html",
         course=course,
-        enrollments=rosters.course_roster(course_id),
+        roster=rosters.find_on_roster(course_id, query, role),
+        query=query[:MAX_QUERY_LENGTH],
+        role=role,
         progress=job_progress.latest(course_id, job_progress.ROSTER_SYNC),
     )
 
