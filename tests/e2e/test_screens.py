@@ -338,17 +338,20 @@ GRID_SCROLL_JS = r"""() => {
   const box = document.querySelector("main .table-wrap:has(table.matrix)");
   const head = box.querySelector("tbody th[scope=row]");
   const cell = head.parentElement.querySelector("td:last-child");
-  const before = {head: head.getBoundingClientRect().left, cell: cell.getBoundingClientRect().left};
+  const caption = box.querySelector("caption > span");
+  const before = {head: head.getBoundingClientRect().left, cell: cell.getBoundingClientRect().left,
+                  caption: caption.getBoundingClientRect().left};
   box.scrollLeft = box.scrollWidth;
   return {box: box.getBoundingClientRect().left, scrolled: box.scrollLeft, before,
-          head: head.getBoundingClientRect().left, cell: cell.getBoundingClientRect().left};
+          head: head.getBoundingClientRect().left, cell: cell.getBoundingClientRect().left,
+          caption: caption.getBoundingClientRect().left, captionText: caption.textContent};
 }"""
 
 
 def test_a_grids_row_heads_stay_in_view_when_it_scrolls(browser: Any, live: Any) -> None:
     """The quick grid is wider than a phone or an LMS frame and scrolls in its own box: the
     student's name, which says whose row it is, stays at the box's left edge while the scores
-    scroll under it (it scrolled away with them before)."""
+    scroll under it (it scrolled away with them before), and so does the grid's caption."""
     page, urls = pages_of(browser, live, "Ms Rivera")
     url = next(u for u in urls if route(u).endswith("/teach/quick-grid"))
     page.set_viewport_size({"width": 360, "height": 900})  # 5 targets fit at 800 px
@@ -357,6 +360,8 @@ def test_a_grids_row_heads_stay_in_view_when_it_scrolls(browser: Any, live: Any)
     assert grid["scrolled"] > 0, grid  # wider than its box
     assert grid["cell"] < grid["before"]["cell"], grid  # the scores moved
     assert abs(grid["head"] - grid["box"]) <= 1, grid  # the name did not
+    assert grid["captionText"] == "Students × targets", grid
+    assert abs(grid["caption"] - grid["before"]["caption"]) <= 1, grid  # nor the grid's caption
     screenshot(page, "quick-grid-scrolled-360")
     page.context.close()
 
