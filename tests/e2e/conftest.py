@@ -137,8 +137,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSite]:
 
 
 @pytest.fixture(scope="package")
-def playwright(live: LiveSite) -> Iterator[Any]:
-    """Playwright's sync API, once for the session."""
+def playwright() -> Iterator[Any]:
+    """Playwright's sync API, once for the session: every browser test's browser comes from it
+    (a second sync_playwright() in the same thread fails: "Sync API inside the asyncio loop")."""
     from playwright.sync_api import expect, sync_playwright
 
     expect.set_options(timeout=TIMEOUT_MS)

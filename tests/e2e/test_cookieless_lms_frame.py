@@ -110,10 +110,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
 
 
 @pytest.fixture(scope="module")
-def context(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def context(site: Site, playwright: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """One Chromium for the module: the tool's cookies blocked when framed by either LMS."""
-    from playwright.sync_api import sync_playwright
-
     profile = tmp_path_factory.mktemp("chromium-profile")
     (profile / "Default").mkdir()
     tool = site.tool_url
@@ -121,18 +119,20 @@ def context(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[An
     (profile / "Default" / "Preferences").write_text(
         json.dumps({"profile": {"content_settings": {"exceptions": {"cookies": blocked}}}})
     )
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
-        browser.set_default_timeout(TIMEOUT_MS)
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS
+    )
+    browser.set_default_timeout(TIMEOUT_MS)
+    yield browser
+    browser.close()
 
 
 def open_course(context: Any, site: Site, profile: str, user: str) -> tuple[Any, Any]:
-    """The LMS course page with the tool's launch in its iframe: (page, frame locator)."""
+    """The LMS course page with the tool's launch in its iframe: (page, frame locator).
+
+    The pages an earlier test left (its LMS page, a window it opened) are closed first."""
+    for left in context.pages:
+        left.close()
     context.clear_cookies()
     page = context.new_page()
     emulator = site.platforms[profile]
