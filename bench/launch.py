@@ -1,13 +1,16 @@
 """Launch to the first rendered page: the tool vs a bare pylti1p3 Flask tool.
 
-Run: `.venv/bin/python -m bench.launch [--launches 300 --concurrency 1,4 --rounds 6]`.
+Run: `.venv/bin/python -m bench.launch [--launches 300 --concurrency 1,4 --rounds 6 --returning]`.
 
 What a person waits for: a browser posts the OIDC login, the platform (the emulator of
 tests/support/platform_emulator.py) signs an id_token for the returned state and nonce, the
 browser posts it to the launch URL and, if the answer is a redirect, follows it and GETs the page;
 the cycle ends when the first page of the tool (the course home) has come. Each cycle is a
-distinct LMS user. The baseline is pylti1p3's stock FlaskOIDCLogin / FlaskMessageLaunch with
-ToolConfDict and the Flask session, rendering a small page in the launch response.
+distinct LMS user: by default one the tool has never seen (a first launch, which creates the
+person and the enrollment); with `--returning` one who has launched before (a student opening
+the tool in a later lesson, the common case: each of them is launched once, unmeasured, first).
+The baseline is pylti1p3's stock FlaskOIDCLogin / FlaskMessageLaunch with ToolConfDict and the
+Flask session, rendering a small page in the launch response.
 
 Both servers run under gunicorn (1 process, 8 threads) on 127.0.0.1 at the same time, measured
 in alternating rounds (so load from elsewhere on the machine hits both alike). The tool runs
@@ -284,6 +287,11 @@ def main() -> None:
     parser.add_argument("--concurrency", default="1,4", help="comma-separated browser counts")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument(
+        "--returning",
+        action="store_true",
+        help="measure repeat launches: each user launches once, unmeasured, before the rounds",
+    )
+    parser.add_argument(
         "--targets",
         type=int,
         default=12,
@@ -310,6 +318,9 @@ def main() -> None:
                 warm_up = min(20, args.launches)
                 measure(baseline_job, warm_up, concurrency, start=first_user - warm_up)
                 measure(tool_job, warm_up, concurrency, start=first_user - warm_up)
+                if args.returning:  # the users' first launches, not measured (the baselines
+                    # keep nothing per user: to them a repeat launch is a first one)
+                    measure(tool_job, args.launches, concurrency, start=first_user)
                 offsets = baseline.log_offset(), tool.log_offset()
                 baseline_parts: list[Figures] = []
                 tool_parts: list[Figures] = []
@@ -332,8 +343,9 @@ def main() -> None:
                 ratio = ours.per_second / base.per_second if base.per_second else 0.0
                 ceiling = floor.per_second / base.per_second if base.per_second else 0.0
                 reachable = minimal.per_second / base.per_second if base.per_second else 0.0
+                kind = "repeat launches" if args.returning else "first launches"
                 report += [
-                    f"{args.launches} launches to the first page, {concurrency} concurrent"
+                    f"{args.launches} {kind} to the first page, {concurrency} concurrent"
                     f" browsers, {rounds} rounds",
                     base.line("pylti1p3 stock Flask app (baseline)"),
                     ours.line("lti_pl (lti-pl serve, SQLite)"),

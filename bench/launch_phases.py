@@ -1,13 +1,14 @@
 """Where a first launch's server time goes: per phase, in this process, against the cheapest launch.
 
-Run: `.venv/bin/python -m bench.launch_phases [--cycles 400]`.
+Run: `.venv/bin/python -m bench.launch_phases [--cycles 400] [--returning]`.
 
 bench.launch measures what a person waits for, over HTTP. This bench says which part of the tool
 that time is spent in. Both apps run in this process, driven through their WSGI callables by
 werkzeug's test client (no sockets, no gunicorn): the tool as `lti-pl serve` prepares it (shipped
 defaults, rate limits on, a temp SQLite, 12 learning targets on the course home), and the cheapest
 correct launch of bench.launch (state, RS256, nonce, page; no database) as the baseline. Each
-cycle is the OIDC login and the launch of a new student (the launch answers with the course home).
+cycle is the OIDC login and the launch of a new student (the launch answers with the course home);
+with `--returning` of a student who has launched before (each is launched once, unmeasured, first).
 
 Printed per cycle: the baseline's whole time, the tool's, and the tool's time inside named
 functions (wall time, nested: a phase includes the indented ones below it), each in ms and as a
@@ -201,6 +202,7 @@ def main() -> None:
     """Measure the baseline and the tool in this process and print the phases."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cycles", type=int, default=400, help="at most ~1,500: rate limits")
+    parser.add_argument("--returning", action="store_true", help="repeat launches, not first")
     args = parser.parse_args()
     platform = PlatformEmulator().start()
     try:
@@ -225,6 +227,9 @@ def main() -> None:
             for i in range(30):  # warm both up (statement cache, JWKS, first compiles)
                 baseline(-i - 1)
                 cycle(app, platform, f"warm-{i}")
+            if args.returning:
+                for i in range(args.cycles):
+                    cycle(app, platform, f"student-{i}")
             base = whole_time(minimal, baseline, args.cycles)
             with timed(PHASES) as totals:
                 for i in range(args.cycles):
@@ -232,9 +237,8 @@ def main() -> None:
             storage = storage_replay(app, platform, 500)
     finally:
         platform.stop()
-    lines = [
-        f"{args.cycles} first launches (login, launch, course home), in this process, per cycle"
-    ]
+    kind = "repeat" if args.returning else "first"
+    lines = [f"{args.cycles} {kind} launches (login, launch, course home), in-process, per cycle"]
     lines.append(row("cheapest correct launch (the baseline)", base, base))
     for depth, label, _, _ in PHASES:
         name = "  " * depth + ("lti_pl: " if depth == 0 else "") + label
