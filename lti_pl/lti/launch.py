@@ -32,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 STATE_TTL = 600  # seconds between login and launch
 NONCE_TTL = 24 * 3600  # how long a used nonce is remembered (longer than any id_token lives)
+# The fields the platform-storage page posts: the state and nonce the platform gave back.
+STORAGE_STATE_FIELD = "lti_storage_state"
+STORAGE_NONCE_FIELD = "lti_storage_nonce"
 
 
 @dataclass(frozen=True)
@@ -146,10 +149,12 @@ class Launcher:
     ) -> dict[str, Any] | None:
         """The login record when the browser must prove the state from platform storage first.
 
-        Returns None when the state cookie arrived, or the storage values were already posted.
+        Returns None when the state cookie arrived, or the storage page already ran: its form
+        posts the storage fields even when the platform gave nothing back (empty), and asking
+        again would send that page round in a loop.
         """
         state = params.get("state") or ""
-        if has_cookie or params.get("lti_storage_state") or not state:
+        if has_cookie or STORAGE_STATE_FIELD in params or not state:
             return None
         record = self.store.get("state:" + state)
         if not isinstance(record, dict) or not record.get("storage"):
@@ -190,10 +195,17 @@ class Launcher:
                 raise LaunchError("replayed")
             raise LaunchError("unknown_state")
         bound_by_cookie = state_cookie is not None and _same(state_cookie, state)
+        if (
+            not bound_by_cookie
+            and record.get("storage")
+            and not params.get(STORAGE_STATE_FIELD)
+            and STORAGE_STATE_FIELD in params
+        ):
+            raise LaunchError("storage_unanswered")
         bound_by_storage = (
             record.get("storage")
-            and _same(params.get("lti_storage_state") or "", state)
-            and _same(params.get("lti_storage_nonce") or "", record["nonce"])
+            and _same(params.get(STORAGE_STATE_FIELD) or "", state)
+            and _same(params.get(STORAGE_NONCE_FIELD) or "", record["nonce"])
         )
         bound_by_origin = (
             origin is not None

@@ -47,6 +47,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "This launch was started in another browser or its cookie was blocked.",
         "Open the tool again; if your browser blocks cookies, allow them for this site.",
     ),
+    "storage_unanswered": (
+        "This browser blocks the tool's cookies in the course page, and the LMS did not answer"
+        " the tool's check through its platform storage.",
+        "Open the tool again from your course. If it keeps happening, allow cookies for this"
+        " site, or an admin checks that the LMS offers LTI platform storage to the tool.",
+    ),
     "issuer_mismatch": (
         "The id_token comes from another LMS than the one that started this login.",
         "Open the tool again from your course.",

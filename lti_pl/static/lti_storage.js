@@ -18,12 +18,19 @@
     var resolve = pending[event.data.message_id];
     if (resolve) { delete pending[event.data.message_id]; resolve(event.data); }
   });
+  // Sent again every half second until answered (3 s in all): the LMS page may not listen yet
+  // when the frame's first message goes (its script still loading); put and get are idempotent.
   function send(message) {
     message.message_id = "m" + Math.random().toString(36).slice(2) + Date.now();
     return new Promise(function (resolve, reject) {
-      pending[message.message_id] = resolve;
+      var resend = setInterval(function () { target().postMessage(message, origin); }, 500);
+      pending[message.message_id] = function (answer) { clearInterval(resend); resolve(answer); };
       target().postMessage(message, origin);
-      setTimeout(function () { reject(new Error("platform storage did not answer")); }, 3000);
+      setTimeout(function () {
+        clearInterval(resend);
+        delete pending[message.message_id];
+        reject(new Error("platform storage did not answer"));
+      }, 3000);
     });
   }
   var state = el.dataset.state, nonce = el.dataset.nonce;
@@ -43,6 +50,8 @@
       form.elements.lti_storage_nonce.value = answers[1].value || "";
       form.submit();
     }, function () {
+      // No answer: posted with the fields empty, which the tool answers with a page that says
+      // so (it never sends this page again: that would loop).
       document.getElementById("lti-storage-form").submit();
     });
   }

@@ -32,6 +32,7 @@ from lti_pl.lti import canvas, deep_linking, dynamic_registration, keys, launch_
 from lti_pl.lti.claims import DEEP_LINKING_REQUEST, LaunchInfo
 from lti_pl.lti.dynamic_registration import SCOPES as REGISTRATION_SCOPES
 from lti_pl.lti.dynamic_registration import RegistrationError, ToolUrls
+from lti_pl.lti.launch import STORAGE_STATE_FIELD
 from lti_pl.lti.launch_errors import LaunchError
 from lti_pl.lti.roles import CourseRole
 from lti_pl.lti.runtime import LtiRuntime
@@ -107,7 +108,7 @@ def launch() -> ResponseReturnValue:
             storage_target=pending.get("target", ""),
         )
     # No cookie and no platform storage (Moodle): bound by the POST's Origin, then handed off.
-    lost_cookie = cookie is None and not params.get("lti_storage_state")
+    lost_cookie = cookie is None and STORAGE_STATE_FIELD not in params
     info = launcher.complete_launch(
         params,
         cookie,

@@ -222,3 +222,43 @@ def test_canvas_launch_without_cookies_keeps_working_in_the_frame(site: Site, co
     assert inner is not None
     assert "lti_pl_s=" in inner.url  # the session travels in the URL inside the frame
     screenshot(page, "canvas-cookieless-frame")
+
+
+def launches_received(site: Site) -> int:
+    with site.log.lock:
+        return sum(
+            1 for method, path, _ in site.log.requests if (method, path) == ("POST", "/lti/launch")
+        )
+
+
+def test_canvas_launch_works_when_the_lms_page_listens_late(site: Site, context: Any) -> None:
+    """A big LMS page may still be loading its code when the tool's frame first asks platform
+    storage to keep the state: that message is lost. The tool asks again until answered."""
+    emulator = site.platforms["canvas"]
+    emulator.storage_listens_after_ms = 1200
+    try:
+        page, frame = open_course(context, site, "canvas", "canvas-late")
+        expect(frame.get_by_text("Student view")).to_be_visible()
+    finally:
+        emulator.storage_listens_after_ms = 0
+    inner = page.frame(name="tool_frame")
+    assert inner is not None
+    assert "lti_pl_s=" in inner.url
+
+
+def test_canvas_launch_with_no_storage_answer_says_so_and_stops(site: Site, context: Any) -> None:
+    """An LMS that names a storage target but never answers, in a browser that blocks the tool's
+    cookies: the launch cannot be bound to this browser. The frame used to post the launch
+    again and again (a page that reloaded itself for ever); it shows why and stops."""
+    emulator = site.platforms["canvas"]
+    emulator.storage_answers = False
+    site.log.clear()
+    try:
+        page, frame = open_course(context, site, "canvas", "canvas-unanswered")
+        expect(frame.get_by_text("did not answer")).to_be_visible()
+    finally:
+        emulator.storage_answers = True
+    expect(frame.get_by_text("Open the tool again from your course")).to_be_visible()
+    page.wait_for_timeout(1500)  # a loop would have posted many more by now
+    assert launches_received(site) == 2  # the platform's form post, then the storage page's
+    screenshot(page, "canvas-storage-unanswered")

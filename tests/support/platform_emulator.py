@@ -260,6 +260,11 @@ class PlatformEmulator:
         self.storage: dict[str, str] = {}
         self.pending_logins: dict[str, dict[str, Any]] = {}
         self.used_hints: set[str] = set()
+        # The course page's platform storage (e2e): its listener starts this many ms after the
+        # page's script runs (a big LMS page still loading its code when the frame first asks),
+        # or never (an LMS that names a storage target it does not serve).
+        self.storage_listens_after_ms = 0
+        self.storage_answers = True
         self.app = self._build_app()
         self._server: Any = None
         self._thread: threading.Thread | None = None
@@ -687,9 +692,13 @@ class PlatformEmulator:
         @app.get("/storage.js")
         def storage_script() -> Any:
             # 1EdTech "LTI Client Side postMessages": put_data / get_data, origin-checked.
+            if not emulator.storage_answers:
+                return Response(
+                    "/* no platform storage here */", 200, {"Content-Type": "text/javascript"}
+                )
             body = """(function () {
   var origin = document.currentScript.dataset.origin, data = {};
-  window.addEventListener("message", function (event) {
+  setTimeout(function () { window.addEventListener("message", function (event) {
     var m = event.data || {};
     if (event.origin !== origin || !m.message_id) { return; }
     if (m.subject === "lti.put_data") { data[m.key] = m.value; }
@@ -697,8 +706,8 @@ class PlatformEmulator:
       event.source.postMessage({subject: m.subject + ".response", message_id: m.message_id,
                                 key: m.key, value: data[m.key]}, origin);
     }
-  });
-})();"""
+  }); }, LISTENS_AFTER_MS);
+})();""".replace("LISTENS_AFTER_MS", str(int(emulator.storage_listens_after_ms)))
             return Response(body, 200, {"Content-Type": "text/javascript"})
 
         @app.route("/auth", methods=["GET", "POST"])

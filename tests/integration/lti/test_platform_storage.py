@@ -137,3 +137,27 @@ def test_first_form_of_a_page_in_a_url_session_is_accepted_with_csrf_on(app, pla
     assert "lti_pl_s=" in saved.headers["Location"]
     again = browser.get(saved.headers["Location"], base_url=TOOL).get_data(as_text=True)
     assert "drawing" in again
+
+
+def test_a_platform_storage_that_gave_nothing_back_ends_in_a_page_that_says_so(
+    app, platform, db_session
+):
+    """The storage page posts its fields empty when the LMS did not answer. The tool used to
+    answer that with the storage page again, which asked again and posted again: a frame that
+    reloaded itself for ever (160 launches in 12 s in a browser test). It says why instead."""
+    browser, query, token = cookieless_login(app, platform)
+    check = browser.post(
+        "/lti/launch", data={"id_token": token, "state": query["state"]}, base_url=TOOL
+    )
+    assert 'data-mode="get"' in check.get_data(as_text=True)
+
+    unanswered = storage_post(browser, token, query["state"], "", "")
+    page = unanswered.get_data(as_text=True)
+    assert unanswered.status_code == 400
+    assert 'data-mode="get"' not in page  # not the storage page again
+    assert "did not answer" in page
+    assert "storage_unanswered" in page
+    # The login is used up: posting again is refused, it does not start over.
+    again = storage_post(browser, token, query["state"], "", "")
+    assert again.status_code == 400
+    assert 'data-mode="get"' not in again.get_data(as_text=True)
