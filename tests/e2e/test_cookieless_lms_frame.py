@@ -50,6 +50,12 @@ from tests.support.platform_emulator import PlatformEmulator
 
 pytestmark = pytest.mark.e2e
 PROFILES = ("moodle", "canvas")
+#: The launch takes the tool's frame between sites four times in a second (tool, LMS, tool, tool):
+#: with site isolation each is a swap to another renderer process, and under load Playwright
+#: at times lost the frame for good (the expect then never returned, its timeout included: 1 in
+#: ~15 runs on a loaded machine, and in CI). One renderer per tab keeps the frame where
+#: Playwright sees it; the cookie blocking under test is the network service's, the same either way.
+ONE_PROCESS_PER_TAB = ["--disable-site-isolation-trials"]
 
 
 class Site:
@@ -120,7 +126,7 @@ def context(site: Site, playwright: Any, tmp_path_factory: pytest.TempPathFactor
         json.dumps({"profile": {"content_settings": {"exceptions": {"cookies": blocked}}}})
     )
     browser = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        str(profile), executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, *ONE_PROCESS_PER_TAB]
     )
     browser.set_default_timeout(TIMEOUT_MS)
     yield browser
