@@ -198,9 +198,11 @@ class Launcher:
         if (
             not bound_by_cookie
             and record.get("storage")
-            and not params.get(STORAGE_STATE_FIELD)
             and STORAGE_STATE_FIELD in params
+            and not params[STORAGE_STATE_FIELD]
         ):
+            # The storage page ran and the platform gave nothing back: nothing binds the launch
+            # to this browser, and asking the page again would only loop.
             raise LaunchError("storage_unanswered")
         bound_by_storage = (
             record.get("storage")
