@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -216,5 +217,7 @@ def find_on_roster(course_id: int, query: str = "", role: str = "") -> RosterPag
         if (wanted is None or e.role == wanted)
         and matches_words(words, e.person.display_name, e.person.email)
     ]
-    per_role = {r: sum(1 for e in everyone if e.role == r) for r in CourseRole}
-    return RosterPage(people=people, total=len(everyone), per_role=per_role)
+    counts = Counter(e.role for e in everyone)
+    return RosterPage(
+        people=people, total=len(everyone), per_role={r: counts[r] for r in CourseRole}
+    )
