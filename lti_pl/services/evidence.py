@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -21,6 +22,7 @@ from lti_pl.models.courses import Enrollment, ObserverLink
 from lti_pl.models.evidence import (
     Assessment,
     Evidence,
+    MasteryRecord,
     ReassessmentRequest,
     RelearningLog,
 )
@@ -34,7 +36,7 @@ from lti_pl.services import (
     uploads,
 )
 from lti_pl.services.courses import course_scale
-from lti_pl.services.enrollments import student_in_course
+from lti_pl.services.enrollments import course_students, student_in_course
 from lti_pl.services.reassessment import (
     ASSESSED,
     PENDING,
@@ -345,6 +347,59 @@ def save_quick_grid(
             actor, student_id, target_id, score=value, comment=comment, now=now, source="quick_grid"
         )
     return len(parsed)
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    """One student's row of the quick grid, to score one student at a time (on a phone).
+
+    `students` is the grid's order (by name); `previous` and `following` are None at its ends.
+    """
+
+    student: Enrollment
+    students: list[Enrollment]
+    records: dict[int, MasteryRecord]
+
+    @property
+    def position(self) -> int:
+        """The student's place in the grid, from 1."""
+        return self.students.index(self.student) + 1
+
+    @property
+    def previous(self) -> Enrollment | None:
+        """The student before in the grid."""
+        index = self.position - 1
+        return self.students[index - 1] if index > 0 else None
+
+    @property
+    def following(self) -> Enrollment | None:
+        """The student after in the grid (`next` is a builtin)."""
+        index = self.position - 1
+        return self.students[index + 1] if index + 1 < len(self.students) else None
+
+
+def quick_grid_row(actor: Enrollment, student_id: int | None) -> StudentRow | None:
+    """A student's row of the quick grid with their levels now; the first student's by default.
+
+    Returns:
+        None when the course has no students.
+
+    Raises:
+        NotFoundError: the student is not one of the course's students (another course's id,
+            a teacher's, a deleted enrollment).
+    """
+    require_role(actor, TEACHER)
+    students = course_students(actor.course_id)
+    if not students:
+        return None
+    if student_id is None:
+        student = students[0]
+    else:
+        found = [s for s in students if s.id == student_id]
+        if not found:
+            raise NotFoundError("That student is not in this course.")
+        student = found[0]
+    return StudentRow(student, students, mastery.records_for(student.id))
 
 
 def can_read_work_of(actor: Enrollment, student_id: int) -> bool:

@@ -366,6 +366,71 @@ def test_a_grids_row_heads_stay_in_view_when_it_scrolls(browser: Any, live: Any)
     page.context.close()
 
 
+#: The one-student quick grid: each target's label, its "Now:" level and its score box, and the
+#: student pager's links.
+ONE_STUDENT_JS = r"""() => {
+  const box = e => { const r = e.getBoundingClientRect();
+                     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; };
+  const fields = Array.from(document.querySelectorAll("main .score-field")).map(f => ({
+    label: box(f.querySelector("label")), now: box(f.querySelector(".hint")),
+    nowLines: Math.round(f.querySelector(".hint").getBoundingClientRect().height
+                         / parseFloat(getComputedStyle(f.querySelector(".hint")).lineHeight)),
+    level: !!f.querySelector(".hint span.level"), input: box(f.querySelector("input"))}));
+  const pager = Array.from(document.querySelectorAll("main .student-pager > *")).map(box);
+  return {fields, pager, width: document.documentElement.clientWidth,
+          button: box(document.querySelector("main form[method=post] .btn-primary"))};
+}"""
+
+
+def test_a_teacher_scores_one_student_at_a_time_on_a_phone(browser: Any, live: Any) -> None:
+    """The quick grid is 5 targets wide; on a phone a teacher opens it one student at a time: each
+    target's statement, the student's level now and a score box one under the other, all inside
+    the screen, then "Save, then <next student>" opens the next one. A bad score keeps the
+    student and what was typed; a blank save just moves on (this test saves no score: the
+    sandbox's levels are other tests' fixtures)."""
+    page, urls = pages_of(browser, live, "Ms Rivera")
+    grid_url = next(u for u in urls if route(u).endswith("/teach/quick-grid"))
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(grid_url)
+    page.get_by_role("link", name="One student at a time").click()
+    heading = page.locator("#qg-name")
+    first = heading.inner_text()
+    expect(page.locator("#qg-position")).to_contain_text("Student 1 of ")
+    screenshot(page, "quick-grid-student-first-360", full_page=True)
+    following = page.locator(".student-pager a[rel=next]").inner_text()
+    second = following.replace("Next:", "").strip(" →\n")
+    box = page.locator("main .score-field input").first
+    box.fill("9")
+    page.locator("main form[method=post] .btn-primary").click()
+    expect(page.locator("#grid-error")).to_contain_text("Nothing was saved")
+    expect(heading).to_have_text(first)
+    expect(box).to_have_value("9")
+    screenshot(page, "quick-grid-student-error-360", full_page=True)
+    box.fill("")
+    page.get_by_role("button", name=f"Save, then {second}").click()
+    expect(heading).to_have_text(second)
+    expect(page.locator(".flash")).to_have_text(f"No scores typed for {first}.")
+    expect(page.locator("#qg-position")).to_contain_text("Student 2 of ")
+    for width in WIDTHS:  # the second student: levels to show, a student before and after
+        page.set_viewport_size({"width": width, "height": 800})
+        shape = page.evaluate(ONE_STUDENT_JS)
+        assert len(shape["fields"]) >= 3, shape
+        assert any(f["level"] for f in shape["fields"]), shape
+        for field in shape["fields"]:
+            # Label, then its level, then the box: one under the other, all inside the screen.
+            assert field["label"]["bottom"] <= field["now"]["top"] + 1, (width, field)
+            assert field["now"]["bottom"] <= field["input"]["top"] + 1, (width, field)
+            assert field["input"]["right"] <= shape["width"], (width, field)
+            assert field["nowLines"] == 1, (width, field)  # "Now: Near Mastery (2)" on one line
+        assert shape["button"]["right"] <= shape["width"], (width, shape["button"])
+        previous, after = shape["pager"]
+        assert abs(previous["top"] - after["top"]) <= 1, (width, shape["pager"])  # one line
+        assert after["right"] <= shape["width"], (width, shape["pager"])
+        assert_no_sideways_scroll(page, f"one-student quick grid at {width}px")
+        screenshot(page, f"quick-grid-student-{width}", full_page=True)
+    page.context.close()
+
+
 SYNCED_AT = datetime(2026, 7, 4, 15, 30, tzinfo=UTC)  # 10:30 in Chicago (CDT, UTC-5)
 
 

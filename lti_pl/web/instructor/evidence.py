@@ -10,10 +10,11 @@ from lti_pl.domain.ids import parse_id
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Enrollment
+from lti_pl.models.targets import LearningTarget
 from lti_pl.services import descriptors, mastery, reassessment, relearning
 from lti_pl.services import evidence as service
 from lti_pl.services.courses import course_scale
-from lti_pl.services.enrollments import course_students
+from lti_pl.services.enrollments import course_students, student_in_course
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.downloads import send_attachment, send_inline_image
@@ -107,26 +108,78 @@ def quick_grid(course_id: int) -> ResponseReturnValue:
     return _grid_page(actor, None)
 
 
-def _grid_page(actor: Enrollment, error: InvalidInputError | None) -> ResponseReturnValue:
+@bp.get("/quick-grid/student")
+@requires_role(CourseRole.TEACHER)
+def quick_grid_student(course_id: int) -> ResponseReturnValue:
+    """The quick grid one student at a time (a phone): their targets, one under the other."""
+    actor = current_enrollment()
+    return _student_page(actor, _student_id(), None)
+
+
+#: The one-student page carries its comment on to the next student (in the link, so cut short).
+CARRIED_COMMENT = 200
+
+
+def _scores(count: int) -> str:
+    return f"{count} score" if count == 1 else f"{count} scores"
+
+
+def _student_id() -> int | None:
+    text = request.values.get("student", "")
+    student_id = parse_id(text)
+    if text and student_id is None:
+        raise InvalidInputError("Choose a student from the list.", field="student")
+    return student_id
+
+
+def _grid_targets(actor: Enrollment) -> list[LearningTarget]:
+    """The course's targets, or those the grid was opened for (`?target=…`)."""
     selected = request.values.getlist("target")
     targets = list_targets(actor.course_id)
     if selected:
         targets = [t for t in targets if str(t.id) in selected]
+    return targets
+
+
+def _grid_page(actor: Enrollment, error: InvalidInputError | None) -> ResponseReturnValue:
+    targets = _grid_targets(actor)
     return form_page(
         "instructor/evidence/quick_grid.html",
         error,
         course=actor.course,
         students=course_students(actor.course_id),
         targets=targets,
+        selected=[t.id for t in targets] if request.values.getlist("target") else [],
         scale=course_scale(actor.course),
+    )
+
+
+def _student_page(
+    actor: Enrollment, student_id: int | None, error: InvalidInputError | None
+) -> ResponseReturnValue:
+    targets = _grid_targets(actor)
+    return form_page(
+        "instructor/evidence/quick_grid_student.html",
+        error,
+        course=actor.course,
+        row=service.quick_grid_row(actor, student_id),
+        targets=targets,
+        selected=[t.id for t in targets] if request.values.getlist("target") else [],
+        scale=course_scale(actor.course),
+        comment=request.args.get("comment", "")[:CARRIED_COMMENT],
     )
 
 
 @bp.post("/quick-grid")
 @requires_role(CourseRole.TEACHER)
 def save_quick_grid(course_id: int) -> ResponseReturnValue:
-    """Save every filled cell as an assessment; nothing is saved if one is invalid."""
+    """Save every filled cell as an assessment; nothing is saved if one is invalid.
+
+    From the one-student page (`student` posted), it then opens the student in `then`
+    (the next one) or this student again.
+    """
     actor = current_enrollment()
+    one_student = _student_id() if "student" in request.form else None
     cells: dict[tuple[int, int], str] = {}
     for key, value in request.form.items():
         parts = key.split("_")
@@ -138,9 +191,28 @@ def save_quick_grid(course_id: int) -> ResponseReturnValue:
     try:
         saved = service.save_quick_grid(actor, cells, request.form.get("comment", ""), now=utcnow())
     except InvalidInputError as error:
+        if one_student is not None:
+            return _student_page(actor, one_student, error)
         return _grid_page(actor, error)
-    flash(f"Saved {saved} scores.")
-    return redirect(url_for("instructor.quick_grid", course_id=course_id), 303)
+    selected = request.form.getlist("target")
+    if one_student is None:
+        flash(f"Saved {_scores(saved)}.")
+        return redirect(url_for("instructor.quick_grid", course_id=course_id, target=selected), 303)
+    student = student_in_course(actor.course_id, one_student)
+    name = student.person.display_name
+    flash(f"Saved {_scores(saved)} for {name}." if saved else f"No scores typed for {name}.")
+    then = parse_id(request.form.get("then", "")) or one_student
+    comment = request.form.get("comment", "")[:CARRIED_COMMENT]
+    return redirect(
+        url_for(
+            "instructor.quick_grid_student",
+            course_id=course_id,
+            student=then,
+            target=selected,
+            **({"comment": comment} if comment else {}),
+        ),
+        303,
+    )
 
 
 @bp.get("/evidence/<int:evidence_id>/file")
