@@ -44,6 +44,8 @@ ALLOWED_EXTENSIONS: Mapping[str, str] = {
     "mp3": "audio/mpeg",
     "m4a": "audio/mp4",
     "mp4": "video/mp4",
+    "mov": "video/quicktime",  # what an iPad or iPhone camera hands over, through Safari too
+    "webm": "video/webm",  # a Chromebook's screen recorder, a browser's own recording
     "txt": "text/plain",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -136,6 +138,10 @@ def _matches(content_type: str, head: bytes) -> bool:
         return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
     if content_type in {"video/mp4", "audio/mp4"}:
         return head[4:8] == b"ftyp"
+    if content_type == "video/quicktime":  # QuickTime atoms: today's files start with ftyp "qt  "
+        return head[4:8] in {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip"}
+    if content_type == "video/webm":  # an EBML header (Matroska / WebM)
+        return head[:4] == b"\x1a\x45\xdf\xa3"
     if content_type == "audio/mpeg":
         return head[:3] == b"ID3" or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)
     if content_type == "text/plain":

@@ -1,4 +1,4 @@
-// The tool's one small script: local times and print buttons. Times are rendered in UTC
+// The tool's one small script: local times, print buttons, evidence fields, file checks. Times are rendered in UTC
 // (<time datetime="…Z">, or data-utc on SVG text); each is rewritten in the reader's time zone, as
 // their browser knows it; without script the UTC text stays. [data-print] buttons print the page.
 (function () {
@@ -29,10 +29,67 @@
       var kind = chosen ? chosen.value : "";
       fields.forEach(function (field) {
         field.hidden = field.getAttribute("data-kind-field").split(" ").indexOf(kind) < 0;
+        // A file chosen, then a link handed in instead: the file is not sent (nor uploaded).
+        field.querySelectorAll('input[type="file"]').forEach(function (input) {
+          if (!form.disabled) { input.disabled = field.hidden; }
+        });
       });
     }
     radios.forEach(function (radio) { radio.addEventListener("change", update); });
     update();
+  }
+  // A file field ([data-max-bytes], accept=".a,.b") checks the chosen file's type and size when
+  // the form is sent, before the upload starts: on a school's Wi-Fi a student would otherwise wait
+  // for a 60 MB video to go up only to be told it is too large (or, past the server's request
+  // limit, see the connection dropped). The server checks the same again. A field hidden by the
+  // kind radio is not checked: its file is not what the student is handing in.
+  function megabytes(bytes) { return (bytes / 1048576).toFixed(1).replace(/\.0$/, ""); }
+  function fileProblem(input) {
+    var file = input.files && input.files[0];
+    if (!file) { return ""; }
+    var accepted = (input.getAttribute("accept") || "").split(",").filter(Boolean);
+    var dot = file.name.lastIndexOf(".");
+    var extension = dot > 0 ? file.name.slice(dot).toLowerCase() : "";
+    if (accepted.length && accepted.indexOf(extension) < 0) {
+      return "Files of this type are not accepted; upload one of: " +
+        accepted.map(function (e) { return e.replace(/^\./, ""); }).join(", ") + ".";
+    }
+    var max = Number(input.getAttribute("data-max-bytes"));
+    if (max && file.size > max) {
+      var size = megabytes(file.size);
+      return (size === megabytes(max) ? "That file is larger than the " + size + " MB limit."
+        : "That file is " + size + " MB; the limit is " + megabytes(max) + " MB.") +
+        " Choose a smaller file, or hand in a link to it.";
+    }
+    return "";
+  }
+  function checkFilesBeforeSending(form) {
+    var inputs = form.querySelectorAll('input[type="file"][data-max-bytes]');
+    if (!inputs.length) { return; }
+    inputs.forEach(function (input) {
+      var note = document.createElement("p");
+      note.className = "field-error";
+      note.id = input.id + "-check";
+      note.setAttribute("role", "alert");
+      note.hidden = true;
+      input.insertAdjacentElement("afterend", note);
+      var described = input.getAttribute("aria-describedby");
+      input.setAttribute("aria-describedby", (described ? described + " " : "") + note.id);
+      input.addEventListener("change", function () { show(input, note, fileProblem(input)); });
+    });
+    function show(input, note, problem) {
+      note.textContent = problem;
+      note.hidden = !problem;
+      if (problem) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    }
+    form.addEventListener("submit", function (event) {
+      inputs.forEach(function (input) {
+        if (input.disabled || input.closest("[hidden]")) { return; }
+        var problem = fileProblem(input);
+        show(input, document.getElementById(input.id + "-check"), problem);
+        if (problem && !event.defaultPrevented) { event.preventDefault(); input.focus(); }
+      });
+    });
   }
   function run() {
     document.querySelectorAll("time[datetime]").forEach(function (node) {
@@ -46,6 +103,7 @@
     });
     // A teacher's preview draws the form as a disabled fieldset: the same fields show.
     document.querySelectorAll("form, fieldset.preview-controls").forEach(showFieldsOfKind);
+    document.querySelectorAll("form").forEach(checkFilesBeforeSending);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", run);

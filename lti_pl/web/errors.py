@@ -105,7 +105,11 @@ def handle_http_error(error: HTTPException) -> ResponseReturnValue:
     message = {
         404: "This page does not exist.",
         405: "This address does not accept that kind of request.",
-        413: "That upload is too large.",
+        413: (
+            "That upload is larger than the "
+            f"{current_app.config['LTI_PL_MAX_UPLOAD_BYTES'] / 1048576:g} MB this tool accepts: "
+            "nothing was saved. Go back, choose a smaller file, or hand in a link to it."
+        ),
     }.get(status, error.description or error.name)
     if wants_json():
         return {"error": error.name, "message": message}, status

@@ -87,6 +87,54 @@ def test_files_over_the_limit_are_refused(app, client, db_session):
     assert db.session.scalars(select(Evidence)).all() == []
 
 
+#: The first bytes of an iPhone / iPad camera video (QuickTime, brand "qt  ") and of a
+#: Chromebook screen recording (WebM: an EBML header).
+IPAD_MOV = b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  " + b"\x00" * 64
+CHROMEBOOK_WEBM = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01" + b"\x00" * 64
+
+
+def test_videos_from_school_devices_are_accepted_and_disguised_ones_are_not(
+    app, client, db_session
+):
+    # An iPad's camera hands Safari a .MOV (video/quicktime); a Chromebook records .webm. Both
+    # were refused ("Files of this type are not accepted"): a student's video explanation lost.
+    course = make_course()
+    student = make_student(course)
+    target = make_target(course)
+    sign_in(client, student)
+    assert upload(client, student, target, "IMG_0042.MOV", IPAD_MOV).status_code == 303
+    assert (
+        upload(client, student, target, "Screen recording.webm", CHROMEBOOK_WEBM).status_code == 303
+    )
+    stored = {e.filename: e.content_type for e in db.session.scalars(select(Evidence))}
+    assert stored == {"IMG_0042.MOV": "video/quicktime", "Screen_recording.webm": "video/webm"}
+    for name in ("fake.mov", "fake.webm"):
+        refused = upload(client, student, target, name, PNG)
+        assert refused.status_code == 422
+        assert "does not match" in refused.get_data(as_text=True)
+    mov = next(e for e in db.session.scalars(select(Evidence)) if e.filename.endswith(".MOV"))
+    teacher = sign_in(app.test_client(), make_teacher(course))
+    answer = teacher.get(f"/courses/{course.id}/teach/evidence/{mov.id}/file")
+    assert answer.headers["Content-Type"] == "video/quicktime"
+    assert answer.data == IPAD_MOV
+
+
+def test_a_request_past_the_servers_limit_is_a_page_that_says_the_limit(app, client, db_session):
+    # Past MAX_CONTENT_LENGTH Flask refuses the request before the view: the page said only
+    # "That upload is too large." (what limit? was my text kept?).
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    app.config["LTI_PL_MAX_UPLOAD_BYTES"] = 3 * 1024 * 1024 // 2
+    student = make_student()
+    target = make_target(student.course)
+    sign_in(client, student)
+    answer = upload(client, student, target, "big.png", PNG + b"\x00" * 8192)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 413
+    assert "larger than the 1.5 MB this tool accepts: nothing was saved" in page
+    assert "hand in a link to it" in page
+    assert db.session.scalars(select(Evidence)).all() == []
+
+
 def test_another_students_evidence_is_not_found(app, client, db_session):
     course = make_course()
     owner, other = make_student(course), make_student(course)
