@@ -20,6 +20,7 @@ from lti_pl.database import has_writes_to_commit, ping
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import MAX_ID
 from lti_pl.extensions import db
+from lti_pl.web.downloads import inline_kind
 from lti_pl.web.errors import register_error_handlers
 
 SESSION_PARAM = "lti_pl_s"
@@ -272,6 +273,7 @@ def register_web(app: Flask) -> None:
     for blueprint in (lti.bp, instructor.bp, student.bp, admin.bp, metrics.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    app.add_template_global(inline_kind)
     app.before_request(refuse_nul_characters)
 
     @app.url_defaults

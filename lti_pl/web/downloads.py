@@ -1,8 +1,10 @@
 """Stored uploads sent back as attachments: the stored type, never sniffed or rendered.
 
-The one exception is a raster image shown inline on an evidence page (`send_inline_image`):
-PNG, JPEG, GIF or WebP only (the type was checked against the file's first bytes at upload),
-never SVG or anything that can run script; still nosniff and a sandboxing CSP.
+The one exception is evidence shown in its page (`send_inline`): a raster image in an <img>, a
+video or a recording in a <video> / <audio> (INLINE_TYPES: the type was checked against the
+file's first bytes at upload), never SVG, HTML or anything that can run script; still nosniff
+and a sandboxing CSP. A teacher watches a student's video explanation where they assess it,
+instead of downloading it first (on a school Chromebook or iPad, a download is a detour).
 """
 
 from __future__ import annotations
@@ -13,8 +15,24 @@ from flask.typing import ResponseReturnValue
 from lti_pl.domain.errors import NotFoundError
 from lti_pl.services.uploads import DownloadFile
 
-#: The only types shown inline (in an <img>): raster images that cannot carry script.
-INLINE_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+#: The only types shown in the page, with the element that shows them: raster images and
+#: media a browser's decoder plays; none can carry script.
+INLINE_TYPES: dict[str, str] = {
+    "image/png": "image",
+    "image/jpeg": "image",
+    "image/gif": "image",
+    "image/webp": "image",
+    "video/mp4": "video",
+    "video/quicktime": "video",
+    "video/webm": "video",
+    "audio/mpeg": "audio",
+    "audio/mp4": "audio",
+}
+
+
+def inline_kind(content_type: str | None) -> str:
+    """How a stored file is shown in its page: "image", "video", "audio", or "" (download it)."""
+    return INLINE_TYPES.get(content_type or "", "")
 
 
 def send_attachment(found: DownloadFile) -> ResponseReturnValue:
@@ -22,14 +40,16 @@ def send_attachment(found: DownloadFile) -> ResponseReturnValue:
     return _send(found, found.content_type or "application/octet-stream", as_attachment=True)
 
 
-def send_inline_image(found: DownloadFile) -> ResponseReturnValue:
-    """Send a stored raster image to show in the page (`Content-Disposition: inline`).
+def send_inline(found: DownloadFile) -> ResponseReturnValue:
+    """Send a stored image, video or recording to show in the page (`Content-Disposition: inline`).
+
+    Byte ranges are answered (send_file's conditional response): Safari plays no video without.
 
     Raises:
-        NotFoundError: the file is not one of INLINE_IMAGE_TYPES (download it instead).
+        NotFoundError: the file is not one of INLINE_TYPES (download it instead).
     """
-    if found.content_type not in INLINE_IMAGE_TYPES:
-        raise NotFoundError("This file is not an image that can be shown here; download it.")
+    if not inline_kind(found.content_type):
+        raise NotFoundError("This file cannot be shown here; download it.")
     response = _send(found, found.content_type, as_attachment=False)
     response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
     return response

@@ -1,4 +1,5 @@
-"""The evidence form as a student uses it: the kind radio shows its field; images show inline."""
+"""The evidence form as a student uses it: the kind radio shows its field; images show inline;
+a file too large or of another type is refused before it uploads."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.support import assert_accessible, launch, tool_frame
+from tests.e2e.support import assert_accessible, launch, screenshot, tool_frame
 
 pytestmark = pytest.mark.e2e
 
@@ -67,4 +68,125 @@ def test_the_kind_radio_shows_only_its_field_and_an_image_shows_inline(
     shown = page.get_by_alt_text("Image evidence: cell-drawing.png")
     expect(shown).to_be_visible()
     assert shown.evaluate("img => img.complete && img.naturalWidth") == 24
+    context.close()
+
+
+def _video(size: int) -> dict[str, Any]:
+    """A video as an iPad's camera hands it to Safari (only its size matters here)."""
+    return {"name": "IMG_0042.MOV", "mimeType": "video/quicktime", "buffer": b"\0" * size}
+
+
+def test_a_file_too_large_or_of_another_type_is_refused_before_it_uploads(
+    browser: Any, live: Any
+) -> None:
+    """A student on school Wi-Fi picks a 60 MB video: without a check in the page it uploads whole
+    (minutes) before the tool refuses it, or past the server's request limit the connection drops.
+    The page says why at once, sends nothing, and lets a link or a smaller file go."""
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    launch(page, live.sandbox_url, STUDENT)
+    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
+    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    posts: list[int] = []  # the size of each POST's body
+    page.on(
+        "request",
+        lambda r: posts.append(len(r.post_data_buffer or b"")) if r.method == "POST" else None,
+    )
+    page.get_by_role("radio", name="A file").check()
+    upload = page.locator("#file")
+    limit = int(upload.get_attribute("data-max-bytes") or 0)
+    assert limit == 10 * 1024 * 1024  # the shipped MAX_UPLOAD_MB
+    check = page.locator("#file-check")
+    upload.set_input_files(_video(limit + 1))
+    expect(check).to_have_text(
+        "That file is larger than the 10 MB limit. Choose a smaller file, or hand in a link to it."
+    )  # not "10 MB; the limit is 10 MB"
+    video = _video(limit * 5 // 4)
+    upload.set_input_files(video)
+    expect(check).to_have_text(
+        "That file is 12.5 MB; the limit is 10 MB. Choose a smaller file, or hand in a link to it."
+    )
+    page.get_by_role("button", name="Submit evidence").click()
+    expect(upload).to_be_focused()
+    assert upload.get_attribute("aria-invalid") == "true"
+    assert "file-check" in (upload.get_attribute("aria-describedby") or "")
+    for width in (360, 800, 1280):
+        page.set_viewport_size({"width": width, "height": 800})
+        check.scroll_into_view_if_needed()
+        box, field = check.bounding_box(), upload.bounding_box()
+        assert box is not None
+        assert field is not None
+        assert box["x"] + box["width"] <= width  # the message wraps inside the screen
+        assert 0 <= box["y"] - (field["y"] + field["height"]) < 20  # right under the field
+        screenshot(page, f"evidence-file-too-large-{width}")
+    page.set_viewport_size({"width": 360, "height": 800})
+    upload.set_input_files({"name": "photo.heic", "mimeType": "image/heic", "buffer": b"x" * 100})
+    expect(check).to_contain_text("Files of this type are not accepted; upload one of: ")
+    expect(check).to_contain_text("mov")
+    assert posts == []  # nothing went to the tool
+    # Handing in a link instead: the file chosen before is neither checked nor sent.
+    upload.set_input_files(video)
+    page.get_by_role("radio", name="A link").check()
+    page.locator("#url").fill("https://drive.example.org/file/d/abc/view")
+    page.get_by_role("button", name="Submit evidence").click()
+    expect(page.locator(".flash")).to_contain_text("Evidence")
+    assert len(posts) == 1
+    assert posts[0] < 10_000, posts  # the form's fields, not the 10 MB video
+    context.close()
+
+
+#: A real WebM, recorded in the page from a canvas (what a Chromebook's recorder makes): 64 × 48.
+RECORD_WEBM_JS = r"""async () => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 64; canvas.height = 48;
+  const ctx = canvas.getContext("2d");
+  const recorder = new MediaRecorder(canvas.captureStream(15), {mimeType: "video/webm"});
+  const parts = [];
+  recorder.ondataavailable = e => parts.push(e.data);
+  const done = new Promise(resolve => { recorder.onstop = resolve; });
+  recorder.start();
+  for (let i = 0; i < 12; i++) {
+    ctx.fillStyle = `hsl(${i * 30}, 80%, 50%)`; ctx.fillRect(0, 0, 64, 48);
+    await new Promise(r => setTimeout(r, 60));
+  }
+  recorder.stop();
+  await done;
+  const bytes = new Uint8Array(await new Blob(parts, {type: "video/webm"}).arrayBuffer());
+  return Array.from(bytes);
+}"""
+
+
+def test_a_recorded_video_is_handed_in_and_plays_in_the_page(browser: Any, live: Any) -> None:
+    """A student hands in a screen recording (.webm); it plays where the evidence is listed,
+    inside the card at a phone's width (it was a download link only). The teacher's pages show
+    evidence through the same template (their inline route: tests/integration/evidence)."""
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    launch(page, live.sandbox_url, STUDENT)
+    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
+    page.get_by_role(
+        "link", name="I can describe the parts of a cell and what each part does."
+    ).first.click()
+    recording = bytes(page.evaluate(RECORD_WEBM_JS))
+    assert recording[:4] == b"\x1a\x45\xdf\xa3", recording[:16]
+    page.get_by_role("radio", name="A file").check()
+    page.locator("#file").set_input_files(
+        {"name": "explanation.webm", "mimeType": "video/webm", "buffer": recording}
+    )
+    page.get_by_role("button", name="Submit evidence").click()
+    video = page.get_by_label("Video evidence: explanation.webm")
+    expect(video).to_be_visible()
+    page.wait_for_function(
+        "v => v.readyState >= 1 && v.videoWidth > 0", arg=video.element_handle(), timeout=15000
+    )
+    shape = video.evaluate(
+        "v => ({w: v.videoWidth, h: v.videoHeight, right: v.getBoundingClientRect().right,"
+        " width: v.getBoundingClientRect().width,"
+        " card: v.closest('.card').getBoundingClientRect().right})"
+    )
+    assert (shape["w"], shape["h"]) == (64, 48), shape  # decoded: the browser can play it
+    assert shape["right"] <= shape["card"], shape
+    assert shape["width"] >= 300, shape  # drawn across the card: room for its play controls
+    video.scroll_into_view_if_needed()
+    screenshot(page, "evidence-video-360")
     context.close()

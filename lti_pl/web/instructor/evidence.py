@@ -17,20 +17,20 @@ from lti_pl.services.courses import course_scale
 from lti_pl.services.enrollments import course_students, student_in_course
 from lti_pl.services.targets import list_targets
 from lti_pl.web.access import current_enrollment, requires_role
-from lti_pl.web.downloads import send_attachment, send_inline_image
+from lti_pl.web.downloads import send_attachment, send_inline
 from lti_pl.web.errors import form_page
 from lti_pl.web.instructor import bp
 
 
-def serve_evidence_file(evidence_id: int, *, inline_image: bool = False) -> ResponseReturnValue:
+def serve_evidence_file(evidence_id: int, *, inline: bool = False) -> ResponseReturnValue:
     """Send an evidence file as a download with its stored type (never rendered as a page).
 
-    With `inline_image`, a raster image is sent to show in the page instead (404 otherwise).
+    With `inline`, an image, video or recording is sent to show in the page (404 otherwise).
     """
     found = service.evidence_file(
         current_enrollment(), evidence_id, current_app.config["LTI_PL_UPLOAD_FOLDER"]
     )
-    return send_inline_image(found) if inline_image else send_attachment(found)
+    return send_inline(found) if inline else send_attachment(found)
 
 
 @bp.get("/assess")
@@ -222,8 +222,8 @@ def evidence_download(course_id: int, evidence_id: int) -> ResponseReturnValue:
     return serve_evidence_file(evidence_id)
 
 
-@bp.get("/evidence/<int:evidence_id>/image")
+@bp.get("/evidence/<int:evidence_id>/inline")
 @requires_role(CourseRole.TEACHER)
-def evidence_image(course_id: int, evidence_id: int) -> ResponseReturnValue:
-    """A student's image evidence, to show in the page (PNG, JPEG, GIF, WebP only)."""
-    return serve_evidence_file(evidence_id, inline_image=True)
+def evidence_inline(course_id: int, evidence_id: int) -> ResponseReturnValue:
+    """A student's image, video or recording, to show in the page (downloads.INLINE_TYPES)."""
+    return serve_evidence_file(evidence_id, inline=True)

@@ -17,8 +17,8 @@ def evidence_download(course_id: int, evidence_id: int) -> ResponseReturnValue:
     return serve_evidence_file(evidence_id)
 
 
-@bp.get("/evidence/<int:evidence_id>/image")
+@bp.get("/evidence/<int:evidence_id>/inline")
 @requires_role(CourseRole.STUDENT, CourseRole.OBSERVER)
-def evidence_image(course_id: int, evidence_id: int) -> ResponseReturnValue:
-    """My image evidence (or my linked student's), to show in the page."""
-    return serve_evidence_file(evidence_id, inline_image=True)
+def evidence_inline(course_id: int, evidence_id: int) -> ResponseReturnValue:
+    """My image, video or recording (or my linked student's), to show in the page."""
+    return serve_evidence_file(evidence_id, inline=True)
