@@ -91,6 +91,33 @@
       });
     });
   }
+  // A form saved once (it carries name="once", web/once.py) is sent once from the page: the first
+  // tap says "Sending…" on its button and later taps do nothing until the answer comes (a slow
+  // upload invited a second tap, and each saved again). The button is not disabled: a disabled
+  // submitter's name and value (the quick grid's "then") would not be sent. Back to a page kept
+  // in the back/forward cache gives the form back as it was.
+  function sendOnce(form) {
+    if (!form.querySelector('input[name="once"]')) { return; }
+    var sending = false;
+    var pressed = null;
+    var label = "";
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }  // refused in the page (a file too large)
+      if (sending) { event.preventDefault(); return; }
+      sending = true;
+      pressed = event.submitter || form.querySelector('button:not([type="button"])');
+      if (pressed) {
+        label = pressed.textContent;
+        pressed.textContent = "Sending…";
+        pressed.setAttribute("aria-disabled", "true");
+      }
+    });
+    window.addEventListener("pageshow", function (event) {
+      if (!event.persisted || !sending) { return; }
+      sending = false;
+      if (pressed) { pressed.textContent = label; pressed.removeAttribute("aria-disabled"); }
+    });
+  }
   function run() {
     document.querySelectorAll("time[datetime]").forEach(function (node) {
       localize(node, node.getAttribute("datetime"));
@@ -104,6 +131,7 @@
     // A teacher's preview draws the form as a disabled fieldset: the same fields show.
     document.querySelectorAll("form, fieldset.preview-controls").forEach(showFieldsOfKind);
     document.querySelectorAll("form").forEach(checkFilesBeforeSending);
+    document.querySelectorAll("form").forEach(sendOnce);  // after the file check: it may refuse
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", run);

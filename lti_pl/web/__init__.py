@@ -22,6 +22,7 @@ from lti_pl.domain.ids import MAX_ID
 from lti_pl.extensions import db
 from lti_pl.web.downloads import inline_kind
 from lti_pl.web.errors import register_error_handlers
+from lti_pl.web.once import register_once
 
 SESSION_PARAM = "lti_pl_s"
 
@@ -275,6 +276,7 @@ def register_web(app: Flask) -> None:
     register_error_handlers(app)
     app.add_template_global(inline_kind)
     app.before_request(refuse_nul_characters)
+    register_once(app)  # before the commit hook: a repeat is answered only from a committed save
 
     @app.url_defaults
     def _carry_url_session(endpoint: str, values: dict[str, Any]) -> None:

@@ -190,3 +190,36 @@ def test_a_recorded_video_is_handed_in_and_plays_in_the_page(browser: Any, live:
     video.scroll_into_view_if_needed()
     screenshot(page, "evidence-video-360")
     context.close()
+
+
+def test_a_second_tap_while_the_evidence_is_sending_sends_nothing_more(
+    browser: Any, live: Any
+) -> None:
+    """A student taps "Submit evidence" twice (a slow network invites it): the first tap says
+    "Sending…" on the button and the second sends nothing (each used to save a copy; the server
+    also answers a repeated form from the first: tests/integration/web/test_forms_saved_once)."""
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    launch(page, live.sandbox_url, STUDENT)
+    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
+    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    listed = page.locator("main article.card")
+    before = listed.count()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.locator("#text").fill("My Venn diagram of plant and animal cells")
+    # Two taps before the answer comes: both within the page, as fast as a thumb's double tap.
+    label = page.evaluate(
+        """() => {
+      const button = document.querySelector('main form button.btn-primary');
+      button.click();
+      const label = button.textContent;
+      button.click();
+      return label;
+    }"""
+    )
+    assert label == "Sending…"
+    expect(page.locator(".flash")).to_contain_text("Evidence")
+    expect(listed).to_have_count(before + 1)
+    assert len(posts) == 1, posts
+    context.close()
