@@ -47,6 +47,8 @@ class LaunchOutcome:
     # A link placed by hand: a `lineitem` claim, but nothing says what its column holds yet
     # (`services.link_grades`): the teacher is asked, students see "not set up yet".
     needs_grade_setup: bool = False
+    # Who launched (the Person row's id): a browser's session holds one person's courses only.
+    person_id: int | None = None
     # The enrollment row itself, its course and person loaded: for the page this request renders
     # (not to be kept past it, nor handed to another thread).
     enrollment: Enrollment | None = field(default=None, compare=False, repr=False)
@@ -328,6 +330,7 @@ def provision(info: LaunchInfo, now: datetime) -> LaunchOutcome:
         needs_line_item,
         roster_offered=bool(course.memberships_url),
         needs_grade_setup=needs_setup,
+        person_id=person.id,
         enrollment=enrollment,
     )
 

@@ -145,14 +145,24 @@ def stamp_session(session: Any, now: float) -> None:
     session[SEEN] = int(now)
 
 
-def start_new_session() -> None:
+#: Session key: the person (Person row id) whose launches the session holds.
+PERSON = "_person"
+
+
+def start_new_session(person_id: int | None) -> None:
     """A launch from the LMS starts a new session (a new id and a new working day).
 
-    The courses this browser launched into before are kept (a teacher with two course tabs),
-    but the session's clock and id start again.
+    The courses this browser launched into before are kept when the same person launches (a
+    teacher with two course tabs). When another person launches in this browser (a school's
+    shared iPad or Chromebook: the next student signs in to the LMS), nothing of the last
+    person's session is kept: their other courses stayed open to whoever used the browser next
+    (in its history, as them), and so did their flashes and half-done deep linking.
     """
     from flask import session
 
+    if session.get(PERSON) != person_id:
+        session.clear()
+        session[PERSON] = person_id
     stamp_session(session, time.time())
 
 

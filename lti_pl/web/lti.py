@@ -175,7 +175,7 @@ def _finish_launch(info: LaunchInfo, *, url_session: bool) -> Response:
         raise LaunchError("no_role", "no known role in the launch")
     outcome = launches.provision(info, utcnow())
     session.permanent = True
-    start_new_session()  # a relaunch from the LMS starts a new session (id and working day)
+    start_new_session(outcome.person_id)  # a new id and working day; another person: nothing kept
     remember_launch(outcome.course_id, outcome.enrollment_id, outcome.role, outcome.enrollment)
     if url_session:
         use_url_session()

@@ -64,6 +64,30 @@ def test_session_is_bound_to_the_launched_course(client, platform):
     assert client.get(other).status_code == 403
 
 
+def test_the_next_person_on_a_shared_device_does_not_get_the_last_ones_courses(client, platform):
+    # A school's iPad cart: Ana opens the tool in her science course, then signs out of the LMS;
+    # Ben signs in and opens it in his maths course in the same browser. Ana's science course
+    # stayed in the session (a teacher's two course tabs): Ben reached it from the browser's
+    # history, as Ana, and could hand in work in her name.
+    ana = platform.launch(client, role="Learner", user_id="ana", name="Ana", context_id="science")
+    ana_home = ana.headers["Location"].split("?")[0]
+    assert client.get(ana_home).status_code == 200
+    ben = platform.launch(client, role="Learner", user_id="ben", name="Ben", context_id="maths")
+    assert "Student view" in client.get(ben.headers["Location"]).get_data(as_text=True)
+    refused = client.get(ana_home)
+    assert refused.status_code == 403
+    assert "You have not opened this course from your LMS in this browser" in refused.get_data(
+        as_text=True
+    )
+
+
+def test_the_same_person_keeps_their_other_course_open(client, platform):
+    # A teacher with two course tabs: the second launch must not close the first.
+    first = platform.launch(client, role="Instructor", user_id="pat", context_id="period-1")
+    platform.launch(client, role="Instructor", user_id="pat", context_id="period-2")
+    assert client.get(first.headers["Location"].split("?")[0]).status_code == 200
+
+
 def test_login_redirect_carries_oidc_parameters(client, platform):
     query = start_login(client, platform)
     assert query["redirect_uri"] == TOOL + "/lti/launch"
