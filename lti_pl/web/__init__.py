@@ -352,6 +352,11 @@ def set_security_headers(app: Flask, response: Response) -> None:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    if "Cache-Control" not in response.headers:
+        # A page holds a person's work: never stored, so Back on a shared iPad (the next student
+        # signed in) asks the tool, which answers for who is signed in now, instead of the cache
+        # showing the last student's page. Files and static assets set their own.
+        response.headers["Cache-Control"] = "no-store"
     hsts = int(app.config.get("LTI_PL_HSTS_SECONDS", 31536000) or 0)
     if flask_request.is_secure and hsts > 0:
         response.headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")

@@ -71,6 +71,14 @@ def test_the_kind_radio_shows_only_its_field_and_an_image_shows_inline(
     context.close()
 
 
+def settle(page: Any) -> None:
+    """Let the page finish loading before its context closes: a deferred script or a video's
+    range still on its way would reach the tool during the next test (the cookie-blocked
+    launch counts every request the tool receives)."""
+    page.wait_for_load_state("load")
+    page.wait_for_load_state("networkidle")
+
+
 def _video(size: int) -> dict[str, Any]:
     """A video as an iPad's camera hands it to Safari (only its size matters here)."""
     return {"name": "IMG_0042.MOV", "mimeType": "video/quicktime", "buffer": b"\0" * size}
@@ -132,6 +140,7 @@ def test_a_file_too_large_or_of_another_type_is_refused_before_it_uploads(
     expect(page.locator(".flash")).to_contain_text("Evidence")
     assert len(posts) == 1
     assert posts[0] < 10_000, posts  # the form's fields, not the 10 MB video
+    settle(page)
     context.close()
 
 
@@ -189,6 +198,7 @@ def test_a_recorded_video_is_handed_in_and_plays_in_the_page(browser: Any, live:
     assert shape["width"] >= 300, shape  # drawn across the card: room for its play controls
     video.scroll_into_view_if_needed()
     screenshot(page, "evidence-video-360")
+    settle(page)
     context.close()
 
 
@@ -222,4 +232,5 @@ def test_a_second_tap_while_the_evidence_is_sending_sends_nothing_more(
     expect(page.locator(".flash")).to_contain_text("Evidence")
     expect(listed).to_have_count(before + 1)
     assert len(posts) == 1, posts
+    settle(page)
     context.close()

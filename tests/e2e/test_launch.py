@@ -177,3 +177,35 @@ def test_pages_fit_a_phone_width(live: Any, browser: Any, width: int) -> None:
         screenshot(page, f"student-home-{width}px")
     finally:
         context.close()
+
+
+def test_on_a_shared_device_back_shows_the_next_student_nothing_of_the_last(
+    playwright: Any, live: Any
+) -> None:
+    """A school iPad: Ben opens his data binder, then Chloe launches the tool in the same
+    browser. Back to the binder's address shows Chloe's binder (the tool answers for who is
+    signed in now). Before pages were `no-store`, the browser's back/forward cache gave Ben's
+    page back whole. Playwright switches that cache off by default; this browser has it on, as
+    every person's browser does."""
+    chromium = playwright.chromium.launch(
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    try:
+        page = chromium.new_context(viewport={"width": 800, "height": 900}).new_page()
+        launch(page, live.sandbox_url, "Ben Okafor")
+        binder = tool_frame(page).url.split("/learn/")[0] + "/learn/binder"
+        page.goto(binder)
+        expect(page.get_by_role("heading", level=1)).to_have_text("Data binder: Ben Okafor")
+        launch(page, live.sandbox_url, "Chloe Martin")
+        for _ in range(10):  # back through the LMS page and its frame's steps to the binder
+            if page.url == binder:
+                break
+            page.evaluate("() => history.back()")  # a frame's step fires no load on the page
+            page.wait_for_timeout(300)
+        assert page.url == binder
+        expect(page.get_by_role("heading", level=1)).to_have_text("Data binder: Chloe Martin")
+        page.wait_for_load_state("networkidle")  # nothing left on its way to the tool
+    finally:
+        chromium.close()

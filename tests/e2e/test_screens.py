@@ -428,6 +428,7 @@ def test_a_teacher_scores_one_student_at_a_time_on_a_phone(browser: Any, live: A
         assert after["right"] <= shape["width"], (width, shape["pager"])
         assert_no_sideways_scroll(page, f"one-student quick grid at {width}px")
         screenshot(page, f"quick-grid-student-{width}", full_page=True)
+    page.wait_for_load_state("networkidle")
     page.context.close()
 
 

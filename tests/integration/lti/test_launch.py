@@ -88,6 +88,15 @@ def test_the_same_person_keeps_their_other_course_open(client, platform):
     assert client.get(first.headers["Location"].split("?")[0]).status_code == 200
 
 
+def test_pages_are_never_stored_so_back_asks_the_tool_again(client, platform):
+    # Without Cache-Control a browser keeps the page and shows it again on Back, even to the
+    # next student on a shared iPad, whatever the tool would answer them now.
+    home = platform.launch(client, role="Learner", user_id="ana").headers["Location"]
+    assert client.get(home).headers["Cache-Control"] == "no-store"
+    assert client.get("/lti/jwks.json").headers["Cache-Control"] == "public, max-age=300"
+    assert "no-store" not in client.get("/static/app.css").headers["Cache-Control"]
+
+
 def test_login_redirect_carries_oidc_parameters(client, platform):
     query = start_login(client, platform)
     assert query["redirect_uri"] == TOOL + "/lti/launch"
