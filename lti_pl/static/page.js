@@ -1,6 +1,7 @@
-// The tool's one small script: local times, print buttons, evidence fields, file checks. Times are rendered in UTC
-// (<time datetime="…Z">, or data-utc on SVG text); each is rewritten in the reader's time zone, as
-// their browser knows it; without script the UTC text stays. [data-print] buttons print the page.
+// The tool's one small script: local times, print buttons, the evidence form's fields, file checks
+// before an upload, forms sent once. Times are rendered in UTC (<time datetime="…Z">, or data-utc
+// on SVG text); each is rewritten in the reader's time zone, as their browser knows it; without
+// script the UTC text stays. [data-print] buttons print the page.
 (function () {
   "use strict";
   // A page rendered in the LTI launch's response names its own GET URL: a reload or back then
@@ -94,8 +95,8 @@
   // A form saved once (it carries name="once", web/once.py) is sent once from the page: the first
   // tap says "Sending…" on its button and later taps do nothing until the answer comes (a slow
   // upload invited a second tap, and each saved again). The button is not disabled: a disabled
-  // submitter's name and value (the quick grid's "then") would not be sent. Back to a page kept
-  // in the back/forward cache gives the form back as it was.
+  // submitter's name and value (the quick grid's "then") would not be sent. Should a browser keep
+  // the page in its back/forward cache all the same (pages are no-store), Back gives the form back.
   function sendOnce(form) {
     if (!form.querySelector('input[name="once"]')) { return; }
     var sending = false;

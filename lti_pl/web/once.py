@@ -22,7 +22,7 @@ import re
 import secrets
 import time
 
-from flask import Flask, Response, current_app, flash, redirect, render_template, request
+from flask import Flask, Response, current_app, flash, redirect, render_template, request, session
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 
@@ -43,7 +43,14 @@ def once_field() -> Markup:
 
 
 def _key(token: str) -> str:
-    return f"once:{token}"
+    """The token's key, within this browser's session.
+
+    A token seen by someone else (it is in the page) answers them nothing, in particular not the
+    first POST's address, which carries the session in the URL where cookies are blocked.
+    """
+    from lti_pl.web import SESSION_ID  # lti_pl.web imports this module
+
+    return f"once:{session.get(SESSION_ID, '')}:{token}"
 
 
 def claim_or_answer() -> ResponseReturnValue | None:

@@ -30,6 +30,12 @@ def tokens(page: str) -> list[str]:
     return re.findall(r'name="once" value="([^"]+)"', page)
 
 
+def key_of(client, token: str) -> str:
+    """The store key of a form token in this client's session."""
+    with client.session_transaction(base_url="https://tool.test") as session:
+        return f"once:{session['_sid']}:{token}"
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count(model.id))) or 0
 
@@ -98,8 +104,8 @@ def test_a_repeat_while_the_first_is_still_saving_waits_for_it_and_follows_it(
     # The second tap arrives while the first (a slow upload) is still being saved.
     token, url, where = evidence_form(client)
     store = app.extensions["lti_pl"].store
-    assert store.add(once._key(token), once.PENDING, 60)
-    finisher = threading.Timer(0.3, lambda: store.set(once._key(token), where, 60))
+    assert store.add(key_of(client, token), once.PENDING, 60)
+    finisher = threading.Timer(0.3, lambda: store.set(key_of(client, token), where, 60))
     finisher.start()
     started = time.monotonic()
     answer = client.post(url, data={"kind": "text", "text": "again", "once": token})
@@ -114,7 +120,7 @@ def test_a_repeat_of_a_form_still_saving_after_the_wait_is_a_page_that_says_so(
 ):
     monkeypatch.setattr(once, "WAIT", 0.2)
     token, url, _where = evidence_form(client)
-    app.extensions["lti_pl"].store.add(once._key(token), once.PENDING, 60)
+    app.extensions["lti_pl"].store.add(key_of(client, token), once.PENDING, 60)
     answer = client.post(url, data={"kind": "text", "text": "again", "once": token})
     assert answer.status_code == 409
     assert "still being saved" in answer.get_data(as_text=True)
@@ -132,7 +138,7 @@ def test_a_post_that_failed_on_our_side_frees_its_token(app, client, db_session,
     monkeypatch.setattr(evidence, "submit_evidence", broken)
     assert client.post(url, data={"kind": "text", "text": "x", "once": token}).status_code == 500
     # Freed: the student's next try runs the view again (as after a refused form, above).
-    assert app.extensions["lti_pl"].store.get(once._key(token)) is None
+    assert app.extensions["lti_pl"].store.get(key_of(client, token)) is None
 
 
 def test_forms_without_the_field_and_odd_tokens_are_not_affected(app, client, db_session):
@@ -140,3 +146,23 @@ def test_forms_without_the_field_and_odd_tokens_are_not_affected(app, client, db
     for extra in ({}, {"once": ""}, {"once": "x"}, {"once": "a" * 200}):
         assert client.post(url, data={"kind": "text", "text": "t", **extra}).status_code == 303
     assert count(Evidence) == 4
+
+
+def test_a_token_posted_from_another_browser_is_not_answered_from_the_first(
+    app, client, db_session
+):
+    # The first POST's address may carry its session (cookie-blocked frames): a token copied
+    # from someone's page must not be a way to it. Another session's POST is its own.
+    token, url, _where = evidence_form(client)
+    first = client.post(url, data={"kind": "text", "text": "mine", "once": token})
+    course_id = int(url.split("/courses/")[1].split("/")[0])
+    from lti_pl.models.courses import Course
+
+    other = sign_in(app.test_client(), make_student(db.session.get(Course, course_id)))
+    second = other.post(url, data={"kind": "text", "text": "theirs", "once": token})
+    assert second.status_code == 303
+    assert "That was already saved." not in other.get(second.headers["Location"]).get_data(
+        as_text=True
+    )
+    assert count(Evidence) == 2
+    assert first.headers["Location"]  # the first's answer was its own
