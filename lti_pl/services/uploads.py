@@ -51,6 +51,13 @@ ALLOWED_EXTENSIONS: Mapping[str, str] = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 ALLOWED_TYPES = frozenset(ALLOWED_EXTENSIONS.values())
+#: An iPhone's or iPad's own photo format: most school computers cannot open it, and the iPad
+#: sends a JPEG anyway when the photo is picked from Photos; one from Files comes as HEIC.
+HEIC_EXTENSIONS = (".heic", ".heif")
+HEIC_ADVICE = (
+    "HEIC photos do not open on most school computers: choose the photo from Photos (the iPad "
+    "sends it as a JPEG), or save it as a JPEG first."
+)
 CHUNK = 64 * 1024
 
 
@@ -163,6 +170,8 @@ def save_upload(
         InvalidInputError: field "file": empty, too large, or a type not accepted.
     """
     content_type = content_type_for(incoming.filename)
+    if incoming.filename.lower().endswith(HEIC_EXTENSIONS):
+        raise InvalidInputError(HEIC_ADVICE, field="file")
     if not content_type or content_type not in allowed_types:
         accepted = sorted(ext for ext, kind in ALLOWED_EXTENSIONS.items() if kind in allowed_types)
         raise InvalidInputError(

@@ -51,6 +51,9 @@
     var accepted = (input.getAttribute("accept") || "").split(",").filter(Boolean);
     var dot = file.name.lastIndexOf(".");
     var extension = dot > 0 ? file.name.slice(dot).toLowerCase() : "";
+    if (input.hasAttribute("data-heic-advice") && (extension === ".heic" || extension === ".heif")) {
+      return input.getAttribute("data-heic-advice");
+    }
     if (accepted.length && accepted.indexOf(extension) < 0) {
       return "Files of this type are not accepted; upload one of: " +
         accepted.map(function (e) { return e.replace(/^\./, ""); }).join(", ") + ".";

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
+from lti_pl.services.uploads import HEIC_ADVICE
 from tests.e2e.support import assert_accessible, launch, screenshot, tool_frame
 
 pytestmark = pytest.mark.e2e
@@ -128,9 +129,11 @@ def test_a_file_too_large_or_of_another_type_is_refused_before_it_uploads(
         assert 0 <= box["y"] - (field["y"] + field["height"]) < 20  # right under the field
         screenshot(page, f"evidence-file-too-large-{width}")
     page.set_viewport_size({"width": 360, "height": 800})
-    upload.set_input_files({"name": "photo.heic", "mimeType": "image/heic", "buffer": b"x" * 100})
+    upload.set_input_files({"name": "Notes.pages", "mimeType": "", "buffer": b"x" * 100})
     expect(check).to_contain_text("Files of this type are not accepted; upload one of: ")
     expect(check).to_contain_text("mov")
+    upload.set_input_files({"name": "IMG_0001.HEIC", "mimeType": "image/heic", "buffer": b"x"})
+    expect(check).to_have_text(HEIC_ADVICE)  # what to do, not only "not accepted"
     assert posts == []  # nothing went to the tool
     # Handing in a link instead: the file chosen before is neither checked nor sent.
     upload.set_input_files(video)

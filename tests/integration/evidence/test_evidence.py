@@ -119,6 +119,19 @@ def test_videos_from_school_devices_are_accepted_and_disguised_ones_are_not(
     assert answer.data == IPAD_MOV
 
 
+def test_an_iphone_photo_in_its_own_format_is_refused_with_what_to_do(app, client, db_session):
+    # A HEIC from the Files app: "not accepted" alone left a student with no way forward.
+    student = make_student()
+    target = make_target(student.course)
+    sign_in(client, student)
+    refused = upload(client, student, target, "IMG_0001.HEIC", b"\x00\x00\x00\x18ftypheic" + PNG)
+    assert refused.status_code == 422
+    assert "choose the photo from Photos (the iPad sends it as a JPEG)" in refused.get_data(
+        as_text=True
+    )
+    assert db.session.scalars(select(Evidence)).all() == []
+
+
 def test_a_request_past_the_servers_limit_is_a_page_that_says_the_limit(app, client, db_session):
     # Past MAX_CONTENT_LENGTH Flask refuses the request before the view: the page said only
     # "That upload is too large." (what limit? was my text kept?).
