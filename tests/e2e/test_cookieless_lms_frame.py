@@ -44,7 +44,7 @@ from tests.e2e.conftest import (
     RecordingMiddleware,
     _Quiet,
 )
-from tests.e2e.support import screenshot
+from tests.e2e.support import frame_at_widths, screenshot
 from tests.support.builders import make_course, make_target
 from tests.support.platform_emulator import PlatformEmulator
 
@@ -267,4 +267,6 @@ def test_canvas_launch_with_no_storage_answer_says_so_and_stops(site: Site, cont
     expect(frame.get_by_text("Open the tool again from your course")).to_be_visible()
     page.wait_for_timeout(1500)  # a loop would have posted many more by now
     assert launches_received(site) == 2  # the platform's form post, then the storage page's
-    screenshot(page, "canvas-storage-unanswered")
+    # What the student reads, in the LMS's frame at a phone's, an LMS page's and a laptop's width:
+    # axe, no sideways scroll, a screenshot each.
+    frame_at_widths(page, "canvas-storage-unanswered", height=700)
