@@ -60,6 +60,7 @@ def student_report(course_id: int, enrollment_id: int) -> ResponseReturnValue:
         course_id=course_id,
         report=service.student_report(student),
         can_comment=True,
+        score_url=url_for("instructor.quick_grid_student", course_id=course_id, student=student.id),
     )
 
 

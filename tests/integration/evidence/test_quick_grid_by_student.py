@@ -164,3 +164,17 @@ def test_a_student_cannot_open_it_and_an_empty_course_says_what_is_missing(app, 
     sign_in(client, ana)
     answer, _ = _page(client, course)
     assert answer.status_code == 403
+
+
+def test_a_students_report_links_to_scoring_them_and_their_own_binder_does_not(
+    app, client, db_session
+):
+    # A teacher reading a student's report (from the data wall) scores them from there.
+    course, (ana, _ben), _ = _signed_in_class(client)
+    report = client.get(f"/courses/{course.id}/teach/students/{ana.id}/report")
+    link = f"/courses/{course.id}/teach/quick-grid/student?student={ana.id}"
+    assert f'href="{link}"' in report.get_data(as_text=True)
+    assert "Score Ana Alvarez on each target" in report.get_data(as_text=True)
+    sign_in(client, ana)
+    binder = client.get(f"/courses/{course.id}/learn/binder").get_data(as_text=True)
+    assert "quick-grid" not in binder
