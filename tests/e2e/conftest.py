@@ -42,10 +42,14 @@ class CookieLog:
 
     requests: list[tuple[str, str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Record only requests whose User-Agent contains this (one test's own browser): a page of an
+    #: earlier test may still be fetching its CSS when the next test starts counting.
+    only_agent: str = ""
 
-    def clear(self) -> None:
+    def clear(self, *, only_agent: str = "") -> None:
         with self.lock:
             self.requests.clear()
+            self.only_agent = only_agent
 
     def with_cookies(self) -> list[tuple[str, str, str]]:
         with self.lock:
@@ -61,6 +65,8 @@ class RecordingMiddleware:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         with self.log.lock:
+            if self.log.only_agent not in environ.get("HTTP_USER_AGENT", ""):
+                return self.app(environ, start_response)
             self.log.requests.append(
                 (
                     environ["REQUEST_METHOD"],

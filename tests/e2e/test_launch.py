@@ -80,6 +80,10 @@ def test_parent_launch_opens_the_observer_view(live: Any, page: Any) -> None:
     assert_accessible(tool_frame(page), "observer home")
 
 
+#: A Chromium's User-Agent, to which a test adds its own mark.
+BROWSER_AGENT = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+
+
 def test_launch_with_every_cookie_blocked_keeps_the_session_through_platform_storage(
     live: Any, playwright: Any, tmp_path: Path
 ) -> None:
@@ -93,9 +97,13 @@ def test_launch_with_every_cookie_blocked_keeps_the_session_through_platform_sto
     (profile / "Default" / "Preferences").write_text(
         json.dumps({"profile": {"default_content_setting_values": {"cookies": 2}}})
     )
-    live.cookies.clear()
+    agent = "lti-pl-e2e-all-cookies-blocked"  # what the tool receives from this browser only
+    live.cookies.clear(only_agent=agent)
     context = playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        str(profile),
+        executable_path=CHROMIUM,
+        args=CHROMIUM_ARGS,
+        user_agent=f"{BROWSER_AGENT} {agent}",
     )
     try:
         context.set_default_timeout(15_000)
@@ -113,6 +121,7 @@ def test_launch_with_every_cookie_blocked_keeps_the_session_through_platform_sto
     finally:
         context.close()
     seen = list(live.cookies.requests)
+    live.cookies.clear()
     assert any(path == "/lti/launch" for _, path, _ in seen)
     assert [r for r in seen if r[2]] == [], "the tool received a cookie"
     # Both launch POSTs arrived: the first asked the browser to prove its state from storage.
