@@ -30,7 +30,7 @@ def _class(course, *names):
     return [make_student(course, person=make_person(course, name=n)) for n in names]
 
 
-def _signed_in_class(client, *statements):
+def signed_in_class(client, *statements):
     """A course with Ana and Ben and two targets, its teacher signed in."""
     course = make_course()
     sign_in(client, make_teacher(course))
@@ -83,7 +83,7 @@ def test_it_opens_on_the_first_student_by_name_with_their_levels_and_the_next_on
 def test_save_then_next_stores_the_scores_and_opens_the_next_student_with_the_comment(
     app, client, db_session
 ):
-    course, (ana, ben), (t1, t2) = _signed_in_class(client)
+    course, (ana, ben), (t1, t2) = signed_in_class(client)
     answer = _save(client, course, ana, ben, {t1: "3", t2: ""}, comment="Station check")
     assert answer.status_code == 303
     where = urlsplit(answer.headers["Location"])
@@ -105,7 +105,7 @@ def test_save_then_next_stores_the_scores_and_opens_the_next_student_with_the_co
 def test_a_bad_score_saves_nothing_and_keeps_what_was_typed_on_the_same_student(
     app, client, db_session
 ):
-    course, (ana, ben), (t1, t2) = _signed_in_class(client)
+    course, (ana, ben), (t1, t2) = signed_in_class(client)
     answer = _save(client, course, ana, ben, {t1: "3", t2: "9"})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 422
@@ -118,7 +118,7 @@ def test_a_bad_score_saves_nothing_and_keeps_what_was_typed_on_the_same_student(
 
 
 def test_a_target_filter_stays_on_from_student_to_student(app, client, db_session):
-    course, (ana, ben), (_, t2) = _signed_in_class(client, "I can add", "I can divide")
+    course, (ana, ben), (_, t2) = signed_in_class(client, "I can add", "I can divide")
     _, page = _page(client, course, target=str(t2.id))
     assert "I can divide" in page
     assert "I can add" not in page
@@ -170,7 +170,7 @@ def test_a_students_report_links_to_scoring_them_and_their_own_binder_does_not(
     app, client, db_session
 ):
     # A teacher reading a student's report (from the data wall) scores them from there.
-    course, (ana, _ben), _ = _signed_in_class(client)
+    course, (ana, _ben), _ = signed_in_class(client)
     report = client.get(f"/courses/{course.id}/teach/students/{ana.id}/report")
     link = f"/courses/{course.id}/teach/quick-grid/student?student={ana.id}"
     assert f'href="{link}"' in report.get_data(as_text=True)

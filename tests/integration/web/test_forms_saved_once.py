@@ -15,12 +15,11 @@ from sqlalchemy import func, select
 from lti_pl.extensions import db
 from lti_pl.models.evidence import Assessment, Evidence
 from lti_pl.web import once
+from tests.integration.evidence.test_quick_grid_by_student import signed_in_class
 from tests.support.builders import (
     make_course,
-    make_person,
     make_student,
     make_target,
-    make_teacher,
     sign_in,
 )
 
@@ -75,10 +74,7 @@ def test_evidence_sent_twice_is_saved_once_and_the_second_lands_where_the_first_
 def test_the_quick_grid_sent_twice_scores_once_and_goes_to_the_same_next_student(
     app, client, db_session
 ):
-    course = make_course()
-    sign_in(client, make_teacher(course))
-    ana, ben = (make_student(course, person=make_person(course, name=n)) for n in ("Ana", "Ben"))
-    target = make_target(course)
+    course, (ana, ben), (target, _) = signed_in_class(client)
     page = client.get(f"/courses/{course.id}/teach/quick-grid/student").get_data(as_text=True)
     (token,) = tokens(page)
     form = {"student": ana.id, "then": ben.id, f"score_{ana.id}_{target.id}": "2", "once": token}
