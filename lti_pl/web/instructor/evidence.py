@@ -132,24 +132,28 @@ def _student_id() -> int | None:
     return student_id
 
 
-def _grid_targets(actor: Enrollment) -> list[LearningTarget]:
-    """The course's targets, or those the grid was opened for (`?target=…`)."""
+def _grid_targets(actor: Enrollment) -> tuple[list[LearningTarget], list[int]]:
+    """The grid's targets and the ids chosen (empty: all), which its links and forms carry on.
+
+    The course's targets, or those the grid was opened for (`?target=…`).
+    """
     selected = request.values.getlist("target")
     targets = list_targets(actor.course_id)
-    if selected:
-        targets = [t for t in targets if str(t.id) in selected]
-    return targets
+    if not selected:
+        return targets, []
+    targets = [t for t in targets if str(t.id) in selected]
+    return targets, [t.id for t in targets]
 
 
 def _grid_page(actor: Enrollment, error: InvalidInputError | None) -> ResponseReturnValue:
-    targets = _grid_targets(actor)
+    targets, selected = _grid_targets(actor)
     return form_page(
         "instructor/evidence/quick_grid.html",
         error,
         course=actor.course,
         students=course_students(actor.course_id),
         targets=targets,
-        selected=[t.id for t in targets] if request.values.getlist("target") else [],
+        selected=selected,
         scale=course_scale(actor.course),
     )
 
@@ -157,14 +161,14 @@ def _grid_page(actor: Enrollment, error: InvalidInputError | None) -> ResponseRe
 def _student_page(
     actor: Enrollment, student_id: int | None, error: InvalidInputError | None
 ) -> ResponseReturnValue:
-    targets = _grid_targets(actor)
+    targets, selected = _grid_targets(actor)
     return form_page(
         "instructor/evidence/quick_grid_student.html",
         error,
         course=actor.course,
         row=service.quick_grid_row(actor, student_id),
         targets=targets,
-        selected=[t.id for t in targets] if request.values.getlist("target") else [],
+        selected=selected,
         scale=course_scale(actor.course),
         comment=request.args.get("comment", "")[:CARRIED_COMMENT],
     )
