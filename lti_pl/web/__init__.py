@@ -21,6 +21,7 @@ from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import MAX_ID
 from lti_pl.extensions import db
 from lti_pl.services.uploads import HEIC_ADVICE
+from lti_pl.web.assets import register_assets
 from lti_pl.web.downloads import inline_kind
 from lti_pl.web.errors import register_error_handlers
 from lti_pl.web.once import register_once
@@ -288,6 +289,7 @@ def register_web(app: Flask) -> None:
     app.add_template_global(inline_kind)
     app.add_template_global(HEIC_ADVICE, "heic_advice")  # a file field's own hint (page.js)
     app.before_request(refuse_nul_characters)
+    register_assets(app)
     register_once(app)  # before the commit hook: a repeat is answered only from a committed save
 
     @app.url_defaults

@@ -19,14 +19,15 @@ class ToolFlask(Flask):
     A course home builds about 30 URLs (menu, targets, stylesheets), ~10 µs each in werkzeug's
     router: a tenth of the page's server time, the same strings on every view. A relative URL
     depends only on the endpoint, the values, the script root (a proxy's prefix) and the
-    `url_defaults` functions; the tool's only one (`_carry_url_session`) adds the session to a
-    URL session's links, so those are never kept. Any other `url_defaults` function (it could
+    `url_defaults` functions: `_carry_url_session` adds the session to a URL session's links,
+    so those are never kept; `_version_static_urls` adds an asset's version, the same for the
+    life of the process. Any other `url_defaults` function (it could
     add anything) turns keeping off. External, anchored, per-method and outside-a-request URLs
     are built as Flask builds them.
     """
 
     #: The url_defaults functions whose effect the kept URLs allow for (by name).
-    KNOWN_URL_DEFAULTS = frozenset({"_carry_url_session"})
+    KNOWN_URL_DEFAULTS = frozenset({"_carry_url_session", "_version_static_urls"})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

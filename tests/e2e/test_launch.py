@@ -218,3 +218,33 @@ def test_on_a_shared_device_back_shows_the_next_student_nothing_of_the_last(
         page.wait_for_load_state("networkidle")  # nothing left on its way to the tool
     finally:
         chromium.close()
+
+
+def test_the_next_page_asks_the_tool_for_the_page_alone(live: Any, browser: Any) -> None:
+    """After the launch, opening another page sends one request: the page. Its stylesheets and
+    scripts come from the browser's cache unasked. They were `no-cache`, so each page view also
+    sent a conditional request per asset and drew nothing until the 304s were back."""
+    agent = "lti-pl-e2e-next-page"
+    context = browser.new_context(user_agent=f"{BROWSER_AGENT} {agent}")
+    try:
+        page = context.new_page()
+        frame = launch(page, live.sandbox_url, "Dev Patel")
+        expect(frame.get_by_text("Student view")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        live.cookies.clear(only_agent=agent)
+        frame.get_by_role("link", name="See all my targets").click()
+        expect(frame.get_by_role("heading", level=1)).to_have_text("My learning targets")
+        page.wait_for_load_state("networkidle")
+        styled = tool_frame(page).evaluate(
+            "() => getComputedStyle(document.body).fontFamily !== 'Times New Roman'"
+            " && document.styleSheets.length > 0"
+        )
+        assert styled, "the page was drawn without its stylesheet"
+    finally:
+        context.close()
+    seen = [(method, path) for method, path, _ in live.cookies.requests]
+    live.cookies.clear()
+    assert seen, "the tool received nothing"
+    assert all(method == "GET" for method, _ in seen), seen
+    assert [path for _, path in seen] == [seen[0][1]], f"more than the page: {seen}"
+    assert seen[0][1].endswith("/learn/targets"), seen

@@ -3,8 +3,12 @@ one Flask builds, under any proxy prefix, blueprint-relative name or anchor."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from flask import Flask, url_for
 
+from lti_pl import STATIC_DIR
 from lti_pl.web import URL_SESSION_FLAG
 from lti_pl.web.urls import ToolFlask
 
@@ -18,6 +22,7 @@ def test_a_kept_url_is_the_one_flask_builds_under_each_prefix(app):
     assert isinstance(app, ToolFlask)
     plain = "http://tool.test/"
     prefixed = "http://tool.test/lti-pl/"  # a reverse proxy's X-Forwarded-Prefix, say
+    app_css_version = hashlib.sha256((Path(STATIC_DIR) / "app.css").read_bytes()).hexdigest()[:12]
     for _ in range(2):  # the second time from the kept URLs
         assert built(app, "/", plain, "student.home", course_id=3) == "/courses/3/learn/"
         assert built(app, "/", prefixed, "student.home", course_id=3) == "/lti-pl/courses/3/learn/"
@@ -26,7 +31,9 @@ def test_a_kept_url_is_the_one_flask_builds_under_each_prefix(app):
         )
         anchored = built(app, "/", plain, "student.target", course_id=3, target_id=5, _anchor="x y")
         assert anchored == "/courses/3/learn/targets/5#x%20y"
-        assert built(app, "/", plain, "static", filename="app.css") == "/static/app.css"
+        assert built(app, "/", plain, "static", filename="app.css") == (
+            f"/static/app.css?v={app_css_version}"
+        )
 
 
 def test_a_blueprint_relative_name_is_kept_per_blueprint(app):
