@@ -116,11 +116,112 @@
         pressed.setAttribute("aria-disabled", "true");
       }
     });
-    window.addEventListener("pageshow", function (event) {
-      if (!event.persisted || !sending) { return; }
+    function again() {
       sending = false;
       if (pressed) { pressed.textContent = label; pressed.removeAttribute("aria-disabled"); }
+    }
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted && sending) { again(); }
     });
+    form.addEventListener("lti-pl:unsent", again);  // an upload that did not get through
+  }
+  // A form with a file to upload is sent by this script, so that the page can show how far the
+  // upload has come: a video on school Wi-Fi takes minutes, and a page that only said "Sending…"
+  // was left or tapped again. The tool answers it with the next page's address
+  // (web.answer_a_sent_upload_with_its_next_page) and the page goes there, as after a plain form;
+  // a form sent back with what to fix, or an error page, is drawn in place. If the connection
+  // drops, the page says so and keeps what was typed and chosen.
+  var UPLOAD_HEADER = "X-Lti-Pl-Upload";
+  function uploadWithProgress(form) {
+    // The forms for evidence and activity files (data-max-bytes: photos, videos, recordings); a
+    // small import (a CSV, a framework's JSON) is sent as it is.
+    if (!form.querySelector('input[type="file"][data-max-bytes]') || !window.FormData) { return; }
+    form.addEventListener("submit", function (event) {
+      if (event.defaultPrevented) { return; }  // refused in the page, or already sending
+      var chosen = Array.prototype.some.call(form.querySelectorAll('input[type="file"]:not([disabled])'),
+        function (input) { return !input.disabled && input.files && input.files.length; });
+      if (!chosen) { return; }  // nothing to upload: the browser sends it as it does
+      event.preventDefault();
+      var data = new FormData(form);
+      var submitter = event.submitter;
+      if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+      var note = progressNote(form, submitter);
+      var request = new XMLHttpRequest();
+      request.open("POST", form.action);
+      request.setRequestHeader(UPLOAD_HEADER, "progress");
+      request.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable) { note.show(e.loaded, e.total); }
+      });
+      request.addEventListener("load", function () {
+        var type = request.getResponseHeader("Content-Type") || "";
+        if (request.status === 200 && type.indexOf("application/json") === 0) {
+          note.done();
+          window.location.assign(JSON.parse(request.responseText).location);
+        } else {
+          drawPage(request.responseText);
+        }
+      });
+      function unsent() {
+        note.failed();
+        form.dispatchEvent(new CustomEvent("lti-pl:unsent"));
+      }
+      request.addEventListener("error", unsent);
+      request.addEventListener("abort", unsent);
+      request.send(data);
+    });
+  }
+  function progressNote(form, submitter) {
+    var box = form.querySelector(".upload-progress");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "upload-progress";
+      box.innerHTML = '<progress max="100" value="0" aria-label="Upload"></progress>' +
+        '<p role="status"></p>';
+      var after = submitter || form.querySelector('button:not([type="button"])');
+      if (after) { after.insertAdjacentElement("afterend", box); } else { form.appendChild(box); }
+    }
+    var bar = box.querySelector("progress");
+    var text = box.querySelector("p");
+    var step = -1;
+    box.hidden = false;
+    bar.hidden = false;
+    bar.value = 0;
+    text.className = "";
+    text.textContent = "Uploading…";
+    return {
+      show: function (loaded, total) {
+        var percent = Math.floor(loaded * 100 / total);
+        bar.value = percent;
+        if (Math.floor(percent / 10) !== step) {  // said every 10 %, not at every packet
+          step = Math.floor(percent / 10);
+          text.textContent = "Uploading: " + (loaded / 1048576).toFixed(1) + " of " +
+            (total / 1048576).toFixed(1) + " MB (" + percent + " %)";
+        }
+      },
+      done: function () { bar.value = 100; text.textContent = "Uploaded. Saving…"; },
+      failed: function () {
+        bar.hidden = true;
+        text.className = "field-error";
+        text.textContent = "The upload stopped: the connection was lost. Nothing was saved, " +
+          "and what you typed and chose is still here. Send it again when you are back online.";
+      }
+    };
+  }
+  // The tool's answer drawn as the page (what a plain form's answer would have shown).
+  function drawPage(html) {
+    var answer = new DOMParser().parseFromString(html, "text/html");
+    document.title = answer.title;
+    document.body.replaceWith(document.adoptNode(answer.body));
+    run();
+    var first = Array.prototype.filter.call(
+      document.querySelectorAll('[aria-invalid="true"], [role="alert"], h1'),
+      function (node) { return node.getClientRects().length > 0; })[0];
+    if (first) {
+      if (!first.hasAttribute("tabindex") && !/^(INPUT|TEXTAREA|SELECT|BUTTON|A)$/.test(first.tagName)) {
+        first.setAttribute("tabindex", "-1");
+      }
+      first.focus();
+    }
   }
   function run() {
     document.querySelectorAll("time[datetime]").forEach(function (node) {
@@ -136,6 +237,7 @@
     document.querySelectorAll("form, fieldset.preview-controls").forEach(showFieldsOfKind);
     document.querySelectorAll("form").forEach(checkFilesBeforeSending);
     document.querySelectorAll("form").forEach(sendOnce);  // after the file check: it may refuse
+    document.querySelectorAll("form").forEach(uploadWithProgress);  // after both: either may stop it
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", run);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 import threading
 import time
@@ -290,6 +291,8 @@ def register_web(app: Flask) -> None:
     app.add_template_global(HEIC_ADVICE, "heic_advice")  # a file field's own hint (page.js)
     app.before_request(refuse_nul_characters)
     register_assets(app)
+    # Registered first, so it runs last: the once check keeps the redirect itself.
+    app.after_request(answer_a_sent_upload_with_its_next_page)
     register_once(app)  # before the commit hook: a repeat is answered only from a committed save
 
     @app.url_defaults
@@ -334,6 +337,28 @@ def register_web(app: Flask) -> None:
         }
 
     del healthz, _globals, _carry_url_session, _commit_unless_error, _security_headers
+
+
+#: The header page.js sends with a form it uploads itself (to show the upload's progress).
+UPLOAD_HEADER = "X-Lti-Pl-Upload"
+
+
+def answer_a_sent_upload_with_its_next_page(response: Response) -> Response:
+    """A form that page.js uploaded itself gets its redirect as `{"location": URL}`, status 200.
+
+    A script's request follows a redirect by itself and fetches the next page unseen, using up
+    the page's one-time message ("Evidence submitted"); given the address, the page goes there
+    as a browser would after a plain form. Any other answer (a form sent back with what to fix,
+    an error page) is left as it is: the script draws it. The object is changed in place, so the
+    headers set before (security, cookies) stay.
+    """
+    if flask_request.headers.get(UPLOAD_HEADER) and response.status_code in (302, 303):
+        location = response.location
+        response.status_code = 200
+        del response.headers["Location"]
+        response.mimetype = "application/json"
+        response.set_data(json.dumps({"location": location}))
+    return response
 
 
 #: Browser features the tool never uses, switched off for its pages and anything they embed.

@@ -3,6 +3,8 @@ a file too large or of another type is refused before it uploads."""
 
 from __future__ import annotations
 
+import os
+import re
 import struct
 import zlib
 from typing import Any
@@ -235,5 +237,89 @@ def test_a_second_tap_while_the_evidence_is_sending_sends_nothing_more(
     expect(page.locator(".flash")).to_contain_text("Evidence")
     expect(listed).to_have_count(before + 1)
     assert len(posts) == 1, posts
+    settle(page)
+    context.close()
+
+
+def test_an_upload_shows_how_far_it_has_come_and_survives_a_dropped_connection(
+    browser: Any, live: Any
+) -> None:
+    """A student hands in a lab report on slow school Wi-Fi. The connection drops on a first
+    try: the page says so and keeps the typed text and the chosen file (the browser showed its
+    own error page instead). The second try shows the upload's progress under the button (the
+    page said only "Sending…" for as long as the upload took), saves once and lands on the page
+    with "Evidence submitted"."""
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    launch(page, live.sandbox_url, STUDENT)
+    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
+    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    listed = page.locator("main article.card")
+    before = listed.count()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    page.get_by_role("radio", name="A file").check()
+    report = b"%PDF-1.4\n" + os.urandom(800_000)
+    page.locator("#file").set_input_files(
+        {"name": "lab-report.pdf", "mimeType": "application/pdf", "buffer": report}
+    )
+    page.locator("#text").fill("My lab report on plant and animal cells")
+    button = page.get_by_role("button", name="Submit evidence")
+    status = page.locator(".upload-progress [role=status]")
+    bar = page.locator(".upload-progress progress")
+    # The connection is gone when the student taps.
+    page.route("**/evidence", lambda route: route.abort("internetdisconnected"))
+    button.click()
+    expect(status).to_contain_text("The upload stopped: the connection was lost.")
+    expect(bar).to_be_hidden()
+    expect(button).to_have_text("Submit evidence")  # ready to be tapped again
+    assert page.locator("#text").input_value() == "My lab report on plant and animal cells"
+    assert page.evaluate("() => document.getElementById('file').files[0].name") == (
+        "lab-report.pdf"
+    )
+    screenshot(page, "evidence-upload-stopped-360")
+    page.unroute("**/evidence")
+    # Back online, on slow Wi-Fi (100 kB/s up): the second try shows how far it has come.
+    cdp = context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": 20,
+            "downloadThroughput": 500_000,
+            "uploadThroughput": 100_000,
+        },
+    )
+    button.click()
+    page.wait_for_function(
+        "() => { const p = document.querySelector('.upload-progress progress');"
+        " return p && !p.hidden && p.value > 0 && p.value < 100; }"
+    )
+    text = status.inner_text()
+    assert re.fullmatch(r"Uploading: \d+\.\d of 0\.8 MB \(\d+ %\)", text), text
+    for width in (360, 800, 1280):  # under the button, as wide as the fields, on the screen
+        page.set_viewport_size({"width": width, "height": 800})
+        shape = page.evaluate(
+            """() => {
+          const bar = document.querySelector('.upload-progress progress').getBoundingClientRect();
+          const button = document.querySelector('main form button.btn-primary')
+            .getBoundingClientRect();
+          const field = document.getElementById('text').getBoundingClientRect();
+          return {top: bar.top, button: button.bottom, left: bar.left, right: bar.right,
+                  fieldLeft: field.left, fieldRight: field.right, width: innerWidth};
+        }"""
+        )
+        assert shape["top"] >= shape["button"], shape
+        assert shape["right"] <= shape["width"], shape
+        assert abs(shape["left"] - shape["fieldLeft"]) <= 1, shape
+        assert abs(shape["right"] - shape["fieldRight"]) <= 1, shape
+        if width == 360:
+            status.scroll_into_view_if_needed()
+            screenshot(page, "evidence-uploading-360")
+    expect(page.locator(".flash")).to_contain_text("Evidence")
+    expect(listed).to_have_count(before + 1)
+    expect(page.get_by_text("lab-report.pdf")).to_be_visible()
+    assert len(posts) == 2, posts
     settle(page)
     context.close()
