@@ -213,9 +213,14 @@
     document.title = answer.title;
     document.body.replaceWith(document.adoptNode(answer.body));
     run();
-    var first = Array.prototype.filter.call(
-      document.querySelectorAll('[aria-invalid="true"], [role="alert"], h1'),
-      function (node) { return node.getClientRects().length > 0; })[0];
+    // Focus where a plain form's answer would send the eye: the field to fix, else the page's
+    // alert, else its heading.
+    var first = null;
+    ['[aria-invalid="true"]', '[role="alert"]', "h1"].some(function (selector) {
+      first = Array.prototype.filter.call(document.querySelectorAll(selector),
+        function (node) { return node.getClientRects().length > 0; })[0] || null;
+      return first;
+    });
     if (first) {
       if (!first.hasAttribute("tabindex") && !/^(INPUT|TEXTAREA|SELECT|BUTTON|A)$/.test(first.tagName)) {
         first.setAttribute("tabindex", "-1");

@@ -323,3 +323,34 @@ def test_an_upload_shows_how_far_it_has_come_and_survives_a_dropped_connection(
     assert len(posts) == 2, posts
     settle(page)
     context.close()
+
+
+def test_an_upload_the_tool_refuses_comes_back_with_what_to_fix(browser: Any, live: Any) -> None:
+    """The page sent the file itself; the tool's answer (the form, with what to fix) is drawn as
+    the page, at the page's own address, with the field that needs fixing focused, and the
+    page's behaviour (the kind radio, the checks) works again on it."""
+    context = browser.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    launch(page, live.sandbox_url, STUDENT)
+    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
+    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    where = page.url
+    page.get_by_role("radio", name="A file").check()
+    page.locator("#file").set_input_files(
+        {"name": "report.pdf", "mimeType": "application/pdf", "buffer": b"MZ not a pdf" * 100}
+    )
+    page.get_by_role("button", name="Submit evidence").click()
+    expect(page.locator("#file-error")).to_be_visible()
+    assert page.url == where
+    expect(page.locator("#file")).to_be_focused()
+    assert page.locator("#file").get_attribute("aria-invalid") == "true"
+    # The drawn page is alive: the radio hides the file field again, the size check is there.
+    page.get_by_role("radio", name="A link").check()
+    expect(page.locator("#file")).to_be_hidden()
+    page.get_by_role("radio", name="A file").check()
+    page.locator("#file").set_input_files(
+        {"name": "big.pdf", "mimeType": "application/pdf", "buffer": b"%PDF" + b"0" * 11_000_000}
+    )
+    expect(page.locator("#file-check")).to_contain_text("the limit is 10 MB")
+    settle(page)
+    context.close()
