@@ -38,14 +38,22 @@ def tiny_png(width: int = 24, height: int = 16) -> bytes:
     )
 
 
-def test_the_kind_radio_shows_only_its_field_and_an_image_shows_inline(
-    browser: Any, live: Any, tmp_path: Any
-) -> None:
-    context = browser.new_context(viewport={"width": 800, "height": 900})
+def open_target(
+    browser: Any, live: Any, width: int = 360, target: str = "I can compare plant and animal cells."
+) -> tuple[Any, Any]:
+    """A browser `width` px wide, the student launched, on the target's page: (context, page)."""
+    context = browser.new_context(viewport={"width": width, "height": 800 if width == 360 else 900})
     page = context.new_page()
     launch(page, live.sandbox_url, STUDENT)
     page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
-    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    page.get_by_role("link", name=target).first.click()
+    return context, page
+
+
+def test_the_kind_radio_shows_only_its_field_and_an_image_shows_inline(
+    browser: Any, live: Any, tmp_path: Any
+) -> None:
+    context, page = open_target(browser, live, 800)
     text, link, upload = (
         page.locator("#text"),
         page.locator("#url"),
@@ -93,11 +101,7 @@ def test_a_file_too_large_or_of_another_type_is_refused_before_it_uploads(
     """A student on school Wi-Fi picks a 60 MB video: without a check in the page it uploads whole
     (minutes) before the tool refuses it, or past the server's request limit the connection drops.
     The page says why at once, sends nothing, and lets a link or a smaller file go."""
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    page = context.new_page()
-    launch(page, live.sandbox_url, STUDENT)
-    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
-    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    context, page = open_target(browser, live)
     posts: list[int] = []  # the size of each POST's body
     page.on(
         "request",
@@ -174,13 +178,9 @@ def test_a_recorded_video_is_handed_in_and_plays_in_the_page(browser: Any, live:
     """A student hands in a screen recording (.webm); it plays where the evidence is listed,
     inside the card at a phone's width (it was a download link only). The teacher's pages show
     evidence through the same template (their inline route: tests/integration/evidence)."""
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    page = context.new_page()
-    launch(page, live.sandbox_url, STUDENT)
-    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
-    page.get_by_role(
-        "link", name="I can describe the parts of a cell and what each part does."
-    ).first.click()
+    context, page = open_target(
+        browser, live, target="I can describe the parts of a cell and what each part does."
+    )
     recording = bytes(page.evaluate(RECORD_WEBM_JS))
     assert recording[:4] == b"\x1a\x45\xdf\xa3", recording[:16]
     page.get_by_role("radio", name="A file").check()
@@ -213,11 +213,7 @@ def test_a_second_tap_while_the_evidence_is_sending_sends_nothing_more(
     """A student taps "Submit evidence" twice (a slow network invites it): the first tap says
     "Sending…" on the button and the second sends nothing (each used to save a copy; the server
     also answers a repeated form from the first: tests/integration/web/test_forms_saved_once)."""
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    page = context.new_page()
-    launch(page, live.sandbox_url, STUDENT)
-    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
-    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    context, page = open_target(browser, live)
     listed = page.locator("main article.card")
     before = listed.count()
     posts: list[str] = []
@@ -249,11 +245,7 @@ def test_an_upload_shows_how_far_it_has_come_and_survives_a_dropped_connection(
     own error page instead). The second try shows the upload's progress under the button (the
     page said only "Sending…" for as long as the upload took), saves once and lands on the page
     with "Evidence submitted"."""
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    page = context.new_page()
-    launch(page, live.sandbox_url, STUDENT)
-    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
-    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    context, page = open_target(browser, live)
     listed = page.locator("main article.card")
     before = listed.count()
     posts: list[str] = []
@@ -329,11 +321,7 @@ def test_an_upload_the_tool_refuses_comes_back_with_what_to_fix(browser: Any, li
     """The page sent the file itself; the tool's answer (the form, with what to fix) is drawn as
     the page, at the page's own address, with the field that needs fixing focused, and the
     page's behaviour (the kind radio, the checks) works again on it."""
-    context = browser.new_context(viewport={"width": 360, "height": 800})
-    page = context.new_page()
-    launch(page, live.sandbox_url, STUDENT)
-    page.goto(tool_frame(page).url.split("/learn/")[0] + "/learn/targets")
-    page.get_by_role("link", name="I can compare plant and animal cells.").first.click()
+    context, page = open_target(browser, live)
     where = page.url
     page.get_by_role("radio", name="A file").check()
     page.locator("#file").set_input_files(
