@@ -194,8 +194,7 @@
         bar.value = percent;
         if (Math.floor(percent / 10) !== step) {  // said every 10 %, not at every packet
           step = Math.floor(percent / 10);
-          text.textContent = "Uploading: " + (loaded / 1048576).toFixed(1) + " of " +
-            (total / 1048576).toFixed(1) + " MB (" + percent + " %)";
+          text.textContent = "Uploading: " + amount(loaded, total) + " (" + percent + " %)";
         }
       },
       done: function () { bar.value = 100; text.textContent = "Uploaded. Saving…"; },
@@ -206,6 +205,13 @@
           "and what you typed and chose is still here. Send it again when you are back online.";
       }
     };
+  }
+  // "3.2 of 48.5 MB", or "320 of 780 kB" for a file under a megabyte.
+  function amount(loaded, total) {
+    var unit = total < 1048576 ? 1024 : 1048576;
+    var digits = unit === 1024 ? 0 : 1;
+    return (loaded / unit).toFixed(digits) + " of " + (total / unit).toFixed(digits) +
+      (unit === 1024 ? " kB" : " MB");
   }
   // The tool's answer drawn as the page (what a plain form's answer would have shown).
   function drawPage(html) {
