@@ -10,10 +10,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from lti_pl.domain.audit import ACTION_LABELS, AuditAction
-from lti_pl.domain.errors import NotAllowedError
+from lti_pl.domain.errors import NotAllowedError, NotFoundError
 from lti_pl.extensions import db
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.grades import GradeOutboxEntry
@@ -65,17 +65,52 @@ class AuditRow:
     target: str
 
 
+#: Entries on one page of the trail; older ones are a link away (a term's trail runs to thousands).
+AUDIT_PAGE = 100
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the trail, newest first, and where the older entries start."""
+
+    rows: list[AuditRow]
+    #: The `before` of the next page (the last entry's id), None when these are the oldest.
+    older: int | None
+
+
+def course_trail_page(
+    actor: Enrollment,
+    *,
+    student_id: int | None = None,
+    before: int | None = None,
+    per_page: int = AUDIT_PAGE,
+) -> AuditPage:
+    """A page of the course's trail: the `per_page` entries older than entry `before`.
+
+    Raises:
+        NotAllowedError: the actor is not a teacher.
+        NotFoundError: `before` is not an entry of this course.
+    """
+    rows = course_trail(actor, student_id=student_id, before=before, limit=per_page + 1)
+    older = rows[per_page - 1].entry.id if len(rows) > per_page else None
+    return AuditPage(rows[:per_page], older)
+
+
 def course_trail(
     actor: Enrollment,
     *,
     student_id: int | None = None,
     target_id: int | None = None,
-    limit: int = 500,
+    before: int | None = None,
+    limit: int = AUDIT_PAGE,
 ) -> list[AuditRow]:
-    """The course's trail, newest first (optionally one student's, or one target's).
+    """The course's trail, newest first: one student's or one target's, older than `before`.
+
+    Each filter is optional (None: the whole course, from the newest entry).
 
     Raises:
         NotAllowedError: the actor is not a teacher.
+        NotFoundError: `before` is not an entry of this course.
     """
     if actor.role != "teacher":
         raise NotAllowedError("Only teachers see the grade audit trail.")
@@ -84,6 +119,13 @@ def course_trail(
         query = query.where(GradeAuditEntry.student_id == student_id)
     if target_id is not None:
         query = query.where(GradeAuditEntry.target_id == target_id)
+    if before is not None:
+        anchor = db.session.get(GradeAuditEntry, before)
+        if anchor is None or anchor.course_id != actor.course_id:
+            raise NotFoundError("That part of the audit trail was not found.")
+        query = query.where(
+            tuple_(GradeAuditEntry.at, GradeAuditEntry.id) < tuple_(anchor.at, anchor.id)
+        )
     entries = list(
         db.session.scalars(
             query.order_by(GradeAuditEntry.at.desc(), GradeAuditEntry.id.desc()).limit(limit)

@@ -25,6 +25,7 @@ from lti_pl.services import (
     work_dates,
 )
 from lti_pl.services.courses import course_scale
+from lti_pl.services.enrollments import course_students, student_in_course
 from lti_pl.services.targets import target_in_course
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.errors import form_page
@@ -113,13 +114,31 @@ def correct_work_date(course_id: int, assessment_id: int) -> ResponseReturnValue
 @bp.get("/audit")
 @requires_role(CourseRole.TEACHER)
 def grade_audit(course_id: int) -> ResponseReturnValue:
-    """Every teacher action that changed or re-sent a grade: who, when, what, why."""
+    """Every teacher action that changed or re-sent a grade: who, when, what, why.
+
+    A page at a time, newest first (`?before=<entry id>` for older ones), for the course or one
+    student (`?student=<enrollment id>`: a question about one student's grade).
+    """
     actor = current_enrollment()
+    student_id, before = _query_id("student"), _query_id("before")
+    student = student_in_course(actor.course_id, student_id) if student_id is not None else None
     return render_template(
         "instructor/teaching/audit.html",
         course=actor.course,
-        rows=audit.course_trail(actor),
+        trail=audit.course_trail_page(actor, student_id=student_id, before=before),
+        student=student,
+        students=course_students(actor.course_id),
+        newest=before is None,
     )
+
+
+def _query_id(name: str) -> int | None:
+    """A row id from the query string (none given: None; not an id: 422)."""
+    text = request.args.get(name, "")
+    value = parse_id(text)
+    if text and value is None:
+        raise InvalidInputError("That link is broken: open the audit trail again.", field=name)
+    return value
 
 
 @bp.post("/grades/aggregate-mode")
