@@ -129,7 +129,8 @@ def test_launch_with_every_cookie_blocked_keeps_the_session_through_platform_sto
 
 
 def cookieless_student_work(frame: Any) -> None:
-    """Save the profile, submit evidence and ask for (re)assessment, all without a cookie."""
+    """Save the profile, submit evidence (text, then a file) and ask for (re)assessment, all
+    without a cookie."""
     frame.get_by_role("link", name="My profile").first.click()
     expect(frame.get_by_role("heading", level=1)).to_have_text("My learning profile")
     frame.get_by_label("My interests (separate with commas)").fill("frogs, comics")
@@ -162,6 +163,14 @@ def cookieless_student_work(frame: Any) -> None:
     )
     frame.get_by_role("button", name="Submit evidence").click()
     expect(frame.get_by_text("Cookieless evidence: a labelled cell diagram.").first).to_be_visible()
+    # A file: the page uploads it itself (its progress), and the session is in its address.
+    frame.get_by_role("radio", name="A file").check()
+    frame.locator("#file").set_input_files(
+        {"name": "cookieless-diagram.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4\n"}
+    )
+    frame.get_by_role("button", name="Submit evidence").click()
+    expect(frame.get_by_text("cookieless-diagram.pdf").first).to_be_visible()
+    expect(frame.locator(".flash").first).to_contain_text("Evidence")
     expect(ask.last).to_be_visible()
     ask.last.click()
     expect(frame.locator(".flash").first).to_be_visible()
