@@ -269,6 +269,7 @@ def test_an_upload_shows_how_far_it_has_come_and_survives_a_dropped_connection(
     assert page.evaluate("() => document.getElementById('file').files[0].name") == (
         "lab-report.pdf"
     )
+    assert_accessible(page, "evidence form after a dropped upload")
     screenshot(page, "evidence-upload-stopped-360")
     page.unroute("**/evidence")
     # Back online, on slow Wi-Fi (100 kB/s up): the second try shows how far it has come.
@@ -290,6 +291,7 @@ def test_an_upload_shows_how_far_it_has_come_and_survives_a_dropped_connection(
     )
     text = status.inner_text()
     assert re.fullmatch(r"Uploading: \d+ of 78\d kB \(\d+ %\)", text), text  # the file and fields
+    assert_accessible(page, "evidence form while uploading")
     for width in (360, 800, 1280):  # under the button, as wide as the fields, on the screen
         page.set_viewport_size({"width": width, "height": 800})
         shape = page.evaluate(
