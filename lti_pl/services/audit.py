@@ -102,11 +102,12 @@ def course_trail(
     student_id: int | None = None,
     target_id: int | None = None,
     before: int | None = None,
-    limit: int = AUDIT_PAGE,
+    limit: int | None = AUDIT_PAGE,
 ) -> list[AuditRow]:
     """The course's trail, newest first: one student's or one target's, older than `before`.
 
-    Each filter is optional (None: the whole course, from the newest entry).
+    Each filter is optional (None: the whole course, from the newest entry); `limit` None reads
+    every entry (the CSV export).
 
     Raises:
         NotAllowedError: the actor is not a teacher.

@@ -1,4 +1,4 @@
-"""CSV exports of the data wall and of all evidence; the per-student report (data binder)."""
+"""CSV exports (data wall, evidence, grade audit trail); the per-student report (data binder)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from lti_pl.models.evidence import Assessment, Evidence, MasteryRecord
 from lti_pl.models.profiles import Goal
 from lti_pl.models.targets import LearningTarget
 from lti_pl.models.teaching import MasteryOverride
+from lti_pl.services import audit
 from lti_pl.services.data_wall import build_wall
 from lti_pl.services.goals import list_goals
 from lti_pl.services.level_history import (
@@ -60,6 +61,21 @@ EVIDENCE_COLUMNS = (
     "url",
     "filename",
     "submitted_at",
+)
+
+
+AUDIT_COLUMNS = (
+    "entry_id",
+    "at_utc",
+    "action",
+    "by_enrollment_id",
+    "by",
+    "student_enrollment_id",
+    "student",
+    "target_id",
+    "target",
+    "detail",
+    "reason",
 )
 
 
@@ -127,6 +143,31 @@ def evidence_csv(course: Course) -> str:
         for evidence, enrollment, target in db.session.execute(query).tuples()
     )
     return _csv(EVIDENCE_COLUMNS, rows)
+
+
+def audit_csv(actor: Enrollment) -> str:
+    """The course's whole grade audit trail, oldest first (the page shows 100 at a time).
+
+    Raises:
+        NotAllowedError: the actor is not a teacher.
+    """
+    rows = (
+        (
+            row.entry.id,
+            row.entry.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            row.action,
+            row.entry.actor_id or "",
+            row.actor,
+            row.entry.student_id or "",
+            row.student,
+            row.entry.target_id or "",
+            row.target,
+            row.entry.detail,
+            row.entry.reason,
+        )
+        for row in reversed(audit.course_trail(actor, limit=None))
+    )
+    return _csv(AUDIT_COLUMNS, rows)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,13 @@ def export_evidence(course_id: int) -> ResponseReturnValue:
     )
 
 
+@bp.get("/exports/audit.csv")
+@requires_role(CourseRole.TEACHER)
+def export_audit(course_id: int) -> ResponseReturnValue:
+    """The whole grade audit trail as CSV, oldest first."""
+    return _csv_response(service.audit_csv(current_enrollment()), f"grade-audit-{course_id}.csv")
+
+
 @bp.get("/students/<int:enrollment_id>/report")
 @requires_role(CourseRole.TEACHER)
 def student_report(course_id: int, enrollment_id: int) -> ResponseReturnValue:

@@ -7,7 +7,9 @@ not be answered from the tool.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -90,3 +92,44 @@ def test_ids_from_elsewhere_or_broken_links_are_refused(app, client, db_session)
     assert client.get(f"{base}?before=abc").status_code == 422
     assert client.get(f"{base}?student=1%20OR%201").status_code == 422
     assert other_course.id != course.id
+
+
+def test_the_whole_trail_downloads_as_csv_oldest_first(app, client, db_session):
+    course, teacher, ana, ben = a_term(520)
+    audit.record(
+        course.id,
+        teacher.id,
+        AuditAction.OVERRIDE,
+        student_id=ana.id,
+        reason='=HYPERLINK("http://evil.example")',
+        now=T + timedelta(days=30),
+    )
+    sign_in(client, teacher)
+    exports = client.get(f"/courses/{course.id}/teach/exports").get_data(as_text=True)
+    assert f"/courses/{course.id}/teach/exports/audit.csv" in exports
+    assert f"/courses/{course.id}/teach/exports/audit.csv" in client.get(
+        f"/courses/{course.id}/teach/audit"
+    ).get_data(as_text=True)
+    response = client.get(f"/courses/{course.id}/teach/exports/audit.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert len(rows) == 521  # every entry, not a page of them
+    assert [r["detail"] for r in rows[:520]] == [f"entry {i}" for i in range(520)]  # oldest first
+    first, last = rows[0], rows[-1]
+    assert first["at_utc"] == "2026-09-01T08:00:00Z"
+    assert (first["action"], first["by"], first["student"]) == (
+        "Assessed",
+        teacher.person.display_name,
+        ana.person.display_name,
+    )
+    assert rows[1]["student_enrollment_id"] == str(ben.id)
+    assert last["reason"].startswith("'=")  # a spreadsheet shows it, does not run it
+    assert last["action"] == "Set level by hand"
+
+
+def test_a_student_cannot_download_the_trail(app, client, db_session):
+    course, _teacher, ana, _ben = a_term(2)
+    sign_in(client, ana)
+    assert client.get(f"/courses/{course.id}/teach/exports/audit.csv").status_code == 403
