@@ -24,14 +24,13 @@ import argparse
 import os
 import re
 import statistics
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, VENV_BIN, free_port, wait_for
+from bench.common import VENV_BIN, Server, free_port, serve, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -59,44 +58,26 @@ FETCH_JS = """async () => {
 
 
 @contextmanager
-def demo(folder: Path) -> Iterator[tuple[str, str, Path]]:
-    """`lti-pl demo` on free ports with its own instance folder: (tool URL, sandbox URL, its
-    output, where the tool's access log goes)."""
+def demo(folder: Path) -> Iterator[tuple[Server, str]]:
+    """`lti-pl demo` on free ports with its own instance folder: (the tool, the sandbox's URL)."""
     port, sandbox_port = free_port(), free_port()
-    env = os.environ | {"LTI_PL_INSTANCE_PATH": str(folder), "PYTHONUNBUFFERED": "1"}
+    env = {"LTI_PL_INSTANCE_PATH": str(folder), "PYTHONUNBUFFERED": "1"}  # its access log at once
     if os.environ.get("LTI_PL_BENCH_PYTHONPATH"):
         env["PYTHONPATH"] = os.environ["LTI_PL_BENCH_PYTHONPATH"]
-    log = open(folder / "demo.log", "w+b")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [VENV_BIN / "lti-pl", "demo", "--port", str(port), "--sandbox-port", str(sandbox_port)],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=log,
-        start_new_session=True,
-    )
-    tool, sandbox = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{sandbox_port}"
-    try:
-        wait_for(tool + "/healthz", 60)
-        wait_for(sandbox + "/", 60)
-        yield tool, sandbox, folder / "demo.log"
-    finally:
-        os.killpg(process.pid, 15)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, 9)
-            process.wait()
-        log.close()
+    command = [str(VENV_BIN / "lti-pl"), "demo", "--port", str(port)]
+    with serve([*command, "--sandbox-port", str(sandbox_port)], env, "/healthz", port) as tool:
+        sandbox = f"http://127.0.0.1:{sandbox_port}"
+        wait_for(sandbox + "/")
+        yield tool, sandbox
 
 
-def requests_logged(log: Path) -> int:
-    """The requests the tool has answered so far (its access log's lines)."""
-    return sum(1 for line in log.read_bytes().splitlines() if b'"GET ' in line or b'"POST ' in line)
+def requests_answered(tool: Server) -> int:
+    """The requests the tool has answered so far (the lines of its access log)."""
+    return sum(len(times) for times in tool.access_times().values())
 
 
 def one_round(
-    playwright: Any, tool: str, sandbox: str, log: Path, args: argparse.Namespace
+    playwright: Any, tool: Server, sandbox: str, args: argparse.Namespace
 ) -> dict[str, Any]:
     """Launch a student, throttle the network, open `args.views` pages: each one's figures."""
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -127,7 +108,7 @@ def one_round(
         launches, launch_counts = [], []
         for _ in range(args.launches):  # the same student launches again (a later lesson)
             page.goto(sandbox + "/")
-            before = requests_logged(log)
+            before = requests_answered(tool)
             clicked = page.evaluate("() => performance.timeOrigin + performance.now()")
             page.get_by_role("button", name=re.compile(r"^Launch as Ben Okafor ")).click()
             page.frame_locator("#tool-frame").locator("h1").first.wait_for()
@@ -137,14 +118,14 @@ def one_round(
             drawn = frame.evaluate(PAINTED_AT_JS)
             page.wait_for_timeout(50)
             launches.append(drawn - clicked)
-            launch_counts.append(requests_logged(log) - before)
+            launch_counts.append(requests_answered(tool) - before)
         paints, loads, fetches, counts = [], [], [], []
         for view in range(args.views):
-            before = requests_logged(log)
+            before = requests_answered(tool)
             frame.goto(course.group(1) + PAGES[view % len(PAGES)], wait_until="load")
             timing = frame.evaluate(TIMING_JS)
             page.wait_for_timeout(50)  # the access log line of the last request
-            counts.append(requests_logged(log) - before)
+            counts.append(requests_answered(tool) - before)
             paints.append(timing["paint"] if timing["paint"] is not None else timing["load"])
             loads.append(timing["load"])
             fetches.append(frame.evaluate(FETCH_JS))
@@ -179,11 +160,11 @@ def main() -> None:
     ratios, launch_ratios, launch_lines = [], [], []
     with (
         tempfile.TemporaryDirectory() as tmp,
-        demo(Path(tmp)) as (tool, sandbox, log),
+        demo(Path(tmp)) as (tool, sandbox),
         sync_playwright() as playwright,
     ):
         for round_ in range(args.rounds):
-            figures = one_round(playwright, tool, sandbox, log, args)
+            figures = one_round(playwright, tool, sandbox, args)
             paint = statistics.median(figures["paint"])
             fetch = statistics.median(figures["fetch"])
             ratios.append(paint / fetch)

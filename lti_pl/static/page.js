@@ -138,7 +138,7 @@
     if (!form.querySelector('input[type="file"][data-max-bytes]') || !window.FormData) { return; }
     form.addEventListener("submit", function (event) {
       if (event.defaultPrevented) { return; }  // refused in the page, or already sending
-      var chosen = Array.prototype.some.call(form.querySelectorAll('input[type="file"]:not([disabled])'),
+      var chosen = Array.prototype.some.call(form.querySelectorAll('input[type="file"]'),
         function (input) { return !input.disabled && input.files && input.files.length; });
       if (!chosen) { return; }  // nothing to upload: the browser sends it as it does
       event.preventDefault();

@@ -62,12 +62,12 @@ def register_assets(app: Flask) -> None:
 
     @app.after_request
     def _keep_versioned_assets(response: Response) -> Response:
+        asked = request.args.get(VERSION_PARAM)
         if (
-            request.endpoint == "static"
+            asked
+            and request.endpoint == "static"
             and response.status_code in (200, 206, 304)
-            and request.args.get(VERSION_PARAM)
-            and request.args.get(VERSION_PARAM)
-            == versions.of((request.view_args or {}).get("filename", ""))
+            and asked == versions.of((request.view_args or {}).get("filename", ""))
         ):
             response.cache_control.no_cache = None
             response.cache_control.public = True
