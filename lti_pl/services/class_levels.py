@@ -22,6 +22,7 @@ from lti_pl.models.evidence import Assessment, MasteryRecord
 from lti_pl.models.targets import LearningTarget
 from lti_pl.services.enrollments import course_students
 from lti_pl.services.level_history import (
+    Assessed,
     LevelChart,
     LevelStep,
     level_chart,
@@ -51,15 +52,28 @@ def class_level_charts(course: Course) -> list[ClassTargetChart]:
     scale = scale_of(course)
     students = course_students(course.id)
     ids = [s.id for s in students]
+    # Columns, not rows: a term holds tens of thousands of assessments, and a whole row (with
+    # its JSON and text columns) costs several times what the chart reads of it.
     records = {
         (r.enrollment_id, r.target_id): r
-        for r in db.session.scalars(
-            select(MasteryRecord).where(MasteryRecord.enrollment_id.in_(ids))
+        for r in db.session.execute(
+            select(
+                MasteryRecord.enrollment_id,
+                MasteryRecord.target_id,
+                MasteryRecord.method,
+                MasteryRecord.details,
+            ).where(MasteryRecord.enrollment_id.in_(ids))
         )
     }
-    assessments: dict[tuple[int, int], list[Assessment]] = {}
-    for a in db.session.scalars(
-        select(Assessment)
+    assessments: dict[tuple[int, int], list[Assessed]] = {}
+    for a in db.session.execute(
+        select(
+            Assessment.id,
+            Assessment.enrollment_id,
+            Assessment.target_id,
+            Assessment.score,
+            Assessment.assessed_at,
+        )
         .where(Assessment.enrollment_id.in_(ids))
         .order_by(Assessment.assessed_at, Assessment.id)
     ):
@@ -67,16 +81,19 @@ def class_level_charts(course: Course) -> list[ClassTargetChart]:
     default = course.calculation_method or DEFAULT_METHOD
     charts = []
     for target in list_targets(course.id):
+        assessed = [
+            (student, rows)
+            for student in students
+            if (rows := assessments.get((student.id, target.id)))
+        ]
+        days = sorted({a.assessed_at.date() for _, rows in assessed for a in rows})[-MAX_DAYS:]
         histories: list[tuple[LevelStep, ...]] = []
-        for student in students:
-            rows = assessments.get((student.id, target.id))
-            if not rows:
-                continue
+        for student, rows in assessed:
             method, params = record_method(records.get((student.id, target.id)), default)
-            steps = level_history(rows, scale, method, params)
+            # Only the steps the chart's days show: each day's last one, or the one before it.
+            steps = level_history(rows, scale, method, params, days=days)
             if steps:
                 histories.append(steps)
-        days = sorted({step.when.date() for steps in histories for step in steps})[-MAX_DAYS:]
         class_steps = [_class_step(histories, day, scale) for day in days]
         chart = level_chart(class_steps, scale, target.statement)
         now = [steps[-1] for steps in histories]

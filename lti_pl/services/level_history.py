@@ -9,14 +9,39 @@ record was computed with.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
+from typing import Any, Protocol
 
-from lti_pl.domain.mastery import Observation, calculate
+from lti_pl.domain.mastery import ScoresCalculator, prepare
 from lti_pl.domain.mastery.result import BKT_METHOD, format_points
 from lti_pl.domain.targets import MasteryScale
-from lti_pl.models.evidence import Assessment, MasteryRecord
+
+
+class Assessed(Protocol):
+    """What a step needs of an assessment (an `Assessment` row, or its columns)."""
+
+    @property
+    def id(self) -> int | None: ...  # noqa: D102
+
+    @property
+    def score(self) -> float: ...  # noqa: D102
+
+    @property
+    def assessed_at(self) -> datetime: ...  # noqa: D102
+
+
+class Recorded(Protocol):
+    """What `record_method` needs of a mastery record (a `MasteryRecord`, or its columns)."""
+
+    @property
+    def method(self) -> str: ...  # noqa: D102
+
+    @property
+    def details(self) -> Any: ...  # noqa: D102
 
 
 @dataclass(frozen=True)
@@ -40,17 +65,31 @@ class LevelStep:
 
 
 def level_history(
-    assessments: Sequence[Assessment],
+    assessments: Sequence[Assessed],
     scale: MasteryScale,
     method: str,
     params: Mapping[str, float] | None = None,
+    *,
+    days: Sequence[date] | None = None,
 ) -> tuple[LevelStep, ...]:
-    """The level after each assessment, oldest first (quadratic in the count; counts are small)."""
+    """The level after each assessment, oldest first (quadratic in the count; counts are small).
+
+    With `days`, only the steps that stand at the end of one of those days (the last one on or
+    before it): all a chart by day reads, and a term's history is replayed only where shown.
+    The method is readied once per (method, scale, parameters) and process, not per step: a
+    class chart replays every student's history on every target (300 × 40 × 4 steps).
+    """
     ordered = sorted(assessments, key=lambda a: (a.assessed_at, a.id or 0))
+    indices: Iterable[int] = range(len(ordered))
+    if days is not None:
+        dates = [a.assessed_at.date() for a in ordered]
+        indices = sorted({i for day in days if (i := bisect_right(dates, day) - 1) >= 0})
+    compute = _calculator(method, scale, tuple(sorted((params or {}).items())))
+    scores = [a.score for a in ordered]
     steps = []
-    for index, assessment in enumerate(ordered):
-        observations = [Observation(a.score, a.assessed_at) for a in ordered[: index + 1]]
-        result = calculate(method, observations, scale, params)
+    for index in indices:
+        assessment = ordered[index]
+        result = compute(scores[: index + 1])
         if result.score is None or result.level is None:
             continue
         value = result.level.points if result.method == BKT_METHOD else result.score
@@ -66,7 +105,15 @@ def level_history(
     return tuple(steps)
 
 
-def record_method(record: MasteryRecord | None, default: str) -> tuple[str, dict[str, float]]:
+@lru_cache(maxsize=64)
+def _calculator(
+    method: str, scale: MasteryScale, params: tuple[tuple[str, float], ...]
+) -> ScoresCalculator:
+    """`domain.mastery.prepare`, kept: its result is a pure function of these arguments."""
+    return prepare(method, scale, dict(params))
+
+
+def record_method(record: Recorded | None, default: str) -> tuple[str, dict[str, float]]:
     """The method and parameters a student's record was last computed with."""
     if record is None or not record.method:
         return default, {}

@@ -17,6 +17,20 @@ def scores(*values: float, step: timedelta = timedelta(days=1)) -> list[Assessme
     return [Assessment(id=i + 1, score=v, assessed_at=T0 + step * i) for i, v in enumerate(values)]
 
 
+def test_with_days_only_the_steps_standing_at_the_end_of_each_day_are_replayed():
+    # Two assessments on day 0, none on day 1, one on day 2, one on day 5.
+    history = scores(1, 2, 4, 3, step=timedelta(hours=20))
+    history[1] = Assessment(id=2, score=2, assessed_at=T0 + timedelta(hours=2))
+    history[3] = Assessment(id=4, score=3, assessed_at=T0 + timedelta(days=5))
+    every = level_history(history, DEFAULT_SCALE, "decaying_average", {})
+    day = T0.date()
+    shown = [day, day + timedelta(days=1), day + timedelta(days=5)]
+    kept = level_history(history, DEFAULT_SCALE, "decaying_average", {}, days=shown)
+    # Day 0 ends on the second step; day 1 on the same one (nothing new); day 5 on the last.
+    assert kept == (every[1], every[3])
+    assert level_history(history, DEFAULT_SCALE, "latest", {}, days=[day - timedelta(days=1)]) == ()
+
+
 def test_the_level_after_two_then_three_is_the_decaying_average_not_the_last_score():
     steps = level_history(scores(2, 3), DEFAULT_SCALE, "decaying_average", {})
     assert [(s.score, s.value, s.label) for s in steps] == [
