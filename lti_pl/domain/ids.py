@@ -1,6 +1,8 @@
-"""Row ids as a browser sends them: in a URL, a form field's value or a field's name."""
+"""Row ids and page numbers as a browser sends them: in a URL, a form field's value or name."""
 
 from __future__ import annotations
+
+from lti_pl.domain.errors import InvalidInputError
 
 #: The largest id our tables hold: their id columns are INTEGER, 32-bit signed on PostgreSQL. A
 #: bigger number names no row; passed on, PostgreSQL refuses it ("integer out of range") and, past
@@ -19,3 +21,15 @@ def parse_id(text: str) -> int | None:
         return None
     number = int(text)
     return number if number <= MAX_ID else None
+
+
+def parse_page(page: str | int) -> int:
+    """A page number from a link (`?page=`): 1 when none is given.
+
+    Raises:
+        InvalidInputError: not a whole number from 1 (a broken or edited link).
+    """
+    text = str(page).strip() or "1"
+    if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < 1:
+        raise InvalidInputError("Pages are numbered from 1.", field="page")
+    return int(text)

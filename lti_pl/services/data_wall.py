@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.evidence import RequestStatus
+from lti_pl.domain.ids import parse_page
 from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course
@@ -181,7 +182,7 @@ def build_wall(
         status_filter = CellStatus(status) if status else None
     except ValueError:
         raise InvalidInputError("Choose a status from the list.", field="status") from None
-    page_number = _page_number(page)
+    page_number = parse_page(page)
     scale = scale_of(course)
     students = course_students(course.id)
     targets = list_targets(course.id)
@@ -272,13 +273,6 @@ def build_wall(
         station=station,
         rotation_title=rotation_title,
     )
-
-
-def _page_number(page: str | int) -> int:
-    text = str(page).strip() or "1"
-    if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < 1:
-        raise InvalidInputError("Pages are numbered from 1.", field="page")
-    return int(text)
 
 
 def _latest_rotation(course_id: int) -> tuple[str, tuple[StationGroupChoice, ...]]:

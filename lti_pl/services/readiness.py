@@ -53,7 +53,11 @@ DEFAULTS = bkt_fit.BktParameters(
 
 def standard_key(target: LearningTarget) -> str:
     """The standard a target measures: its CASE item, else the target alone."""
-    return target.case_guid or f"target:{target.id}"
+    return _standard_key(target.case_guid, target.id)
+
+
+def _standard_key(case_guid: str | None, target_id: int) -> str:
+    return case_guid or f"target:{target_id}"
 
 
 def issuers() -> list[str]:
@@ -62,9 +66,19 @@ def issuers() -> list[str]:
 
 
 def _attempts(issuer: str, keys: set[str] | None = None, persons: set[int] | None = None):  # type: ignore[no-untyped-def]
-    """{standard key: {person id: [(correct, course id, label-free score)]}}, oldest first."""
+    """{standard key: {person id: [(correct, course id)]}}, oldest first.
+
+    Reads columns, not rows: every assessment of the platform passes through here (the refit
+    reads them all), and a whole target and course per assessment cost seconds in a term.
+    """
     query = (
-        select(Assessment.score, LearningTarget, Enrollment.person_id, Course)
+        select(
+            Assessment.score,
+            LearningTarget.id,
+            LearningTarget.case_guid,
+            Enrollment.person_id,
+            Enrollment.course_id,
+        )
         .join(LearningTarget, LearningTarget.id == Assessment.target_id)
         .join(Enrollment, Enrollment.id == Assessment.enrollment_id)
         .join(Course, Course.id == Enrollment.course_id)
@@ -74,15 +88,19 @@ def _attempts(issuer: str, keys: set[str] | None = None, persons: set[int] | Non
     )
     if persons is not None:
         query = query.where(Enrollment.person_id.in_(list(persons)))
-    thresholds: dict[int, float] = {}
+    rows = db.session.execute(query).all()
+    thresholds = {
+        course.id: course_scale(course).mastery_points
+        for course in db.session.scalars(
+            select(Course).where(Course.id.in_({course_id for *_, course_id in rows}))
+        )
+    }
     found: dict[str, dict[int, list[tuple[bool, int]]]] = defaultdict(lambda: defaultdict(list))
-    for score, target, person_id, course in db.session.execute(query):
-        key = standard_key(target)
+    for score, target_id, case_guid, person_id, course_id in rows:
+        key = _standard_key(case_guid, target_id)
         if keys is not None and key not in keys:
             continue
-        if course.id not in thresholds:
-            thresholds[course.id] = course_scale(course).mastery_points
-        found[key][person_id].append((score >= thresholds[course.id], course.id))
+        found[key][person_id].append((score >= thresholds[course_id], course_id))
     return found
 
 
@@ -211,14 +229,13 @@ def course_readiness(course: Course, *, student_id: int | None = None) -> list[R
     keys = {standard_key(t) for t in targets.values()}
     attempts = _attempts(issuer, keys, {s.person_id for s in students})
     params = _params(issuer, keys)
-    mastered = {
-        (r.enrollment_id, r.target_id)
-        for r in db.session.scalars(
-            select(MasteryRecord).where(
+    mastered = set(
+        db.session.execute(
+            select(MasteryRecord.enrollment_id, MasteryRecord.target_id).where(
                 MasteryRecord.course_id == course.id, MasteryRecord.is_mastered.is_(True)
             )
-        )
-    }
+        ).tuples()
+    )
     # Earlier courses' assessments count for a student only where the platform's admin shares
     # prior levels; the fitted parameters themselves pool every course (no one's data shows).
     shares = standards_progress.settings_for(issuer).share_prior_levels
@@ -248,9 +265,47 @@ def course_readiness(course: Course, *, student_id: int | None = None) -> list[R
     return found
 
 
-def ready_students(course: Course) -> list[Readiness]:
-    """The students likely to show mastery at their next assessment, most likely first."""
-    return [r for r in course_readiness(course) if r.is_ready]
+#: Rows of the readiness page at a time; the assessment queue shows the most likely few.
+READINESS_PAGE = 100
+READY_IN_QUEUE = 10
+
+
+@dataclass(frozen=True)
+class ReadinessPage:
+    """One page of the course's readiness table, most likely first.
+
+    Attributes:
+        rows: the page's rows.
+        page: its number (1-based; past the last page shows the last).
+        pages: how many pages there are (at least 1).
+        total: the rows on every page.
+        first: the place of the page's first row (1-based, 0 when empty).
+    """
+
+    rows: list[Readiness]
+    page: int
+    pages: int
+    total: int
+    first: int
+
+
+def readiness_page(
+    course: Course, *, page: int = 1, student_id: int | None = None
+) -> ReadinessPage:
+    """A page of `course_readiness` (a term holds thousands of student × target rows)."""
+    found = course_readiness(course, student_id=student_id)
+    pages = max(1, -(-len(found) // READINESS_PAGE))
+    page = min(page, pages)
+    start = (page - 1) * READINESS_PAGE
+    shown = found[start : start + READINESS_PAGE]
+    return ReadinessPage(shown, page, pages, len(found), start + 1 if shown else 0)
+
+
+def ready_students(course: Course) -> ReadinessPage:
+    """The students likely to show mastery at their next assessment: the most likely few."""
+    ready = [r for r in course_readiness(course) if r.is_ready]
+    shown = ready[:READY_IN_QUEUE]
+    return ReadinessPage(shown, 1, max(1, -(-len(ready) // READY_IN_QUEUE)), len(ready), 1)
 
 
 def student_readiness(student: Enrollment, target_id: int) -> Readiness | None:

@@ -12,13 +12,14 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError
-from lti_pl.domain.ids import parse_id
+from lti_pl.domain.ids import parse_id, parse_page
 from lti_pl.jobs.hooks import after_commit
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.services import readiness, standards_import, standards_progress
 from lti_pl.services import standards as service
+from lti_pl.services.enrollments import course_students, student_in_course
 from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
@@ -203,12 +204,24 @@ def standards_programme_csv(course_id: int) -> ResponseReturnValue:
 @bp.get("/standards/readiness")
 @requires_role(CourseRole.TEACHER)
 def standards_readiness(course_id: int) -> ResponseReturnValue:
-    """Every student's chance to show mastery at their next assessment, per target."""
+    """Every student's chance to show mastery at their next assessment, per target.
+
+    A page at a time, most likely first (`?page=`), for the course or one student (`?student=`).
+    """
     actor = current_enrollment()
+    text = request.args.get("student", "")
+    student_id = parse_id(text)
+    if text and student_id is None:
+        raise InvalidInputError("That link is broken: open the readiness page again.", "student")
+    student = student_in_course(actor.course_id, student_id) if student_id is not None else None
     return render_template(
         "instructor/standards/readiness.html",
         course=actor.course,
-        rows=readiness.course_readiness(actor.course),
+        table=readiness.readiness_page(
+            actor.course, page=parse_page(request.args.get("page", "")), student_id=student_id
+        ),
+        student=student,
+        students=course_students(actor.course_id),
         threshold=readiness.READY_PROBABILITY,
     )
 
@@ -232,7 +245,7 @@ def _refit_after_assessing(response: Response) -> Response:
 
 
 @bp.app_template_global("standards_ready_students")
-def _ready_students(course: Course) -> list[readiness.Readiness]:
+def _ready_students(course: Course) -> readiness.ReadinessPage:
     return readiness.ready_students(course)
 
 
