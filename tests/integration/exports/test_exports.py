@@ -10,6 +10,7 @@ from sqlalchemy import select
 from lti_pl.models.evidence import Evidence, MasteryRecord
 from tests.support.builders import make_evidence
 from tests.support.choice_builders import assess, course, enrollment_of, launch, make_targets
+from tests.support.queries import count_queries
 
 
 def read_csv(response) -> list[dict[str, str]]:
@@ -68,6 +69,22 @@ def test_evidence_csv_rows_match_evidence(app, client, platform, db_session):
         # Formulas are defused with a leading quote; everything else is verbatim.
         expected = "'" + evidence.text if evidence.text.startswith("=") else evidence.text
         assert row["text"] == expected
+
+
+def test_evidence_csv_reads_evidence_as_columns_with_names_once(app, client, platform, db_session):
+    """A term's evidence (46,000 pieces) took 3.7 s as whole evidence, person and target rows."""
+    course_id, _, _ = setup_course(app, client, platform, db_session)
+    with count_queries() as statements:
+        rows = read_csv(client.get(f"/courses/{course_id}/teach/exports/evidence.csv"))
+    assert {(r["student"], r["target"]) for r in rows} == {
+        ("Ana", "I can skill 1"),
+        ("Ben", "I can skill 2"),
+    }
+    reading = [s for s in statements if "FROM evidence" in s]
+    assert len(reading) == 1
+    listed = reading[0].split("FROM evidence")[0]
+    for whole_row in ("person.", "enrollment.", "learning_target.", "evidence.course_id"):
+        assert whole_row not in listed
 
 
 def test_student_report_shows_self_assessment_beside_level(app, client, platform, db_session):
