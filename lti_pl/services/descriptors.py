@@ -8,7 +8,7 @@ them on the target page before they say they are ready.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
@@ -37,22 +37,38 @@ class DescribedLevel:
 
 def descriptions(target_id: int) -> dict[float, str]:
     """The target's descriptions by level points."""
-    return {
-        d.points: d.text
-        for d in db.session.scalars(
-            select(LevelDescriptor).where(LevelDescriptor.target_id == target_id)
-        )
-    }
+    return _descriptions([target_id]).get(target_id, {})
+
+
+def _descriptions(target_ids: Iterable[int]) -> dict[int, dict[float, str]]:
+    """Each target's descriptions by level points, in one query."""
+    found: dict[int, dict[float, str]] = {}
+    for d in db.session.scalars(
+        select(LevelDescriptor).where(LevelDescriptor.target_id.in_(list(target_ids)))
+    ):
+        found.setdefault(d.target_id, {})[d.points] = d.text
+    return found
 
 
 def described_levels(target_id: int, scale: MasteryScale) -> list[DescribedLevel]:
     """The scale's levels, highest first, each with the target's description of it."""
-    texts = descriptions(target_id)
+    return described_levels_of([target_id], scale)[target_id]
+
+
+def described_levels_of(
+    target_ids: Iterable[int], scale: MasteryScale
+) -> dict[int, list[DescribedLevel]]:
+    """`described_levels` of each target, in one query (a page with every target of a course)."""
+    ids = list(target_ids)
+    texts = _descriptions(ids)
     mastery = scale.level_for(scale.mastery_points)
-    return [
-        DescribedLevel(level, texts.get(level.points, ""), level == mastery)
-        for level in scale.levels
-    ]
+    return {
+        target_id: [
+            DescribedLevel(level, texts.get(target_id, {}).get(level.points, ""), level == mastery)
+            for level in scale.levels
+        ]
+        for target_id in ids
+    }
 
 
 def has_descriptions(levels: list[DescribedLevel]) -> bool:

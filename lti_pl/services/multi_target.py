@@ -45,14 +45,9 @@ def target_rows(actor: Enrollment, evidence_id: int) -> tuple[Evidence, list[Tar
     scale = course_scale(actor.course)
     records = mastery.records_for(evidence.enrollment_id)
     targets = sorted(list_targets(actor.course_id), key=lambda t: t.id != evidence.target_id)
+    levels = descriptors.described_levels_of((t.id for t in targets), scale)
     return evidence, [
-        TargetRow(
-            t,
-            records.get(t.id),
-            descriptors.described_levels(t.id, scale),
-            t.id == evidence.target_id,
-        )
-        for t in targets
+        TargetRow(t, records.get(t.id), levels[t.id], t.id == evidence.target_id) for t in targets
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from lti_pl.extensions import db
 from lti_pl.models.evidence import Assessment, MasteryRecord, ReassessmentRequest
 from lti_pl.models.grades import GradeOutboxEntry
+from lti_pl.models.teaching import LevelDescriptor
 from lti_pl.services import course_recompute, mastery
 from lti_pl.services import evidence as service
 from tests.support.builders import (
@@ -24,6 +25,7 @@ from tests.support.builders import (
     make_teacher,
     sign_in,
 )
+from tests.support.queries import count_queries
 
 REFLECTION = "I redid the worked examples and found my sign error."
 
@@ -130,6 +132,33 @@ def test_one_evidence_is_assessed_on_several_targets_in_one_post(app, client, db
     assert {a.work_done_at for a in rows} == {T0 - timedelta(days=2)}
     nothing = staff.post(f"/courses/{course.id}/teach/evidence/{project.id}/targets", data={})
     assert nothing.status_code == 422
+
+
+def test_the_several_targets_page_costs_the_same_statements_for_3_or_30_targets(
+    app, client, db_session
+):
+    """Each target's level descriptions were a query of their own (40 targets: 46 statements)."""
+    course, teacher, student, first = below_mastery(app)
+    project = make_evidence(student, first, "Bridge project")
+    staff = sign_in(client, teacher)
+    url = f"/courses/{course.id}/teach/evidence/{project.id}/targets"
+
+    made = [first]
+
+    def statements_with(targets: int) -> int:
+        while len(made) < targets:
+            target = make_target(course, f"I can do part {len(made)}")
+            db.session.add(LevelDescriptor(target_id=target.id, points=3, text="Shows every step"))
+            db.session.commit()
+            made.append(target)
+        with count_queries() as statements:
+            form = page(staff, url)
+        assert form.count("Shows every step") == targets - 1
+        return len(statements)
+
+    page(staff, url)  # the session's first page reads a little more, once
+    few = statements_with(3)
+    assert statements_with(30) == few
 
 
 def test_latest_is_the_latest_work_not_the_latest_grading(app, client, db_session):
