@@ -2,8 +2,8 @@
 
 Every way of running the grade worker (the thread inside `lti-pl serve`, `lti-pl worker` polling
 or on RQ, `lti-pl grades push`) runs the same `worker_cycle`: push the due outbox entries, whose
-expired leases count as due, purge expired used nonces, and run the targets CSV imports that no
-job is running (a process that died mid-import).
+expired leases count as due, purge expired used nonces, run the targets CSV imports that no
+job is running (a process that died mid-import), and refit readiness where it is due.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from flask import Flask
 
 from lti_pl.domain.grade_delivery import DEFAULT_POLICY, RetryPolicy
 from lti_pl.extensions import db
+from lti_pl.jobs.readiness_refit import refit_readiness
 from lti_pl.jobs.target_import import resume_target_imports
 from lti_pl.jobs.worker import OutboxWorker, mode_for
 from lti_pl.lti.ags import AgsSender
@@ -88,10 +89,15 @@ def purge_nonces(app: Flask) -> int:
 
 
 def worker_cycle(app: Flask, *, limit: int = 100) -> PushReport:
-    """One cycle of any worker: send what is due, purge expired nonces, resume imports."""
+    """One cycle of any worker: send, purge nonces, resume imports, refit readiness.
+
+    In that order: what is due goes to the LMS first; the readiness fit, a hint for teachers, may
+    take seconds and runs only where it is due (`jobs.readiness_refit`).
+    """
     report = push_once(app, limit=limit)
     purge_nonces(app)
     resume_target_imports(app)
+    refit_readiness(app)
     return report
 
 

@@ -136,28 +136,34 @@ def refit(issuer: str, *, now: datetime) -> list[ReadinessFit]:
     return fits
 
 
+def is_refit_due(issuer: str, *, now: datetime, every: timedelta = REFIT_EVERY) -> bool:
+    """Whether evidence arrived since the last fit and that fit is older than `every`."""
+    last = db.session.scalar(
+        select(func.max(ReadinessFit.fitted_at)).where(ReadinessFit.issuer == issuer)
+    )
+    if last is None:
+        return True
+    if last.tzinfo is None:  # SQLite drops the zone
+        last = last.replace(tzinfo=now.tzinfo)
+    if now - last < every:
+        return False
+    newer = db.session.scalar(
+        select(func.count(Assessment.id))
+        .join(Course, Course.id == Assessment.course_id)
+        .join(Platform, Platform.id == Course.platform_id)
+        .where(Platform.issuer == issuer, Assessment.assessed_at > last)
+    )
+    return bool(newer)
+
+
 def refit_if_due(issuer: str, *, now: datetime, every: timedelta = REFIT_EVERY) -> bool:
-    """Refit when evidence arrived since the last fit and that fit is older than `every`.
+    """Refit when `is_refit_due`.
 
     Returns:
         Whether it refitted.
     """
-    last = db.session.scalar(
-        select(func.max(ReadinessFit.fitted_at)).where(ReadinessFit.issuer == issuer)
-    )
-    if last is not None:
-        if last.tzinfo is None:  # SQLite drops the zone
-            last = last.replace(tzinfo=now.tzinfo)
-        if now - last < every:
-            return False
-        newer = db.session.scalar(
-            select(func.count(Assessment.id))
-            .join(Course, Course.id == Assessment.course_id)
-            .join(Platform, Platform.id == Course.platform_id)
-            .where(Platform.issuer == issuer, Assessment.assessed_at > last)
-        )
-        if not newer:
-            return False
+    if not is_refit_due(issuer, now=now, every=every):
+        return False
     refit(issuer, now=now)
     return True
 

@@ -13,7 +13,6 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import parse_id, parse_page
-from lti_pl.jobs.hooks import after_commit
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course, Enrollment
@@ -24,8 +23,6 @@ from lti_pl.web.access import current_enrollment, requires_role
 from lti_pl.web.instructor import bp
 
 MAX_UPLOAD_BYTES = standards_import.MAX_PACKAGE_BYTES
-#: Views after which evidence may have changed: readiness refits (throttled) after the commit.
-ASSESSING_ENDPOINTS = frozenset({"instructor.save_assessment", "instructor.save_quick_grid"})
 
 
 def _index(error: str | None = None, status: int = 200) -> ResponseReturnValue:
@@ -224,21 +221,6 @@ def standards_readiness(course_id: int) -> ResponseReturnValue:
         students=course_students(actor.course_id),
         threshold=readiness.READY_PROBABILITY,
     )
-
-
-@bp.after_request
-def _refit_after_assessing(response: Response) -> Response:
-    """After a score is saved, refit readiness once the request has committed (throttled)."""
-    if request.endpoint in ASSESSING_ENDPOINTS and response.status_code < 400:
-        course_id = (request.view_args or {}).get("course_id")
-        issuer = current_enrollment().course.platform.issuer if course_id else None
-        if issuer and current_app.config.get("TESTING"):
-            # Inline, before the request's commit: the after-commit job's own app context
-            # would end the test's session and detach the objects a test still holds.
-            readiness.refit_if_due(issuer, now=utcnow())
-        elif issuer:
-            after_commit(lambda: readiness.refit_if_due(issuer, now=utcnow()))
-    return response
 
 
 # --- hooks for other pages' templates (read-only; the including view checked access) ----------

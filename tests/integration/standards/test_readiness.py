@@ -7,6 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from lti_pl.extensions import db
+from lti_pl.jobs.grade_delivery import worker_cycle
+from lti_pl.jobs.readiness_refit import LOCK_PREFIX, refit_readiness
 from lti_pl.models.standards import ReadinessFit
 from lti_pl.services import readiness, standards
 from tests.support.builders import (
@@ -181,7 +183,8 @@ def test_student_sees_you_look_ready_on_their_target_page(client):
     assert "You look ready!" not in page
 
 
-def test_saving_an_assessment_refits_after_the_commit(client):
+def test_a_saved_score_is_refitted_by_the_worker_not_in_the_web_request(app, client):
+    """The fit takes seconds of CPU for a term: a web process no longer runs it after a save."""
     course = make_course()
     target = make_target(course)
     student = make_student(course)
@@ -189,16 +192,35 @@ def test_saving_an_assessment_refits_after_the_commit(client):
     request_row = make_reassessment_request(student, target)
     teacher = make_teacher(course)
     sign_in(client, teacher)
-    target_id = target.id
-    assert db.session.scalars(select(ReadinessFit)).all() == []
+    target_id, issuer = target.id, course.platform.issuer
     answer = client.post(
         f"/courses/{course.id}/teach/assess/{request_row.id}",
         data={"score": "3", "evidence_id": str(evidence.id)},
     )
     assert answer.status_code == 303
+    assert db.session.scalars(select(ReadinessFit)).all() == []  # not in the request
+
+    assert worker_cycle(app).attempted == 0  # nothing to send: a hint-only course
     (fit,) = db.session.scalars(select(ReadinessFit)).all()
     assert fit.standard_key == f"target:{target_id}"
     assert fit.observations == 1
+    app.extensions["lti_pl"].store.delete(LOCK_PREFIX + issuer)
+    assert refit_readiness(app) == 0  # not due: fitted moments ago, nothing new since
+
+
+def test_two_workers_do_not_fit_the_same_platform_at_once(app, db_session):
+    course = make_course()
+    target = make_target(course)
+    _class(course, target, [[1.0, 3.0]])
+    db.session.commit()
+    issuer = course.platform.issuer
+    store = app.extensions["lti_pl"].store
+    assert store.add(LOCK_PREFIX + issuer, 1, 60)  # another worker holds it
+    assert refit_readiness(app) == 0
+    assert db.session.scalars(select(ReadinessFit)).all() == []
+    store.delete(LOCK_PREFIX + issuer)
+    assert refit_readiness(app) == 1
+    assert len(db.session.scalars(select(ReadinessFit)).all()) == 1
 
 
 def test_cli_refit_fits_every_platform(runner):
