@@ -4,7 +4,8 @@ Run: `.venv/bin/python -m bench.term [--evidence 4 --assessments 4 --runs 3 --on
 
 The data wall bench's course (300 students × 40 targets, a mastery record and a piece of evidence
 on most cells, a few reassessment requests), plus per cell `--evidence` pieces of evidence and
-`--assessments` assessments a week apart: what a course holds by mid-term. Each GET page of the
+`--assessments` assessments a week apart, and 3 choice boards of 12 activities with 3 done by
+every student: what a course holds by mid-term. Each GET page of the
 teacher's and of a student's blueprint (every `/teach/` and `/learn/` route whose ids the bench
 can fill in) is fetched through the app's WSGI callable, on SQLite, `--runs` times after one
 warm-up. Printed per page: status, server time min / median / max, HTML bytes, SQL statements,
@@ -30,6 +31,7 @@ from sqlalchemy import select
 from bench.common import sqlite_app
 from bench.data_wall import build
 from lti_pl.extensions import db
+from lti_pl.models.choice_boards import Activity, ActivityProgress, ChoiceBoard
 from lti_pl.models.courses import Enrollment
 from lti_pl.models.evidence import Assessment, Evidence, ReassessmentRequest
 from lti_pl.models.targets import LearningTarget
@@ -37,6 +39,8 @@ from tests.support.queries import count_queries
 
 BUDGET_MS = 150
 BUDGET_KB = 500
+BOARDS = 3  # choice boards, on the first targets
+ACTIVITIES = 12  # per board; every student has done three of each board
 
 
 def add_term(app: Flask, course_id: int, evidence: int, assessments: int) -> None:
@@ -71,6 +75,35 @@ def add_term(app: Flask, course_id: int, evidence: int, assessments: int) -> Non
                 | {"assessed_at": start + timedelta(days=7 * k + rng.randint(0, 4), hours=9)}
                 for s, t in cells
                 for k in range(assessments)
+            ],
+        )
+        boards = []
+        for n, target_id in enumerate(targets[:BOARDS]):
+            board = ChoiceBoard(
+                course_id=course_id, target_id=target_id, title=f"Board {n + 1}", is_published=True
+            )
+            modalities = ("read", "watch", "create", "discuss")
+            for k in range(ACTIVITIES):
+                board.activities.append(
+                    Activity(
+                        title=f"Activity {k + 1}",
+                        modality=modalities[k % 4],
+                        readiness=("reteach", "practice", "extension")[k % 3],
+                        requirement="must_do" if k < 2 else "may_do",
+                        interests=["sports"] if k % 2 else ["music"],
+                        position=k,
+                    )
+                )
+            boards.append(board)
+        db.session.add_all(boards)
+        db.session.flush()
+        db.session.execute(
+            ActivityProgress.__table__.insert(),
+            [
+                {"enrollment_id": s, "activity_id": a.id, "status": "done", "reflection": ""}
+                for s in students
+                for board in boards
+                for a in board.activities[:3]
             ],
         )
         db.session.commit()
@@ -134,6 +167,8 @@ def main() -> None:
                     select(Evidence.id).where(Evidence.enrollment_id == student_id).limit(1)
                 ),
                 "request_id": db.session.scalar(select(ReassessmentRequest.id).limit(1)) or 1,
+                "board_id": db.session.scalar(select(ChoiceBoard.id).limit(1)),
+                "activity_id": db.session.scalar(select(Activity.id).limit(1)),
             }
             counts = (
                 db.session.scalar(select(db.func.count(Evidence.id))),
