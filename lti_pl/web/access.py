@@ -11,10 +11,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lti_pl.domain.enrollments import EnrollmentStatus
-from lti_pl.domain.errors import NotAllowedError
+from lti_pl.domain.errors import InvalidInputError, NotAllowedError
+from lti_pl.domain.ids import parse_id
 from lti_pl.extensions import db
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.courses import Enrollment
+from lti_pl.services.enrollments import student_in_course
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Every course page shows its course: read with the enrollment, in the same statement. Built once:
@@ -103,3 +105,27 @@ def requires_role(*roles: CourseRole) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
+
+
+def query_id(name: str) -> int | None:
+    """A row id from the query string: None when none is given.
+
+    Raises:
+        InvalidInputError: the value is not an id (a broken or edited link: 422).
+    """
+    text = request.args.get(name, "")
+    value = parse_id(text)
+    if text and value is None:
+        raise InvalidInputError("That link is broken: open the page again.", field=name)
+    return value
+
+
+def query_student(actor: Enrollment) -> Enrollment | None:
+    """The student a teacher's list is narrowed to (`?student=<enrollment id>`), if any.
+
+    Raises:
+        InvalidInputError: not an id (422).
+        NotFoundError: no student of the actor's course (404).
+    """
+    student_id = query_id("student")
+    return None if student_id is None else student_in_course(actor.course_id, student_id)

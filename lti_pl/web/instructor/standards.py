@@ -18,8 +18,8 @@ from lti_pl.models.base import utcnow
 from lti_pl.models.courses import Course, Enrollment
 from lti_pl.services import readiness, standards_import, standards_progress
 from lti_pl.services import standards as service
-from lti_pl.services.enrollments import course_students, student_in_course
-from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.services.enrollments import course_students
+from lti_pl.web.access import current_enrollment, query_student, requires_role
 from lti_pl.web.instructor import bp
 
 MAX_UPLOAD_BYTES = standards_import.MAX_PACKAGE_BYTES
@@ -206,16 +206,14 @@ def standards_readiness(course_id: int) -> ResponseReturnValue:
     A page at a time, most likely first (`?page=`), for the course or one student (`?student=`).
     """
     actor = current_enrollment()
-    text = request.args.get("student", "")
-    student_id = parse_id(text)
-    if text and student_id is None:
-        raise InvalidInputError("That link is broken: open the readiness page again.", "student")
-    student = student_in_course(actor.course_id, student_id) if student_id is not None else None
+    student = query_student(actor)
     return render_template(
         "instructor/standards/readiness.html",
         course=actor.course,
         table=readiness.readiness_page(
-            actor.course, page=parse_page(request.args.get("page", "")), student_id=student_id
+            actor.course,
+            page=parse_page(request.args.get("page", "")),
+            student_id=student.id if student else None,
         ),
         student=student,
         students=course_students(actor.course_id),

@@ -25,9 +25,9 @@ from lti_pl.services import (
     work_dates,
 )
 from lti_pl.services.courses import course_scale
-from lti_pl.services.enrollments import course_students, student_in_course
+from lti_pl.services.enrollments import course_students
 from lti_pl.services.targets import target_in_course
-from lti_pl.web.access import current_enrollment, requires_role
+from lti_pl.web.access import current_enrollment, query_id, query_student, requires_role
 from lti_pl.web.errors import form_page
 from lti_pl.web.instructor import bp
 
@@ -120,25 +120,17 @@ def grade_audit(course_id: int) -> ResponseReturnValue:
     student (`?student=<enrollment id>`: a question about one student's grade).
     """
     actor = current_enrollment()
-    student_id, before = _query_id("student"), _query_id("before")
-    student = student_in_course(actor.course_id, student_id) if student_id is not None else None
+    student, before = query_student(actor), query_id("before")
     return render_template(
         "instructor/teaching/audit.html",
         course=actor.course,
-        trail=audit.course_trail_page(actor, student_id=student_id, before=before),
+        trail=audit.course_trail_page(
+            actor, student_id=student.id if student else None, before=before
+        ),
         student=student,
         students=course_students(actor.course_id),
         newest=before is None,
     )
-
-
-def _query_id(name: str) -> int | None:
-    """A row id from the query string (none given: None; not an id: 422)."""
-    text = request.args.get(name, "")
-    value = parse_id(text)
-    if text and value is None:
-        raise InvalidInputError("That link is broken: open the audit trail again.", field=name)
-    return value
 
 
 @bp.post("/grades/aggregate-mode")
