@@ -2,6 +2,8 @@
 
 import random
 import re
+import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -221,6 +223,42 @@ def test_two_workers_do_not_fit_the_same_platform_at_once(app, db_session):
     store.delete(LOCK_PREFIX + issuer)
     assert refit_readiness(app) == 1
     assert len(db.session.scalars(select(ReadinessFit)).all()) == 1
+
+
+def test_outside_tests_the_fit_runs_beside_the_worker_cycle_one_at_a_time(
+    app, db_session, monkeypatch
+):
+    """A district's fit takes minutes: the cycle that starts it must go on sending scores."""
+    import lti_pl.jobs.readiness_refit as job
+
+    course = make_course()
+    target = make_target(course)
+    _class(course, target, [[1.0, 3.0]])
+    db.session.commit()
+    issuer = course.platform.issuer
+    fitting, finish, fitted = threading.Event(), threading.Event(), []
+
+    def slow_fit(_app, issuers):  # stands in for EM over a district (no database in the thread)
+        fitting.set()
+        finish.wait(10)
+        fitted.extend(issuers)
+
+    monkeypatch.setattr(job, "_fit", slow_fit)
+    monkeypatch.setitem(app.config, "TESTING", False)
+
+    assert refit_readiness(app) == 1  # started, and the cycle goes on at once
+    assert fitting.wait(5)
+    app.extensions["lti_pl"].store.delete(LOCK_PREFIX + issuer)
+    assert refit_readiness(app) == 0  # still due, but this process is fitting already
+    finish.set()
+    for _ in range(100):
+        if job._fitting.acquire(blocking=False):
+            job._fitting.release()
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError("the fitting thread did not end")
+    assert fitted == [issuer]
 
 
 def test_cli_refit_fits_every_platform(runner):
