@@ -137,23 +137,27 @@ def refit(issuer: str, *, now: datetime) -> list[ReadinessFit]:
 
 
 def is_refit_due(issuer: str, *, now: datetime, every: timedelta = REFIT_EVERY) -> bool:
-    """Whether evidence arrived since the last fit and that fit is older than `every`."""
+    """Whether a fit is due: assessments since the last fit, and that fit older than `every`.
+
+    With no fit yet, any assessment of the platform makes one due (none: nothing to fit).
+    """
     last = db.session.scalar(
         select(func.max(ReadinessFit.fitted_at)).where(ReadinessFit.issuer == issuer)
     )
-    if last is None:
-        return True
-    if last.tzinfo is None:  # SQLite drops the zone
-        last = last.replace(tzinfo=now.tzinfo)
-    if now - last < every:
-        return False
-    newer = db.session.scalar(
-        select(func.count(Assessment.id))
+    if last is not None:
+        if last.tzinfo is None:  # SQLite drops the zone
+            last = last.replace(tzinfo=now.tzinfo)
+        if now - last < every:
+            return False
+    newer = (
+        select(Assessment.id)
         .join(Course, Course.id == Assessment.course_id)
         .join(Platform, Platform.id == Course.platform_id)
-        .where(Platform.issuer == issuer, Assessment.assessed_at > last)
+        .where(Platform.issuer == issuer)
     )
-    return bool(newer)
+    if last is not None:
+        newer = newer.where(Assessment.assessed_at > last)
+    return db.session.scalar(newer.limit(1)) is not None
 
 
 def refit_if_due(issuer: str, *, now: datetime, every: timedelta = REFIT_EVERY) -> bool:

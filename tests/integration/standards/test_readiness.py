@@ -93,6 +93,13 @@ def test_refit_if_due_is_throttled_and_needs_new_evidence(app, db_session):
     assert readiness.refit_if_due(lms.issuer, now=T0 + timedelta(days=3))
 
 
+def test_a_platform_without_assessments_is_never_due(app, db_session):
+    course = make_course()
+    make_target(course)
+    assert not readiness.is_refit_due(course.platform.issuer, now=T0)
+    assert refit_readiness(app) == 0
+
+
 def test_queue_lists_students_likely_ready_with_probability_and_reason(client):
     course = make_course()
     target = make_target(course, "I can add fractions")
