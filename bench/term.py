@@ -10,7 +10,10 @@ teacher's and of a student's blueprint (every `/teach/` and `/learn/` route whos
 can fill in) is fetched through the app's WSGI callable, on SQLite, `--runs` times after one
 warm-up. Printed per page: status, server time min / median / max, HTML bytes, SQL statements,
 and the median as a ratio to the course home's (the baseline: the lightest page, measured in the
-same run). Pages past 150 ms or 500 kB (issue #17's budget for the data wall) are marked.
+same run). Then the parent's pages (an LMS mentor of the first student), and four saves (what a
+person waits for after tapping Save: a student's evidence and "I'm ready", a teacher's levels on
+several targets and a quick grid of one target), each POST timed to its redirect. Pages past
+150 ms or 500 kB (issue #17's budget for the data wall) are marked.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from bench.common import sqlite_app
 from bench.data_wall import build
 from lti_pl.extensions import db
 from lti_pl.models.choice_boards import Activity, ActivityProgress, ChoiceBoard
-from lti_pl.models.courses import Enrollment
+from lti_pl.models.courses import Enrollment, ObserverLink, Person
 from lti_pl.models.evidence import Assessment, Evidence, ReassessmentRequest
 from lti_pl.models.targets import LearningTarget
 from tests.support.queries import count_queries
@@ -140,6 +143,67 @@ def measure(app: Flask, client: Any, url: str, runs: int) -> tuple[int, list[flo
     return status, times, size, count
 
 
+def add_parent(course_id: int, student_id: int) -> int:
+    """A parent (an LMS mentor) who reads the first student's work; their enrollment id."""
+    person = Person(issuer="https://lms.bench", subject="parent", name="A parent")
+    db.session.add(person)
+    db.session.flush()
+    parent = Enrollment(course_id=course_id, person_id=person.id, role="observer")
+    db.session.add(parent)
+    db.session.flush()
+    db.session.add(ObserverLink(observer_id=parent.id, student_id=student_id))
+    db.session.commit()
+    return parent.id
+
+
+def saves(
+    app: Flask, clients: dict[str, Any], ids: dict[str, int], runs: int, baseline: float
+) -> list[str]:
+    """What a person waits for after Save: each POST's time to its redirect, `runs` times."""
+    course, target, student = ids["course_id"], ids["target_id"], ids["student_id"]
+    grid = {f"score_{student}_{target}": "3", "target": str(target), "comment": "Exit ticket"}
+    posts = (
+        (
+            "student",
+            f"/courses/{course}/learn/targets/{target}/evidence",
+            {"kind": "text", "text": "I explained it to my group."},
+        ),
+        # A student asks once per target: each run asks on the next target.
+        ("student", f"/courses/{course}/learn/targets/{{next}}/ready", {"note": "Ready"}),
+        (
+            "teacher",
+            f"/courses/{course}/teach/evidence/{ids['evidence_id']}/targets",
+            {f"score_{target}": "3", "comment": "Good"},
+        ),
+        ("teacher", f"/courses/{course}/teach/quick-grid", grid),
+    )
+    lines = []
+    with app.app_context():
+        engine = db.engine
+    with app.app_context():
+        others = db.session.scalars(
+            select(LearningTarget.id)
+            .where(LearningTarget.course_id == course, LearningTarget.id != target)
+            .order_by(LearningTarget.id.desc())
+        ).all()
+    for who, url, data in posts:
+        times, status, count = [], 0, 0
+        for run in range(runs + 1):  # the first is a warm-up
+            with count_queries(engine) as statements:
+                started = time.perf_counter()
+                response = clients[who].post(url.replace("{next}", str(others[run])), data=data)
+                times.append(time.perf_counter() - started)
+            status, count = response.status_code, len(statements)
+        ms = sorted(1000 * t for t in times[1:])
+        median = statistics.median(ms)
+        lines.append(
+            f"{'!' if median > BUDGET_MS else ' '} {who:7} {status} {ms[0]:8.1f} / {median:8.1f} / "
+            f"{ms[-1]:8.1f} ms {median / (1000 * baseline):7.1f}x {'save':>8} {'':2} "
+            f"{count:4d} stmts  POST {url.replace('{next}', '<t>')}"
+        )
+    return lines
+
+
 def main() -> None:
     """Build the term, fetch every page, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -174,22 +238,28 @@ def main() -> None:
                 db.session.scalar(select(db.func.count(Evidence.id))),
                 db.session.scalar(select(db.func.count(Assessment.id))),
             )
+            parent_id = add_parent(course_id, student_id)
+            ids["student_enrollment_id"] = student_id
         gc.collect()
         gc.freeze()  # as an `lti-pl serve` worker does after start-up
         lines = []
         baseline = 0.0
+        clients = {}
         for who, enrollment_id, prefix in (
             ("teacher", teacher_id, "/teach/"),
             ("student", student_id, "/learn/"),
+            ("parent", parent_id, "/learn/observe"),
         ):
-            client = app.test_client()
+            client = clients[who] = app.test_client()
             with client.session_transaction() as session:
-                role = "teacher" if who == "teacher" else "student"
+                role = "observer" if who == "parent" else who
                 session["launches"] = {str(course_id): {"e": enrollment_id, "r": role}}
             home = f"/courses/{course_id}{prefix}"
             if not baseline:
                 baseline = statistics.median(measure(app, client, home, args.runs)[1])
             for url in page_urls(app, prefix, ids, args.only):
+                if who == "student" and "/observe" in url:
+                    continue  # the parent's pages, below
                 status, times, size, count = measure(app, client, url, args.runs)
                 ms = sorted(1000 * t for t in times)
                 median = statistics.median(ms)
@@ -199,6 +269,8 @@ def main() -> None:
                     f"{ms[-1]:8.1f} ms {median / (1000 * baseline):7.1f}x {size / 1000:8.1f} kB "
                     f"{count:4d} stmts  {url}"
                 )
+        if not args.only:
+            lines += saves(app, clients, ids, args.runs, baseline)
         print(
             f"a term: 300 students x 40 targets, {counts[0]} pieces of evidence, {counts[1]}"
             f" assessments (SQLite); baseline the teacher's course home {1000 * baseline:.1f} ms"
