@@ -13,6 +13,7 @@ from flask import Flask, Request, Response
 from flask import request as flask_request
 from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from itsdangerous import URLSafeTimedSerializer
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.formparser import FormDataParser
 from werkzeug.routing import IntegerConverter, Map
@@ -202,6 +203,20 @@ def session_token(app: Flask, data: dict[str, Any]) -> str:
     return str(serializer.dumps({**data, MINTED: int(time.time())}))
 
 
+def url_session_field() -> Markup:
+    """A GET form's hidden session field in a URL session (nothing otherwise).
+
+    Submitting a GET form replaces its action's query string with the form's fields, so the
+    session the action URL carries would be dropped: every `<form method="get">` has this.
+    """
+    from flask import current_app, session
+
+    if not is_url_session():
+        return Markup("")
+    token = session_token(current_app, dict(session))
+    return Markup('<input type="hidden" name="{}" value="{}">').format(SESSION_PARAM, token)
+
+
 class RowIdConverter(IntegerConverter):
     """`<int:...>` in our URLs names a row: a number past MAX_ID is a 404, not a database error.
 
@@ -288,6 +303,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.add_template_global(inline_kind)
+    app.add_template_global(url_session_field)
     app.add_template_global(HEIC_ADVICE, "heic_advice")  # a file field's own hint (page.js)
     app.before_request(refuse_nul_characters)
     register_assets(app)

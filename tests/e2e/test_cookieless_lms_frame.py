@@ -230,6 +230,37 @@ def test_canvas_launch_without_cookies_keeps_working_in_the_frame(site: Site, co
     screenshot(page, "canvas-cookieless-frame")
 
 
+def test_a_teachers_search_and_filters_keep_the_session_in_the_frame(
+    site: Site, context: Any
+) -> None:
+    """A GET form drops its action's query string: the session must travel as a field."""
+    emulator = site.platforms["canvas"]
+    for left in context.pages:
+        left.close()
+    context.clear_cookies()
+    page = context.new_page()
+    page.goto(
+        f"{emulator.url}/course/canvas-course?user=canvas-teacher&role=Instructor&name=Ms+Rivera"
+    )
+    frame = page.frame_locator("#tool-frame")
+    expect(frame.get_by_text("Teacher view")).to_be_visible()
+    frame.get_by_role("link", name="Roster").first.click()
+    expect(frame.get_by_role("heading", level=1)).to_have_text(re.compile("Roster"))
+    frame.locator("#roster-q").fill("Rivera")
+    frame.get_by_role("button", name="Find").click()
+    expect(frame.get_by_role("heading", level=1)).to_have_text(re.compile("Roster"))
+    expect(frame.locator("#roster-q")).to_have_value("Rivera")
+    frame.get_by_role("link", name="Assessment queue").first.click()
+    frame.get_by_role("link", name=re.compile("everyone's chances", re.I)).first.click()
+    expect(frame.get_by_role("heading", level=1)).to_have_text(re.compile("Who looks ready"))
+    frame.get_by_role("button", name="Show").click()
+    expect(frame.get_by_role("heading", level=1)).to_have_text(re.compile("Who looks ready"))
+    inner = page.frame(name="tool_frame")
+    assert inner is not None
+    assert "lti_pl_s=" in inner.url  # still a URL session, and still signed in
+    screenshot(page, "canvas-cookieless-teacher-filter")
+
+
 def launches_received(site: Site) -> int:
     with site.log.lock:
         return sum(
