@@ -47,9 +47,10 @@ def assignments(board: ChoiceBoard) -> dict[int, set[int]]:
 def set_assignments(
     actor: Enrollment, board_id: int, chosen: Mapping[int, set[int]], *, now: datetime
 ) -> None:
-    """Replace the board's assignments with `chosen` (student id -> activity ids).
+    """Replace the assignments of the students in `chosen` (student id -> activity ids).
 
-    Students left out of `chosen` lose their assignments on this board.
+    Students left out of `chosen` keep theirs: the page may list only some students (those
+    whose structure is "assigned"), and a student it did not show was not unticked.
 
     Raises:
         NotFoundError: a student or activity not in the course or board.
@@ -63,8 +64,8 @@ def set_assignments(
         if not ids <= activity_ids:
             raise NotFoundError("That activity is not on this board.")
     current = assignments(board)
-    for student_id in students:
-        wanted = chosen.get(student_id, set())
+    for student_id in chosen:
+        wanted = chosen[student_id]
         have = current.get(student_id, set())
         for activity_id in wanted - have:
             db.session.add(

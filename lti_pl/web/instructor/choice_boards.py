@@ -8,10 +8,12 @@ from flask.typing import ResponseReturnValue
 from lti_pl.domain.choice_boards import BoardLayout, Modality, Readiness, Requirement, StationType
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.ids import parse_id
+from lti_pl.domain.profiles import StructureDial
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
 from lti_pl.services import board_activities, board_progress, choice_boards, recommendations
 from lti_pl.services.enrollments import course_students
+from lti_pl.services.profiles import dial_for
 from lti_pl.services.targets import list_targets
 from lti_pl.services.uploads import ALLOWED_EXTENSIONS, IncomingFile, UploadLimits
 from lti_pl.web.access import current_enrollment, requires_role
@@ -308,13 +310,24 @@ def board_recommendations(course_id: int, board_id: int) -> ResponseReturnValue:
 @bp.get("/boards/<int:board_id>/assignments")
 @requires_role(CourseRole.TEACHER)
 def board_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
-    """Pick which activities each student is assigned (for students on "assigned")."""
+    """Pick which activities each student is assigned (for students on "assigned").
+
+    Those students only, when some are (`?who=everyone` for the whole class): the others see
+    the whole board whatever is ticked, and a class of 300 made a page of 3,600 boxes.
+    """
     board = choice_boards.get_board(course_id, board_id)
+    students = course_students(course_id)
+    on_assigned = [s for s in students if dial_for(s) is StructureDial.ASSIGNED]
+    everyone = request.args.get("who") == "everyone" or not on_assigned
     return render_template(
         "instructor/choice_boards/assignments.html",
         course_id=course_id,
         board=board,
-        students=course_students(course_id),
+        students=students if everyone else on_assigned,
+        everyone=everyone,
+        class_size=len(students),
+        on_assigned=len(on_assigned),
+        dials={s.id: dial_for(s).value for s in students},
         assigned=board_progress.assignments(board),
     )
 
