@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import gc
 import random
-import re
 import statistics
 import tempfile
 import time
@@ -39,6 +38,7 @@ from lti_pl.models.courses import Enrollment, ObserverLink, Person
 from lti_pl.models.evidence import Assessment, Evidence, ReassessmentRequest
 from lti_pl.models.targets import LearningTarget
 from tests.support.queries import count_queries
+from tests.support.routes import page_urls
 
 BUDGET_MS = 150
 BUDGET_KB = 500
@@ -110,21 +110,6 @@ def add_term(app: Flask, course_id: int, evidence: int, assessments: int) -> Non
             ],
         )
         db.session.commit()
-
-
-def page_urls(app: Flask, prefix: str, ids: dict[str, int], only: str) -> list[str]:
-    """Every GET route under `prefix` whose arguments `ids` fills in, with them filled in."""
-    urls = []
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "GET" not in (rule.methods or ()) or prefix not in rule.rule or only not in rule.rule:
-            continue
-        if not set(rule.arguments) <= set(ids):
-            continue
-        url = rule.rule
-        for name in rule.arguments:
-            url = re.sub(rf"<(?:int:)?{name}>", str(ids[name]), url)
-        urls.append(url)
-    return urls
 
 
 def measure(app: Flask, client: Any, url: str, runs: int) -> tuple[int, list[float], int, int]:

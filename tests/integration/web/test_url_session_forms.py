@@ -20,22 +20,9 @@ from tests.support.builders import (
     make_teacher,
 )
 from tests.support.choice_builders import make_board
+from tests.support.routes import page_urls
 
 FORM = re.compile(r"<form\b([^>]*)>(.*?)</form>", re.S | re.I)
-
-
-def _urls(app, prefix: str, ids: dict[str, int]) -> list[str]:
-    urls = []
-    for rule in app.url_map.iter_rules():
-        if "GET" not in (rule.methods or ()) or prefix not in rule.rule:
-            continue
-        if not set(rule.arguments) <= set(ids):
-            continue
-        url = rule.rule
-        for name in rule.arguments:
-            url = re.sub(rf"<(?:int:)?{name}>", str(ids[name]), url)
-        urls.append(url)
-    return sorted(urls)
 
 
 def test_every_get_form_of_every_page_keeps_a_url_session(app, db_session):
@@ -66,7 +53,7 @@ def test_every_get_form_of_every_page_keeps_a_url_session(app, db_session):
                 app, {"launches": {str(course.id): {"e": enrollment.id, "r": role}}}
             )
         browser = app.test_client()  # no cookie: the session is in the URL alone
-        for url in _urls(app, prefix, ids):
+        for url in page_urls(app, prefix, ids):
             page = browser.get(url, query_string={SESSION_PARAM: token})
             if page.status_code != 200 or page.mimetype != "text/html":
                 continue
