@@ -312,13 +312,13 @@ def board_recommendations(course_id: int, board_id: int) -> ResponseReturnValue:
 def board_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
     """Pick which activities each student is assigned (for students on "assigned").
 
-    Those students only, when some are (`?who=everyone` for the whole class): the others see
-    the whole board whatever is ticked, and a class of 300 made a page of 3,600 boxes.
+    Those students only (`?who=everyone` for the whole class): the others see the whole board
+    whatever is ticked, and a class of 300 made a page of 3,600 boxes.
     """
     board = choice_boards.get_board(course_id, board_id)
     students = course_students(course_id)
     on_assigned = [s for s in students if dial_for(s) is StructureDial.ASSIGNED]
-    everyone = request.args.get("who") == "everyone" or not on_assigned
+    everyone = request.args.get("who") == "everyone"
     return render_template(
         "instructor/choice_boards/assignments.html",
         course_id=course_id,

@@ -65,12 +65,16 @@ def test_saving_the_shorter_list_keeps_the_assignments_of_students_it_did_not_sh
     assert sorted(rows) == sorted([(ana.id, exit_ticket.id), (ben.id, poster.id)])
 
 
-def test_with_nobody_on_assigned_it_lists_the_class_and_says_where_to_set_it(client, db_session):
+def test_with_nobody_on_assigned_it_says_where_to_set_it_and_links_the_class(client, db_session):
     course = make_course()
     sign_in(client, make_teacher(course))
     make_student(course, person=make_person(course, name="Ben Okafor"))
     board = make_board(course, activities=[{}])
-    page = client.get(f"/courses/{course.id}/teach/boards/{board.id}/assignments")
-    text = page.get_data(as_text=True)
-    assert _names(text) == ["Ben Okafor"]
+    url = f"/courses/{course.id}/teach/boards/{board.id}/assignments"
+    text = client.get(url).get_data(as_text=True)
+    assert _names(text) == []
     assert "No student's structure is “assigned” yet" in text
+    assert "show everyone (1)" in text
+    everyone = client.get(url, query_string={"who": "everyone"}).get_data(as_text=True)
+    assert _names(everyone) == ["Ben Okafor"]
+    assert "nobody is on “assigned” yet" in everyone
