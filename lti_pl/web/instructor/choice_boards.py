@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.choice_boards import BoardLayout, Modality, Readiness, Requirement, StationType
 from lti_pl.domain.errors import InvalidInputError
-from lti_pl.domain.ids import parse_id
+from lti_pl.domain.ids import parse_id, parse_page
 from lti_pl.domain.profiles import StructureDial
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
@@ -287,6 +287,10 @@ def delete_activity(course_id: int, board_id: int, activity_id: int) -> Response
     return redirect(url_for("instructor.board", course_id=course_id, board_id=board_id), 303)
 
 
+#: Students on one page of a board's recommendations (300 made a page of 642 kB).
+RANKINGS_PAGE = 30
+
+
 @bp.get("/boards/<int:board_id>/recommendations")
 @requires_role(CourseRole.TEACHER)
 def board_recommendations(course_id: int, board_id: int) -> ResponseReturnValue:
@@ -294,14 +298,18 @@ def board_recommendations(course_id: int, board_id: int) -> ResponseReturnValue:
     rankings = recommendations.board_rankings(current_enrollment(), board_id)
     board = choice_boards.get_board(course_id, board_id)
     # One student at a time when the teacher picks one (?student=<enrollment id>); an unknown
-    # or malformed id shows everyone.
+    # or malformed id shows everyone, RANKINGS_PAGE students a page (?page=).
     picked = request.args.get("student", "")
     shown = [r for r in rankings if str(r.student.id) == picked] or rankings
+    pages = max(1, -(-len(shown) // RANKINGS_PAGE))
+    page = min(parse_page(request.args.get("page", "")), pages)
     return render_template(
         "instructor/choice_boards/recommendations.html",
         course_id=course_id,
         board=board,
-        rankings=shown,
+        rankings=shown[(page - 1) * RANKINGS_PAGE : page * RANKINGS_PAGE],
+        page=page,
+        pages=pages,
         students=[r.student for r in rankings],
         picked=picked if len(shown) == 1 and len(rankings) > 1 else "",
     )
