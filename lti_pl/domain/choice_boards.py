@@ -277,6 +277,13 @@ class BoardProgress:
     is_complete: bool
     summary: str
 
+    @property
+    def teacher_summary(self) -> str:
+        """The sentence for the teacher's pages (the student's speaks to the student)."""
+        if self.is_complete:
+            return "Board complete: every must-do and enough may-dos done."
+        return self.summary
+
 
 def board_progress(
     activities: Sequence[ActivityView], statuses: Mapping[int, ActivityStatus], choose_n: int

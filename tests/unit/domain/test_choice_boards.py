@@ -167,12 +167,16 @@ def test_progress_counts_must_and_may_dos():
     assert progress.may_do_required == 2
     assert not progress.is_complete
     assert progress.summary == "1 of 2 must-dos done and 1 of 2 may-dos chosen and done."
+    assert progress.teacher_summary == progress.summary
 
 
 def test_board_complete_when_must_dos_and_enough_may_dos_done():
     progress = board_progress(BOARD, {1: S.DONE, 2: S.DONE, 3: S.DONE, 5: S.DONE}, 2)
     assert progress.is_complete
     assert progress.summary.startswith("Board complete")
+    # The teacher's pages speak of the student, not to them.
+    assert progress.teacher_summary == "Board complete: every must-do and enough may-dos done."
+    assert "you" not in progress.teacher_summary
 
 
 def test_board_not_complete_when_a_must_do_is_missing():
