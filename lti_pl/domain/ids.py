@@ -33,3 +33,8 @@ def parse_page(page: str | int) -> int:
     if not (text.isascii() and text.isdigit()) or len(text) > 6 or int(text) < 1:
         raise InvalidInputError("Pages are numbered from 1.", field="page")
     return int(text)
+
+
+def page_count(items: int, per_page: int) -> int:
+    """How many pages `items` fill, `per_page` a page (at least one, so an empty list has one)."""
+    return max(1, -(-items // per_page))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from lti_pl.domain.errors import InvalidInputError
 from lti_pl.domain.evidence import RequestStatus
-from lti_pl.domain.ids import parse_page
+from lti_pl.domain.ids import page_count, parse_page
 from lti_pl.domain.targets import MasteryScale
 from lti_pl.extensions import db
 from lti_pl.models.courses import Course
@@ -122,7 +122,7 @@ class DataWall:
     @property
     def pages(self) -> int:
         """Pages of students (at least one)."""
-        return max(1, -(-len(self.rows) // self.per_page))
+        return page_count(len(self.rows), self.per_page)
 
     @property
     def page_rows(self) -> tuple[WallRow, ...]:
@@ -255,7 +255,7 @@ def build_wall(
             )
         )
     rows = _sorted_rows(rows, targets, sort, descending)
-    pages = max(1, -(-len(rows) // per_page))
+    pages = page_count(len(rows), per_page)
     return DataWall(
         targets=tuple(targets),
         rows=tuple(rows),

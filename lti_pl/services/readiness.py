@@ -18,6 +18,7 @@ from sqlalchemy import distinct, func, select
 
 from lti_pl.analytics import bkt_fit
 from lti_pl.domain.enrollments import EnrollmentStatus
+from lti_pl.domain.ids import page_count
 from lti_pl.domain.mastery import calculation_method as mastery_method
 from lti_pl.domain.mastery.result import BKT_METHOD
 from lti_pl.extensions import db
@@ -304,7 +305,7 @@ def readiness_page(
 ) -> ReadinessPage:
     """A page of `course_readiness` (a term holds thousands of student × target rows)."""
     found = course_readiness(course, student_id=student_id)
-    pages = max(1, -(-len(found) // READINESS_PAGE))
+    pages = page_count(len(found), READINESS_PAGE)
     page = min(page, pages)
     start = (page - 1) * READINESS_PAGE
     shown = found[start : start + READINESS_PAGE]
@@ -315,7 +316,7 @@ def ready_students(course: Course) -> ReadinessPage:
     """The students likely to show mastery at their next assessment: the most likely few."""
     ready = [r for r in course_readiness(course) if r.is_ready]
     shown = ready[:READY_IN_QUEUE]
-    return ReadinessPage(shown, 1, max(1, -(-len(ready) // READY_IN_QUEUE)), len(ready), 1)
+    return ReadinessPage(shown, 1, page_count(len(ready), READY_IN_QUEUE), len(ready), 1)
 
 
 def student_readiness(student: Enrollment, target_id: int) -> Readiness | None:

@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from lti_pl.domain.choice_boards import BoardLayout, Modality, Readiness, Requirement, StationType
 from lti_pl.domain.errors import InvalidInputError
-from lti_pl.domain.ids import parse_id, parse_page
+from lti_pl.domain.ids import page_count, parse_id, parse_page
 from lti_pl.domain.profiles import StructureDial
 from lti_pl.lti.roles import CourseRole
 from lti_pl.models.base import utcnow
@@ -301,7 +301,7 @@ def board_recommendations(course_id: int, board_id: int) -> ResponseReturnValue:
     # or malformed id shows everyone, RANKINGS_PAGE students a page (?page=).
     picked = request.args.get("student", "")
     shown = [r for r in rankings if str(r.student.id) == picked] or rankings
-    pages = max(1, -(-len(shown) // RANKINGS_PAGE))
+    pages = page_count(len(shown), RANKINGS_PAGE)
     page = min(parse_page(request.args.get("page", "")), pages)
     return render_template(
         "instructor/choice_boards/recommendations.html",
@@ -325,7 +325,8 @@ def board_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
     """
     board = choice_boards.get_board(course_id, board_id)
     students = course_students(course_id)
-    on_assigned = [s for s in students if dial_for(s) is StructureDial.ASSIGNED]
+    dials = {s.id: dial_for(s) for s in students}
+    on_assigned = [s for s in students if dials[s.id] is StructureDial.ASSIGNED]
     everyone = request.args.get("who") == "everyone"
     return render_template(
         "instructor/choice_boards/assignments.html",
@@ -335,7 +336,7 @@ def board_assignments(course_id: int, board_id: int) -> ResponseReturnValue:
         everyone=everyone,
         class_size=len(students),
         on_assigned=len(on_assigned),
-        dials={s.id: dial_for(s).value for s in students},
+        dials={student_id: dial.value for student_id, dial in dials.items()},
         assigned=board_progress.assignments(board),
     )
 
